@@ -1,0 +1,77 @@
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Rewrites Dockerfiles so that their images are smaller, rebuild faster and run safer.
+#[derive(Debug, Parser)]
+#[command(name = "dockopt", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Rewrite Dockerfiles: print a diff (default), check, or write in place.
+    Optimize(OptimizeArgs),
+    /// List the passes with their codes, safety and whether they run by default.
+    Passes,
+    /// Show a pass's documentation: what it does, why, an example, fix safety.
+    Explain {
+        /// Pass code (DO001) or name (merge-runs).
+        pass: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct OptimizeArgs {
+    /// Dockerfiles or directories to search (default: `.`); `-` reads standard input and
+    /// writes the rewritten Dockerfile to standard output.
+    pub paths: Vec<PathBuf>,
+    /// Print a unified diff; exit 1 if any file would change.
+    #[arg(long, conflicts_with_all = ["check", "write"])]
+    pub diff: bool,
+    /// Print only the summary; exit 1 if any file would change.
+    #[arg(long, conflicts_with = "write")]
+    pub check: bool,
+    /// Rewrite files in place (atomically).
+    #[arg(long)]
+    pub write: bool,
+    /// Also apply fixes that may change what the image contains or does.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Use BuildKit cache mounts instead of deleting package-manager caches.
+    #[arg(long)]
+    pub cache_mounts: bool,
+    /// Run only these passes (codes or names, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Never run these passes (codes or names, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// The path to report (and whose folder is the build context) for standard input.
+    #[arg(long)]
+    pub stdin_filename: Option<PathBuf>,
+    /// The build context (default: each Dockerfile's folder).
+    #[arg(long)]
+    pub context: Option<PathBuf>,
+    /// Colour the diff.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: Color,
+}

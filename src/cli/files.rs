@@ -1,0 +1,181 @@
+//! Finding Dockerfiles, reading them defensively, and writing them back atomically.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::{AppliedJson, FileReport};
+use crate::{Error, Settings, diff, optimize};
+
+/// Larger files are refused: no real Dockerfile comes near this.
+pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+
+/// Is this file name a Dockerfile's?
+pub fn is_dockerfile_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "dockerfile"
+        || lower == "containerfile"
+        || lower.starts_with("dockerfile.")
+        || lower.starts_with("containerfile.")
+        || lower.ends_with(".dockerfile")
+        || lower.ends_with(".containerfile")
+}
+
+/// Expands the arguments: files as given, directories searched (hidden folders included,
+/// `.gitignore`d paths and `.git` skipped). Returns each file with the root it was found under,
+/// and reports for arguments that do not exist.
+pub fn discover(paths: &[PathBuf]) -> (Vec<(PathBuf, PathBuf)>, Vec<FileReport>) {
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let walker = ignore::WalkBuilder::new(p)
+                .hidden(false)
+                .require_git(false)
+                .filter_entry(|e| e.file_name() != ".git")
+                .build();
+            let mut here: Vec<PathBuf> = walker
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+                .filter(|e| e.file_name().to_str().is_some_and(is_dockerfile_name))
+                .map(|e| e.into_path())
+                .collect();
+            here.sort();
+            found.extend(here.into_iter().map(|f| (f, p.clone())));
+        } else if p.exists() {
+            let root = p
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from("."));
+            found.push((p.clone(), root));
+        } else {
+            errors.push(error_report(
+                &p.display().to_string(),
+                "no such file or directory".into(),
+            ));
+        }
+    }
+    (found, errors)
+}
+
+pub fn error_report(path: &str, error: String) -> FileReport {
+    FileReport {
+        path: path.to_string(),
+        changed: false,
+        error: Some(error),
+        applied: Vec::new(),
+        suggestions: Vec::new(),
+        diff: String::new(),
+        output: None,
+        hidden_unsafe: 0,
+    }
+}
+
+pub fn process_path(path: &Path, settings: &Settings) -> FileReport {
+    let name = path.display().to_string();
+    match fs::read(path) {
+        Ok(bytes) => process_bytes(&name, &bytes, settings),
+        Err(e) => error_report(&name, format!("{name}: cannot read: {e}")),
+    }
+}
+
+/// Checks that the bytes are a plausible Dockerfile's text.
+pub fn check_text<'b>(name: &str, bytes: &'b [u8]) -> Result<&'b str, String> {
+    if bytes.len() > MAX_BYTES {
+        return Err(format!(
+            "{name}: file too large ({} bytes, limit {MAX_BYTES})",
+            bytes.len()
+        ));
+    }
+    if bytes.contains(&0) {
+        return Err(format!(
+            "{name}: binary file (contains NUL bytes), not a Dockerfile"
+        ));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let upto = &bytes[..e.valid_up_to()];
+        let line = upto.iter().filter(|&&b| b == b'\n').count() + 1;
+        let col = upto.len() - upto.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) + 1;
+        format!("{name}:{line}:{col}: not UTF-8 text")
+    })?;
+    if text.trim_start_matches('\u{feff}').trim().is_empty() {
+        return Err(format!("{name}: empty file, nothing to optimize"));
+    }
+    Ok(text)
+}
+
+pub fn process_bytes(name: &str, bytes: &[u8], settings: &Settings) -> FileReport {
+    let text = match check_text(name, bytes) {
+        Ok(t) => t,
+        Err(e) => return error_report(name, e),
+    };
+    let result = std::panic::catch_unwind(|| optimize(text, settings));
+    let Ok(result) = result else {
+        return error_report(
+            name,
+            format!("{name}: internal error (panic) while optimizing; file left unchanged"),
+        );
+    };
+    match result {
+        Ok(outcome) => {
+            let changed = outcome.changed(text);
+            FileReport {
+                path: name.to_string(),
+                changed,
+                error: (!outcome.converged).then(|| {
+                    format!("{name}: rewrite did not settle after 10 rounds; file left unchanged")
+                }),
+                applied: outcome.applied.iter().map(AppliedJson::from).collect(),
+                hidden_unsafe: outcome.hidden_unsafe(),
+                suggestions: outcome.suggestions,
+                diff: diff::unified(name, text, &outcome.output),
+                output: Some(outcome.output),
+            }
+        }
+        Err(Error::Syntax(e)) => error_report(
+            name,
+            format!("{name}:{}:{}: {}", e.line, e.column, e.message),
+        ),
+        Err(e) => error_report(name, format!("{name}: {e}")),
+    }
+}
+
+/// Writes `content` to `path` through a temporary file in the same folder and a rename,
+/// keeping the permissions (and, as root, the owner). A symlink is written through only when
+/// its target stays inside `root`.
+pub fn write_atomic(path: &Path, root: &Path, content: &str) -> std::io::Result<()> {
+    let meta = fs::symlink_metadata(path)?;
+    let target = if meta.file_type().is_symlink() {
+        let t = fs::canonicalize(path)?;
+        let r = fs::canonicalize(root)?;
+        if !t.starts_with(&r) {
+            return Err(std::io::Error::other(format!(
+                "symlink points outside {} ({})",
+                root.display(),
+                t.display()
+            )));
+        }
+        t
+    } else {
+        path.to_path_buf()
+    };
+    let meta = fs::metadata(&target)?;
+    let dir = target
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".dockopt-")
+        .tempfile_in(dir)?;
+    tmp.write_all(content.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    fs::set_permissions(tmp.path(), meta.permissions())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // Only root can give a file away; for others the owner is already theirs.
+        let _ = std::os::unix::fs::chown(tmp.path(), Some(meta.uid()), Some(meta.gid()));
+    }
+    tmp.persist(&target).map_err(|e| e.error)?;
+    Ok(())
+}

@@ -1,0 +1,166 @@
+//! The command line: argument parsing, file discovery, output and exit codes.
+//! Exit codes: 0 nothing pending (or written), 1 changes pending with `--diff`/`--check`, 2 error.
+
+mod args;
+mod files;
+mod output;
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use clap::Parser;
+
+pub use args::{Cli, Command, Format, OptimizeArgs};
+
+use crate::pipeline::{Applied, Suggestion};
+use crate::{Settings, passes};
+
+/// What happened to one file.
+#[derive(Debug, serde::Serialize)]
+pub struct FileReport {
+    pub path: String,
+    pub changed: bool,
+    pub error: Option<String>,
+    pub applied: Vec<AppliedJson>,
+    pub suggestions: Vec<Suggestion>,
+    #[serde(skip)]
+    pub diff: String,
+    #[serde(skip)]
+    pub output: Option<String>,
+    #[serde(skip)]
+    pub hidden_unsafe: usize,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct AppliedJson {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub line: usize,
+}
+
+impl From<&Applied> for AppliedJson {
+    fn from(a: &Applied) -> Self {
+        AppliedJson {
+            code: a.code,
+            name: a.name,
+            line: a.line,
+        }
+    }
+}
+
+/// Runs the CLI and returns the exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return 0;
+            }
+            let _ = writeln!(io::stderr(), "error: {e:#}");
+            2
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Optimize(args) => optimize(args),
+        Command::Passes => {
+            output::passes_table(&mut io::stdout().lock())?;
+            Ok(0)
+        }
+        Command::Explain { pass } => match passes::lookup(&pass) {
+            Some(p) => {
+                output::explain(&mut io::stdout().lock(), p.meta())?;
+                Ok(0)
+            }
+            None => {
+                eprintln!("error: no pass named `{pass}` (see `dockopt passes`)");
+                Ok(2)
+            }
+        },
+    }
+}
+
+fn settings_for(args: &OptimizeArgs, context: Option<PathBuf>) -> Settings {
+    Settings {
+        unsafe_fixes: args.unsafe_fixes,
+        cache_mounts: args.cache_mounts,
+        select: (!args.select.is_empty()).then(|| args.select.clone()),
+        ignore: args.ignore.clone(),
+        context,
+    }
+}
+
+fn optimize(args: OptimizeArgs) -> Result<i32> {
+    let probe = settings_for(&args, None);
+    if let Some(bad) = probe.unknown_pass() {
+        eprintln!("error: unknown pass `{bad}` in --select/--ignore (see `dockopt passes`)");
+        return Ok(2);
+    }
+    let mut reports = Vec::new();
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let stdin_mode = paths.len() == 1 && paths[0] == Path::new("-");
+    if stdin_mode {
+        let mut bytes = Vec::new();
+        io::stdin().read_to_end(&mut bytes)?;
+        let name = args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("-"));
+        let context = args.context.clone().or_else(|| {
+            args.stdin_filename
+                .as_ref()
+                .and_then(|p| p.parent())
+                .map(Path::to_path_buf)
+        });
+        let report = files::process_bytes(
+            &name.display().to_string(),
+            &bytes,
+            &settings_for(&args, context),
+        );
+        reports.push(report);
+    } else {
+        let (found, mut errors) = files::discover(&paths);
+        reports.append(&mut errors);
+        for (path, root) in found {
+            let context = args
+                .context
+                .clone()
+                .or_else(|| path.parent().map(Path::to_path_buf));
+            let settings = settings_for(&args, context);
+            let mut report = files::process_path(&path, &settings);
+            if args.write && report.changed && report.error.is_none() {
+                if let Err(e) =
+                    files::write_atomic(&path, &root, report.output.as_deref().unwrap_or(""))
+                {
+                    report.error = Some(format!("{}: not written: {e}", path.display()));
+                }
+            }
+            reports.push(report);
+        }
+    }
+    output::emit(&args, &reports, stdin_mode)?;
+    let errors = reports.iter().any(|r| r.error.is_some());
+    let changed = reports.iter().any(|r| r.changed);
+    Ok(if errors {
+        2
+    } else if changed && (args.diff || args.check) {
+        1
+    } else {
+        0
+    })
+}

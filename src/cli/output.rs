@@ -1,0 +1,163 @@
+//! Everything the CLI prints.
+
+use std::collections::BTreeMap;
+use std::io::{self, IsTerminal, Write};
+
+use super::args::Color;
+use super::{FileReport, Format, OptimizeArgs};
+use crate::fix::Applicability;
+use crate::passes::{Meta, REGISTRY};
+
+pub fn passes_table(out: &mut impl Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "{:<6} {:<26} {:<13} {:<8} summary",
+        "code", "name", "safety", "default"
+    )?;
+    for p in REGISTRY {
+        let m = p.meta();
+        let default = if m.safety == Applicability::Safe {
+            "on"
+        } else {
+            "unsafe"
+        };
+        writeln!(
+            out,
+            "{:<6} {:<26} {:<13} {:<8} {}",
+            m.code,
+            m.name,
+            m.safety.as_str(),
+            default,
+            m.summary
+        )?;
+    }
+    Ok(())
+}
+
+pub fn explain(out: &mut impl Write, m: &Meta) -> io::Result<()> {
+    writeln!(out, "# {} ({})", m.name, m.code)?;
+    writeln!(out)?;
+    writeln!(out, "{}", m.summary)?;
+    writeln!(out)?;
+    writeln!(out, "Fix safety: {}", m.safety.as_str())?;
+    if !m.hadolint.is_empty() {
+        writeln!(out, "Fixes hadolint: {}", m.hadolint.join(", "))?;
+    }
+    writeln!(out)?;
+    write!(out, "{}", m.docs)?;
+    Ok(())
+}
+
+fn use_color(args: &OptimizeArgs) -> bool {
+    match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+fn write_diff(out: &mut impl Write, diff: &str, color: bool) -> io::Result<()> {
+    if !color {
+        return out.write_all(diff.as_bytes());
+    }
+    for line in diff.split_inclusive('\n') {
+        let code = if line.starts_with("+++") || line.starts_with("---") {
+            "1"
+        } else if line.starts_with('+') {
+            "32"
+        } else if line.starts_with('-') {
+            "31"
+        } else if line.starts_with("@@") {
+            "36"
+        } else {
+            ""
+        };
+        if code.is_empty() {
+            out.write_all(line.as_bytes())?;
+        } else {
+            let body = line.trim_end_matches('\n');
+            write!(out, "\x1b[{code}m{body}\x1b[0m{}", &line[body.len()..])?;
+        }
+    }
+    Ok(())
+}
+
+/// Prints the reports: diffs or the rewritten text on stdout, findings and the summary on stderr.
+pub fn emit(args: &OptimizeArgs, reports: &[FileReport], stdin_mode: bool) -> io::Result<()> {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    let mut err = io::stderr().lock();
+    if args.format == Format::Json {
+        serde_json::to_writer_pretty(&mut out, reports)?;
+        writeln!(out)?;
+        return out.flush();
+    }
+    let color = use_color(args);
+    for r in reports {
+        if let Some(e) = &r.error {
+            writeln!(err, "error: {e}")?;
+            if stdin_mode && !args.check && !args.diff {
+                // A filter must not swallow its input.
+                if let Some(o) = &r.output {
+                    out.write_all(o.as_bytes())?;
+                }
+            }
+            continue;
+        }
+        if stdin_mode && !args.check && !args.diff {
+            out.write_all(r.output.as_deref().unwrap_or("").as_bytes())?;
+        } else if !args.check && !args.write {
+            write_diff(&mut out, &r.diff, color)?;
+        }
+        for s in &r.suggestions {
+            let tag = match s.applicability {
+                Applicability::Unsafe => " [unsafe fix: --unsafe-fixes]",
+                _ => "",
+            };
+            writeln!(
+                err,
+                "{}:{}: {} {}: {}{tag}",
+                r.path, s.line, s.code, s.name, s.message
+            )?;
+        }
+    }
+    summary(&mut err, args, reports)?;
+    out.flush()
+}
+
+fn summary(err: &mut impl Write, args: &OptimizeArgs, reports: &[FileReport]) -> io::Result<()> {
+    let changed: Vec<&FileReport> = reports
+        .iter()
+        .filter(|r| r.changed && r.error.is_none())
+        .collect();
+    let fixes: usize = changed.iter().map(|r| r.applied.len()).sum();
+    let mut by_pass: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in &changed {
+        for a in &r.applied {
+            *by_pass.entry(a.name).or_default() += 1;
+        }
+    }
+    let errors = reports.iter().filter(|r| r.error.is_some()).count();
+    let hidden: usize = reports.iter().map(|r| r.hidden_unsafe).sum();
+    let verb = if args.write { "fixed" } else { "would change" };
+    let files = |n: usize| {
+        if n == 1 {
+            "1 file".to_string()
+        } else {
+            format!("{n} files")
+        }
+    };
+    let mut line = format!("{} scanned, {} {verb}", files(reports.len()), changed.len());
+    if fixes > 0 {
+        let detail: Vec<String> = by_pass.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        line.push_str(&format!(" ({fixes} fixes: {})", detail.join(", ")));
+    }
+    if errors > 0 {
+        line.push_str(&format!(", {errors} with errors"));
+    }
+    writeln!(err, "{line}")?;
+    if hidden > 0 {
+        writeln!(err, "{hidden} more fixes with --unsafe-fixes")?;
+    }
+    Ok(())
+}

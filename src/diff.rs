@@ -1,0 +1,20 @@
+//! Unified diffs for review.
+
+use similar::TextDiff;
+
+/// A unified diff of `before` → `after` with `a/` and `b/` headers, or "" when equal.
+pub fn unified(path: &str, before: &str, after: &str) -> String {
+    if before == after {
+        return String::new();
+    }
+    let diff = TextDiff::from_lines(before, after);
+    let mut out = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string();
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,149 @@
+//! Edits, fixes and their application (ruff's model).
+
+use std::ops::Range;
+
+use serde::Serialize;
+
+/// How far a fix can be trusted. Ordered: `DisplayOnly < Unsafe < Safe`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    /// Shown as a suggestion; never applied.
+    DisplayOnly,
+    /// Applied with `--unsafe-fixes`: it may change what the image contains or does.
+    Unsafe,
+    /// Applied by default: it removes waste and nothing else.
+    Safe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::DisplayOnly => "display-only",
+            Applicability::Unsafe => "unsafe",
+            Applicability::Safe => "safe",
+        }
+    }
+}
+
+/// Replace the bytes in `range` with `content` (an insertion when the range is empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub range: Range<usize>,
+    pub content: String,
+}
+
+impl Edit {
+    pub fn insert(at: usize, content: impl Into<String>) -> Self {
+        Edit {
+            range: at..at,
+            content: content.into(),
+        }
+    }
+    pub fn replace(range: Range<usize>, content: impl Into<String>) -> Self {
+        Edit {
+            range,
+            content: content.into(),
+        }
+    }
+    pub fn delete(range: Range<usize>) -> Self {
+        Edit {
+            range,
+            content: String::new(),
+        }
+    }
+
+    /// Two edits conflict when their ranges overlap or they start at the same place (the order
+    /// of two insertions at one point would be a guess).
+    fn conflicts(&self, other: &Edit) -> bool {
+        let (a, b) = (&self.range, &other.range);
+        a.start == b.start
+            || (a.start < b.end && b.start < a.end)
+            || (a.is_empty() && b.start < a.start && a.start < b.end)
+            || (b.is_empty() && a.start < b.start && b.start < a.end)
+    }
+}
+
+/// A set of edits that stand or fall together.
+#[derive(Debug, Clone)]
+pub struct Fix {
+    pub edits: Vec<Edit>,
+    pub applicability: Applicability,
+}
+
+impl Fix {
+    pub fn new(applicability: Applicability, edits: Vec<Edit>) -> Self {
+        Fix {
+            edits,
+            applicability,
+        }
+    }
+    pub fn safe(edits: Vec<Edit>) -> Self {
+        Fix::new(Applicability::Safe, edits)
+    }
+    pub fn is_safe(&self) -> bool {
+        self.applicability == Applicability::Safe
+    }
+}
+
+/// Applies the fixes that do not conflict with an earlier one (in source order) and returns the
+/// new text with the indices of the fixes applied. The others wait for the next round.
+pub fn apply(text: &str, fixes: &[&Fix]) -> (String, Vec<usize>) {
+    let mut order: Vec<usize> = (0..fixes.len()).collect();
+    order.sort_by_key(|&i| {
+        fixes[i]
+            .edits
+            .iter()
+            .map(|e| e.range.start)
+            .min()
+            .unwrap_or(0)
+    });
+    let mut taken: Vec<&Edit> = Vec::new();
+    let mut applied = Vec::new();
+    for i in order {
+        let fix = fixes[i];
+        let clash = fix.edits.iter().enumerate().any(|(k, e)| {
+            taken.iter().any(|t| e.conflicts(t)) || fix.edits[..k].iter().any(|o| e.conflicts(o))
+        });
+        if clash || fix.edits.is_empty() {
+            continue;
+        }
+        taken.extend(fix.edits.iter());
+        applied.push(i);
+    }
+    taken.sort_by_key(|e| (e.range.start, e.range.end));
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut last = 0;
+    for e in taken {
+        out.push_str(&text[last..e.range.start]);
+        out.push_str(&e.content);
+        last = e.range.end;
+    }
+    out.push_str(&text[last..]);
+    applied.sort_unstable();
+    (out, applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlapping_fix_waits() {
+        let a = Fix::safe(vec![Edit::replace(0..3, "xyz")]);
+        let b = Fix::safe(vec![Edit::replace(2..4, "Q")]);
+        let c = Fix::safe(vec![Edit::insert(5, "!")]);
+        let (out, applied) = apply("abcdef", &[&a, &b, &c]);
+        assert_eq!(out, "xyzdef".replacen("def", "de!f", 1));
+        assert_eq!(applied, vec![0, 2]);
+    }
+
+    #[test]
+    fn two_inserts_at_one_point_conflict() {
+        let a = Fix::safe(vec![Edit::insert(1, "A")]);
+        let b = Fix::safe(vec![Edit::insert(1, "B")]);
+        let (out, applied) = apply("xy", &[&a, &b]);
+        assert_eq!(out, "xAy");
+        assert_eq!(applied, vec![0]);
+    }
+}

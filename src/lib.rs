@@ -1,0 +1,32 @@
+//! dockopt: rewrites Dockerfiles so that their images are smaller, rebuild faster and run safer.
+//!
+//! ```
+//! let out = dockopt::optimize("FROM debian\nRUN apt-get update\nRUN apt-get install -y curl\n",
+//!     &dockopt::Settings::default()).unwrap();
+//! assert!(out.output.contains("rm -rf /var/lib/apt/lists/*"));
+//! ```
+
+pub mod diff;
+pub mod fix;
+pub mod passes;
+pub mod pipeline;
+pub mod settings;
+pub mod shell;
+pub mod syntax;
+
+pub use fix::{Applicability, Edit, Fix};
+pub use pipeline::{Applied, Outcome, Suggestion, optimize};
+pub use settings::Settings;
+pub use syntax::{Document, SyntaxError};
+
+/// Why a file was not rewritten.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Syntax(#[from] SyntaxError),
+    #[error(
+        "internal error: the rewrite by {passes} does not parse ({error}); file left unchanged"
+    )]
+    Reparse { passes: String, error: SyntaxError },
+}
+pub mod cli;

@@ -1,0 +1,143 @@
+use std::io::Read;
+use std::path::Path;
+
+use super::{Context, Finding, Meta, Pass};
+use crate::fix::{Applicability, Edit, Fix};
+
+pub struct AddToCopy;
+
+static META: Meta = Meta {
+    code: "DO021",
+    name: "add-to-copy",
+    summary: "COPY instead of ADD for local files and folders",
+    safety: Applicability::Safe,
+    hadolint: &["DL3020"],
+    docs: r#"## What it does
+Replaces `ADD` with `COPY` when every source is a local file or folder that `ADD` would not
+unpack. URLs, git sources and archives stay `ADD`.
+
+## Why
+`ADD` has hidden behaviour: it downloads URLs and unpacks local tar archives. `COPY` does only
+what it says, so a reader (and a reviewer) knows what lands in the image.
+
+## Example
+```dockerfile
+ADD app.py /app/
+```
+becomes
+```dockerfile
+COPY app.py /app/
+```
+
+## Fix safety
+Safe when the build context on disk shows that no source is an archive (by content, as `ADD`
+decides), or when the source is `.` or its name has an extension that is not an archive's.
+Unsafe when a source could be an archive that `ADD` unpacks: a glob, or a name without an
+extension that is not in the context. Skipped for URLs, `git@` sources, variables, heredocs and
+ADD-only flags (`--checksum`, `--keep-git-dir`, `--unpack`).
+"#,
+};
+
+const ARCHIVE_EXT: &[&str] = &[
+    ".tar", ".gz", ".tgz", ".bz2", ".tbz", ".tbz2", ".xz", ".txz", ".zst", ".tzst", ".lz4", ".z",
+    ".lzma",
+];
+const COPY_FLAGS: &[&str] = &["chown", "chmod", "link", "exclude", "parents"];
+
+/// Is this file an archive that ADD would unpack (gzip, bzip2, xz, zstd or a tar)?
+fn is_archive(path: &Path) -> bool {
+    let mut head = [0u8; 512];
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let n = f.read(&mut head).unwrap_or(0);
+    let h = &head[..n];
+    h.starts_with(&[0x1f, 0x8b])
+        || h.starts_with(b"BZh")
+        || h.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0])
+        || h.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
+        || (n >= 262 && &h[257..262] == b"ustar")
+}
+
+/// Safe, Unsafe, or None (keep ADD) for one source.
+fn source_safety(src: &str, context: Option<&Path>) -> Option<Applicability> {
+    let lower = src.to_ascii_lowercase();
+    if lower.contains("://")
+        || lower.starts_with("git@")
+        || src.contains('$')
+        || src.starts_with('<')
+    {
+        return None;
+    }
+    if let Some(ctx) = context {
+        let p = ctx.join(src.trim_start_matches('/'));
+        if p.is_dir() {
+            return Some(Applicability::Safe);
+        }
+        if p.is_file() {
+            return (!is_archive(&p)).then_some(Applicability::Safe);
+        }
+    }
+    let name = src
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(src)
+        .to_ascii_lowercase();
+    if ARCHIVE_EXT.iter().any(|e| name.ends_with(e)) {
+        return None;
+    }
+    if src.contains(['*', '?', '[']) {
+        return Some(Applicability::Unsafe);
+    }
+    if src == "." || src.ends_with('/') || name.contains('.') && !name.starts_with('.') {
+        return Some(Applicability::Safe);
+    }
+    Some(Applicability::Unsafe)
+}
+
+impl Pass for AddToCopy {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
+        let context = cx.settings.context.as_deref();
+        for ins in cx.doc.instructions.iter().filter(|i| i.is("ADD")) {
+            if !ins.heredocs.is_empty() || ins.args.len() < 2 {
+                continue;
+            }
+            if ins
+                .flags
+                .iter()
+                .any(|f| !COPY_FLAGS.contains(&f.name.to_ascii_lowercase().as_str()))
+            {
+                continue;
+            }
+            let sources = &ins.args[..ins.args.len() - 1];
+            let Some(applicability) = sources
+                .iter()
+                .map(|s| source_safety(&s.value, context))
+                .min()
+                .flatten()
+            else {
+                continue;
+            };
+            let kw = cx.text(&ins.keyword_span);
+            let copy = if kw.chars().all(|c| c.is_ascii_lowercase()) {
+                "copy"
+            } else {
+                "COPY"
+            };
+            out.push(cx.finding(
+                &META,
+                ins.span.start,
+                "ADD of local files: COPY says what it does",
+                Some(Fix::new(
+                    applicability,
+                    vec![Edit::replace(ins.keyword_span.clone(), copy)],
+                )),
+            ));
+        }
+    }
+}

@@ -1,0 +1,379 @@
+use super::common::{
+    append_command, cache_mount_edits, has_option, insert_after_word, mounts_cache, subcommand,
+};
+use super::{Context, Finding, Meta, Pass};
+use crate::fix::{Edit, Fix};
+use crate::shell::{Script, SimpleCmd, basename};
+use crate::syntax::Body;
+
+pub struct AptCleanup;
+
+static META: Meta = Meta {
+    code: "DO010",
+    name: "apt-cleanup",
+    summary: "apt-get: -y, apt-get over apt, and package lists removed in the layer that made them",
+    safety: crate::Applicability::Safe,
+    hadolint: &["DL3009", "DL3014", "DL3027"],
+    docs: r#"## What it does
+In a `RUN` that uses apt:
+- appends `rm -rf /var/lib/apt/lists/*` after the last command (or, with `--cache-mounts`, mounts
+  BuildKit caches on `/var/cache/apt` and `/var/lib/apt` instead);
+- folds a later `RUN` that only cleans apt (`apt-get clean`, `rm -rf /var/lib/apt/lists/*`) into
+  the installing layer, where it saves space;
+- joins a lone `RUN apt-get update` to the install `RUN` that follows it;
+- adds `-y` to `apt-get install`, and replaces `apt` with `apt-get` for `install`, `update`,
+  `remove`, `purge`, `autoremove` and `clean`.
+
+## Why
+`apt-get update` downloads about 20-50 MB of package lists. Left in the layer, they ship with
+every image; deleted in a later layer, they still do. A lone `RUN apt-get update` is also cached
+separately, so a later change to the install list reuses stale lists. `apt` is meant for people
+at a terminal and its CLI is not stable for scripts; without `-y`, install stops at the prompt.
+
+## Example
+```dockerfile
+RUN apt-get update && apt-get install -y curl
+```
+becomes
+```dockerfile
+RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*
+```
+
+## Fix safety
+Safe. The lists are only removed when no later step of the stage (or of a stage built from it)
+uses apt without running `apt-get update` again; otherwise the pass leaves the RUN alone and says
+why. A cleanup `RUN` is only folded when nothing between it and the install layer uses apt, and
+a lone update is only joined across instructions that change no files (LABEL, EXPOSE, ...).
+"#,
+};
+
+/// apt subcommands that `apt-get` runs the same way.
+const APT_AS_APT_GET: &[&str] = &[
+    "install",
+    "update",
+    "remove",
+    "purge",
+    "autoremove",
+    "clean",
+];
+/// Subcommands that read the package lists.
+const NEEDS_LISTS: &[&str] = &[
+    "install",
+    "upgrade",
+    "dist-upgrade",
+    "full-upgrade",
+    "source",
+    "build-dep",
+    "download",
+    "reinstall",
+];
+
+const KEEP_CACHE: &str = "rm -f /etc/apt/apt.conf.d/docker-clean \
+&& echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache";
+/// apt's caches; `sharing=locked` because apt cannot share them between parallel builds.
+const APT_CACHES: &[&str] = &[
+    "/var/cache/apt,sharing=locked",
+    "/var/lib/apt,sharing=locked",
+];
+
+fn is_apt(c: &SimpleCmd) -> bool {
+    c.name()
+        .is_some_and(|n| matches!(basename(n), "apt-get" | "apt" | "aptitude"))
+}
+
+fn sub<'a>(c: &'a SimpleCmd) -> Option<&'a str> {
+    c.args()
+        .filter_map(|w| w.lit.as_deref())
+        .find(|a| !a.starts_with('-'))
+}
+
+/// Does the script use the package lists before refreshing them itself?
+fn needs_lists(s: &Script) -> bool {
+    for c in &s.commands {
+        let name = c.name().map(basename);
+        if name == Some("apt-cache") {
+            return true;
+        }
+        if is_apt(c) {
+            match sub(c) {
+                Some("update") => return false,
+                Some(x) if NEEDS_LISTS.contains(&x) => return true,
+                _ => {}
+            }
+        }
+    }
+    false
+}
+
+fn updates(s: &Script) -> bool {
+    s.commands
+        .iter()
+        .any(|c| is_apt(c) && sub(c) == Some("update"))
+}
+
+fn installs(s: &Script) -> bool {
+    s.commands
+        .iter()
+        .any(|c| is_apt(c) && sub(c).is_some_and(|x| NEEDS_LISTS.contains(&x)))
+}
+
+fn removes_lists(s: &Script) -> bool {
+    s.commands.iter().any(|c| {
+        c.name() == Some("rm")
+            && c.args().any(|w| {
+                w.raw
+                    .trim_matches(['"', '\''])
+                    .starts_with("/var/lib/apt/lists")
+            })
+    })
+}
+
+/// Every command only cleans apt's caches.
+fn only_cleans(s: &Script) -> bool {
+    !s.commands.is_empty()
+        && s.is_plain_and_chain()
+        && s.commands.iter().all(|c| {
+            (is_apt(c) && matches!(sub(c), Some("clean" | "autoclean")))
+                || (c.name() == Some("rm")
+                    && c.args().all(|w| {
+                        let p = w.raw.as_str();
+                        p.starts_with('-')
+                            || p.starts_with("/var/lib/apt/lists")
+                            || p.starts_with("/var/cache/apt")
+                    }))
+        })
+}
+
+/// Only `apt-get update` (with options).
+fn only_updates(s: &Script) -> bool {
+    s.is_plain_and_chain()
+        && !s.commands.is_empty()
+        && s.commands
+            .iter()
+            .all(|c| is_apt(c) && sub(c) == Some("update"))
+}
+
+/// Instructions that change no file a later apt command could read.
+fn changes_no_files(keyword: &str) -> bool {
+    matches!(
+        keyword,
+        "LABEL" | "EXPOSE" | "MAINTAINER" | "STOPSIGNAL" | "HEALTHCHECK" | "CMD" | "ENTRYPOINT"
+    )
+}
+
+impl AptCleanup {
+    /// Does any instruction in `later` still need apt's lists?
+    fn later_needs_lists(cx: &Context<'_, '_>, later: &[usize]) -> Option<usize> {
+        later.iter().copied().find(|&j| {
+            let ins = &cx.doc.instructions[j];
+            if !ins.is("RUN") && !ins.is("ONBUILD") {
+                return false;
+            }
+            match cx.script(j) {
+                Some(s) => needs_lists(s),
+                None => cx.text(&ins.span).contains("apt"),
+            }
+        })
+    }
+
+    fn lists(&self, cx: &Context<'_, '_>, i: usize, s: &Script, out: &mut Vec<Finding>) {
+        let doc = cx.doc;
+        let ins = &doc.instructions[i];
+        if !(updates(s) || installs(s)) || removes_lists(s) || mounts_cache(ins, "/var/lib/apt") {
+            return;
+        }
+        let later = cx.later_in_chain(i);
+        if let Some(j) = Self::later_needs_lists(cx, &later) {
+            out.push(cx.finding(
+                &META,
+                ins.span.start,
+                format!(
+                    "apt lists kept: line {} still uses them without `apt-get update`",
+                    doc.line_of(doc.instructions[j].span.start)
+                ),
+                None,
+            ));
+            return;
+        }
+        if cx.settings.cache_mounts {
+            if !cx.runs_as_root(i) {
+                return;
+            }
+            let mut edits = cache_mount_edits(cx, ins, APT_CACHES);
+            let stage_has_keep = ins.stage.is_some_and(|st| {
+                cx.stage_instrs(st)
+                    .any(|(_, x)| cx.text(&x.span).contains("docker-clean"))
+            });
+            if !stage_has_keep {
+                let first = s.commands.first().map_or(s.end, |c| c.span.start);
+                if s.is_plain_and_chain() {
+                    edits.push(Edit::insert(first, format!("{KEEP_CACHE} && ")));
+                } else {
+                    return;
+                }
+            }
+            out.push(cx.finding(
+                &META,
+                ins.span.start,
+                "apt caches mounted with BuildKit instead of stored in the layer",
+                Some(Fix::safe(edits)),
+            ));
+            return;
+        }
+        if !s.can_append() || cx.will_merge(i) {
+            return;
+        }
+        // A later RUN that only cleans apt saves nothing there: fold it into this layer.
+        let next_apt = later.iter().copied().find(|&j| {
+            let x = &doc.instructions[j];
+            x.stage == ins.stage && x.is("RUN") && cx.text(&x.span).contains("apt")
+        });
+        if let Some(j) = next_apt {
+            if let Some(r) = cx
+                .script(j)
+                .filter(|r| only_cleans(r) && doc.instructions[j].flags.is_empty())
+            {
+                let cleanup = r.unfolded.text.trim();
+                let edits = vec![
+                    append_command(doc, ins, s, cleanup),
+                    Edit::delete(whole_lines(doc.text, &doc.instructions[j].span)),
+                ];
+                out.push(cx.finding(
+                    &META,
+                    ins.span.start,
+                    format!(
+                        "apt cleanup from line {} moved into the layer that installs",
+                        doc.line_of(doc.instructions[j].span.start)
+                    ),
+                    Some(Fix::safe(edits)),
+                ));
+                return;
+            }
+        }
+        out.push(cx.finding(
+            &META,
+            ins.span.start,
+            "apt lists removed in the layer that downloads them",
+            Some(Fix::safe(vec![append_command(
+                doc,
+                ins,
+                s,
+                "rm -rf /var/lib/apt/lists/*",
+            )])),
+        ));
+    }
+
+    /// `RUN apt-get update` alone, then the RUN that installs: one RUN.
+    fn lone_update(&self, cx: &Context<'_, '_>, i: usize, s: &Script, out: &mut Vec<Finding>) {
+        if !only_updates(s) {
+            return;
+        }
+        let doc = cx.doc;
+        let ins = &doc.instructions[i];
+        let Some(stage) = ins.stage else { return };
+        let end = doc.stages[stage].instrs.end;
+        for j in i + 1..end {
+            let x = &doc.instructions[j];
+            if x.is("RUN") {
+                if cx.will_merge(i) {
+                    return;
+                }
+                let Some(t) = cx.script(j) else { return };
+                if !installs(t)
+                    || !t.is_plain_and_chain()
+                    || updates(t)
+                    || x.flags.len() != ins.flags.len()
+                {
+                    return;
+                }
+                let lead = t.unfolded.text.len() - t.unfolded.text.trim_start().len();
+                let at = t.unfolded.source_range(lead..lead).start;
+                let update = s.unfolded.text.trim();
+                let edits = vec![
+                    Edit::delete(whole_lines(doc.text, &ins.span)),
+                    Edit::insert(at, format!("{update} && ")),
+                ];
+                out.push(cx.finding(
+                    &META,
+                    ins.span.start,
+                    format!(
+                        "lone `apt-get update` joined to the install on line {}",
+                        doc.line_of(x.span.start)
+                    ),
+                    Some(Fix::safe(edits)),
+                ));
+                return;
+            }
+            if !changes_no_files(&x.keyword) {
+                return;
+            }
+        }
+    }
+}
+
+/// The span widened to whole lines, with the final line break.
+fn whole_lines(text: &str, span: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let start = text[..span.start].rfind('\n').map_or(0, |p| p + 1);
+    let end = text[span.end..]
+        .find('\n')
+        .map_or(text.len(), |p| span.end + p + 1);
+    start..end
+}
+
+impl Pass for AptCleanup {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
+        for (i, ins) in cx.doc.instructions.iter().enumerate() {
+            if !ins.is("RUN") || !matches!(ins.body, Body::Shell(_)) {
+                continue;
+            }
+            let Some(s) = cx.script(i) else { continue };
+            let mut edits = Vec::new();
+            for c in s.commands.iter().filter(|c| is_apt(c)) {
+                let name = c.name().map(basename);
+                let Some(k) = subcommand(
+                    c,
+                    &[
+                        "install",
+                        "update",
+                        "remove",
+                        "purge",
+                        "autoremove",
+                        "clean",
+                        "upgrade",
+                        "dist-upgrade",
+                    ],
+                ) else {
+                    continue;
+                };
+                let subname = c.words[k].lit.as_deref().unwrap_or("");
+                if name == Some("apt") && APT_AS_APT_GET.contains(&subname) {
+                    edits.push(Edit::replace(
+                        c.words[0].span.clone(),
+                        c.words[0].raw.replace("apt", "apt-get"),
+                    ));
+                }
+                if subname == "install"
+                    && name != Some("aptitude")
+                    && !has_option(c, &["--yes", "--assume-yes", "--quiet=2"], &['y'])
+                    && !c.args().any(|w| w.is("-qq") || w.is("-q=2"))
+                {
+                    edits.push(insert_after_word(c, k, "-y"));
+                }
+            }
+            if !edits.is_empty() {
+                out.push(cx.finding(
+                    &META,
+                    ins.span.start,
+                    "apt-get used non-interactively (`-y`, `apt-get` over `apt`)",
+                    Some(Fix::safe(edits)),
+                ));
+            }
+            self.lone_update(cx, i, s, out);
+            self.lists(cx, i, s, out);
+        }
+    }
+}

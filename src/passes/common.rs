@@ -1,0 +1,208 @@
+//! Helpers shared by passes: the file's continuation style, appending a command to a RUN, and
+//! inserting a flag after a word.
+
+use crate::fix::Edit;
+use crate::shell::{Script, SimpleCmd};
+use crate::syntax::{Document, Instr};
+
+/// Lines longer than this get the new command on a continuation line.
+const MAX_INLINE: usize = 100;
+
+/// How the file writes its multi-line RUNs.
+#[derive(Debug, Clone)]
+pub struct Style {
+    pub indent: String,
+    /// `\` then `    && cmd` (true), or `&& \` then `    cmd` (false).
+    pub leading_op: bool,
+    pub escape: char,
+    pub newline: &'static str,
+}
+
+impl Style {
+    /// Reads the continuation style off the file's existing multi-line RUNs.
+    pub fn of(doc: &Document<'_>) -> Style {
+        let (mut leading, mut trailing) = (0, 0);
+        let mut indents: Vec<String> = Vec::new();
+        for ins in doc.instructions.iter().filter(|i| i.is("RUN")) {
+            let text = doc.slice(&ins.span);
+            let lines: Vec<&str> = text.split('\n').collect();
+            for pair in lines.windows(2) {
+                let prev = pair[0].trim_end();
+                let Some(prev_body) = prev.strip_suffix(doc.escape) else {
+                    continue;
+                };
+                let next = pair[1].trim_end_matches('\r');
+                let body = next.trim_start_matches([' ', '\t']);
+                if body.is_empty() || body.starts_with('#') {
+                    continue;
+                }
+                indents.push(next[..next.len() - body.len()].to_string());
+                if body.starts_with("&&") {
+                    leading += 1;
+                } else if prev_body.trim_end().ends_with("&&") {
+                    trailing += 1;
+                }
+            }
+        }
+        let indent = most_common(indents).unwrap_or_else(|| "    ".to_string());
+        Style {
+            indent,
+            leading_op: leading >= trailing,
+            escape: doc.escape,
+            newline: doc.newline,
+        }
+    }
+
+    /// Text that ends the current line and starts a continuation line holding `&& cmd`-to-be,
+    /// with `comments` (whole lines) kept in between.
+    pub fn and_break(&self, comments: &[&str]) -> String {
+        let mut s = String::new();
+        if self.leading_op {
+            s.push(' ');
+            s.push(self.escape);
+        } else {
+            s.push_str(" && ");
+            s.push(self.escape);
+        }
+        s.push_str(self.newline);
+        for c in comments {
+            s.push_str(c);
+            s.push_str(self.newline);
+        }
+        s.push_str(&self.indent);
+        if self.leading_op {
+            s.push_str("&& ");
+        }
+        s
+    }
+}
+
+fn most_common(v: Vec<String>) -> Option<String> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for s in v {
+        match counts.iter_mut().find(|(k, _)| *k == s) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((s, 1)),
+        }
+    }
+    counts.into_iter().max_by_key(|(_, n)| *n).map(|(k, _)| k)
+}
+
+/// An edit that appends `&& command` after the script of `ins`, inline when the line stays
+/// short and the RUN is one line, else on a continuation line.
+pub fn append_command(doc: &Document<'_>, ins: &Instr, script: &Script, command: &str) -> Edit {
+    let at = script.end;
+    let line_start = doc.text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let single_line = !doc.text[ins.span.start..at].contains('\n');
+    if single_line && (at - line_start) + command.len() + 4 <= MAX_INLINE {
+        Edit::insert(at, format!(" && {command}"))
+    } else {
+        Edit::insert(at, format!("{}{command}", Style::of(doc).and_break(&[])))
+    }
+}
+
+/// An edit that inserts ` flag` right after the word at `index` of `cmd`.
+pub fn insert_after_word(cmd: &SimpleCmd, index: usize, flag: &str) -> Edit {
+    Edit::insert(cmd.words[index].span.end, format!(" {flag}"))
+}
+
+/// The index of the first word of `cmd` equal to `sub` (a subcommand such as `install`).
+pub fn subcommand(cmd: &SimpleCmd, subs: &[&str]) -> Option<usize> {
+    cmd.words
+        .iter()
+        .enumerate()
+        .skip(1)
+        .find_map(|(i, w)| {
+            let lit = w.lit.as_deref()?;
+            if lit.starts_with('-') {
+                None
+            } else if subs.contains(&lit) {
+                Some(i)
+            } else {
+                Some(usize::MAX)
+            }
+        })
+        .filter(|&i| i != usize::MAX)
+}
+
+/// Does the command carry one of these options (`--foo`, `--foo=x`, or a short flag inside a
+/// bundle like `-qy`)?
+pub fn has_option(cmd: &SimpleCmd, long: &[&str], short: &[char]) -> bool {
+    cmd.args().filter_map(|w| w.lit.as_deref()).any(|a| {
+        if let Some(l) = a.strip_prefix("--") {
+            let name = l.split('=').next().unwrap_or(l);
+            long.iter().any(|x| x.trim_start_matches("--") == name)
+        } else if let Some(s) = a.strip_prefix('-') {
+            !s.is_empty()
+                && s.chars().all(|c| c.is_ascii_alphanumeric())
+                && s.chars().any(|c| short.contains(&c))
+        } else {
+            false
+        }
+    })
+}
+
+/// Is this instruction's preceding comment a dockopt or hadolint pragma?
+pub fn has_pragma_before(doc: &Document<'_>, ins: &Instr) -> bool {
+    doc.comment_lines_before(ins.span.start)
+        .iter()
+        .any(|c| is_pragma(c))
+}
+
+pub fn is_pragma(comment: &str) -> bool {
+    let t = comment
+        .trim_start_matches('#')
+        .trim_start()
+        .to_ascii_lowercase();
+    t.starts_with("hadolint") || t.starts_with("dockopt") || t.starts_with("check=")
+}
+
+/// A RUN mounts a cache at `target` (so deleting that cache is not needed).
+pub fn mounts_cache(ins: &Instr, target_prefix: &str) -> bool {
+    ins.flags.iter().any(|f| {
+        f.name.eq_ignore_ascii_case("mount")
+            && f.value.as_deref().is_some_and(|v| {
+                v.contains("type=cache")
+                    && v.split(',').any(|kv| {
+                        kv.split_once('=').is_some_and(|(k, val)| {
+                            matches!(k, "target" | "dst" | "destination")
+                                && val
+                                    .trim_end_matches('/')
+                                    .starts_with(target_prefix.trim_end_matches('/'))
+                        })
+                    })
+            })
+    })
+}
+
+/// Cache-mount mode: an edit that adds `--mount=type=cache,target=T` flags to RUN `ins` (only
+/// the targets not mounted yet), plus the `# syntax=` line when the file has none.
+pub fn cache_mount_edits(cx: &super::Context<'_, '_>, ins: &Instr, targets: &[&str]) -> Vec<Edit> {
+    let flags: String = targets
+        .iter()
+        .filter(|t| !mounts_cache(ins, t))
+        .map(|t| format!("--mount=type=cache,target={t} "))
+        .collect();
+    if flags.is_empty() {
+        return Vec::new();
+    }
+    let mut edits = vec![Edit::insert(ins.keyword_span.end + 1, flags)];
+    if cx.doc.syntax_directive.is_none() {
+        let bom = if cx.doc.text.starts_with('\u{feff}') {
+            3
+        } else {
+            0
+        };
+        edits.push(Edit::insert(
+            bom,
+            format!("# syntax=docker/dockerfile:1{}", cx.doc.newline),
+        ));
+    }
+    edits
+}
+
+/// Every command named like `names` (by basename).
+pub fn is_named(cmd: &SimpleCmd, names: &[&str]) -> bool {
+    cmd.name()
+        .is_some_and(|n| names.contains(&crate::shell::basename(n)))
+}

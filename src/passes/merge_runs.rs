@@ -1,0 +1,218 @@
+use super::common::{Style, has_pragma_before, is_pragma};
+use super::{Context, Finding, Meta, Pass};
+use crate::fix::{Edit, Fix};
+use crate::syntax::Instr;
+
+pub struct MergeRuns;
+
+static META: Meta = Meta {
+    code: "DO001",
+    name: "merge-runs",
+    summary: "Merge consecutive RUN instructions into one layer",
+    safety: crate::Applicability::Safe,
+    hadolint: &["DL3059"],
+    docs: r#"## What it does
+Joins consecutive `RUN` instructions into one `RUN` whose commands are chained with `&&`,
+continuing lines in the file's own style (`\` then `    && cmd`, or `&& \` then `    cmd`).
+Comments between the instructions are kept as comment lines inside the continuation.
+
+## Why
+Every `RUN` makes a filesystem layer. Files deleted in a later layer still ship in the earlier
+one, and each layer costs metadata and pull time. One layer per logical step is smaller and lets
+the package-hygiene passes clean up where the waste is made.
+
+## Example
+```dockerfile
+RUN apt-get update
+RUN apt-get install -y curl
+```
+becomes
+```dockerfile
+RUN apt-get update \
+    && apt-get install -y curl
+```
+
+## Fix safety
+Safe. Each `RUN` starts a fresh shell, so a merge is only made when the result runs the same
+commands in the same order with the same outcome:
+- both are shell-form `RUN`s with the same flags (`--mount`, `--network`, ...), no heredoc, in a
+  stage whose shell is `sh`/`bash` (no Windows base, no other `SHELL`);
+- no instruction and no `# hadolint`/`# dockopt` pragma sits between them;
+- the earlier script leaves no shell state behind that the later one could see: no `cd`,
+  `export`, variable assignment, `set`, function, `exit`, background job, ... outside a subshell;
+- a later script that is not a plain `a && b` chain (it has `||`, `;` or `&`) is grouped as
+  `{ ...; }` so that it still runs only if everything before it succeeded;
+- a script ending in a `# comment` is never extended.
+Where a pair cannot be merged the pass says why and leaves the text alone.
+"#,
+};
+
+impl Pass for MergeRuns {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
+        let instrs = &cx.doc.instructions;
+        let style = Style::of(cx.doc);
+        let mut i = 0;
+        while i + 1 < instrs.len() {
+            if !(instrs[i].is("RUN") && instrs[i + 1].is("RUN")) {
+                i += 1;
+                continue;
+            }
+            let mut group = vec![i];
+            let mut refusal = None;
+            while let Some(&last) = group.last() {
+                if last + 1 >= instrs.len() || !instrs[last + 1].is("RUN") {
+                    break;
+                }
+                match mergeable(cx, last, last + 1) {
+                    Ok(()) => group.push(last + 1),
+                    Err(why) => {
+                        refusal = Some((last + 1, why));
+                        break;
+                    }
+                }
+            }
+            if group.len() > 1 {
+                out.push(merge_fix(cx, &group, &style));
+            } else if let Some((j, why)) = refusal {
+                out.push(cx.finding(
+                    &META,
+                    instrs[j].span.start,
+                    format!("consecutive RUN not merged: {why}"),
+                    None,
+                ));
+            }
+            i = *group.last().expect("non-empty") + 1;
+        }
+    }
+}
+
+/// Can RUN `b` (= `a + 1`) be appended to RUN `a` without changing what runs?
+pub(super) fn mergeable(cx: &Context<'_, '_>, a: usize, b: usize) -> Result<(), String> {
+    let doc = cx.doc;
+    let (ia, ib) = (&doc.instructions[a], &doc.instructions[b]);
+    if !(ia.is("RUN") && ib.is("RUN")) || ia.stage != ib.stage {
+        return Err("not two RUNs of one stage".into());
+    }
+    for (ins, idx) in [(ia, a), (ib, b)] {
+        if !ins.heredocs.is_empty() {
+            return Err(format!(
+                "line {} uses a heredoc",
+                doc.line_of(ins.span.start)
+            ));
+        }
+        if !matches!(ins.body, crate::syntax::Body::Shell(_)) {
+            return Err(format!(
+                "line {} is in exec (JSON) form",
+                doc.line_of(ins.span.start)
+            ));
+        }
+        if !cx.in_posix_stage(ins) {
+            return Err("the stage does not use a POSIX shell".into());
+        }
+        if let Some(why) = cx.opaque_reason(idx) {
+            return Err(format!(
+                "line {} cannot be analysed ({why})",
+                doc.line_of(ins.span.start)
+            ));
+        }
+    }
+    if flags_text(cx, ia) != flags_text(cx, ib) {
+        return Err("the RUNs have different flags".into());
+    }
+    if has_pragma_before(doc, ib) || gap_comments(cx, a, b).iter().any(|c| is_pragma(c)) {
+        return Err("a pragma comment applies to the second RUN".into());
+    }
+    let (sa, _) = (
+        cx.script(a).expect("analysed"),
+        cx.script(b).expect("analysed"),
+    );
+    if !sa.can_append() {
+        return Err(format!(
+            "line {} ends in a comment or background job",
+            doc.line_of(ia.span.start)
+        ));
+    }
+    if let Some(why) = sa.leaks_state() {
+        return Err(format!("line {} {why}", doc.line_of(ia.span.start)));
+    }
+    let sb = cx.script(b).expect("analysed");
+    if !sb.is_plain_and_chain() && sb.trailing_comment {
+        return Err(format!(
+            "line {} ends in a comment",
+            doc.line_of(ib.span.start)
+        ));
+    }
+    Ok(())
+}
+
+fn flags_text(cx: &Context<'_, '_>, ins: &Instr) -> Vec<String> {
+    let mut v: Vec<String> = ins
+        .flags
+        .iter()
+        .map(|f| cx.text(&f.span).to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Whole comment lines between the end of RUN `a`'s script and RUN `b`'s keyword.
+fn gap_comments<'s>(cx: &Context<'_, 's>, a: usize, b: usize) -> Vec<&'s str> {
+    let start = cx
+        .script(a)
+        .map_or(cx.doc.instructions[a].span.end, |s| s.end);
+    let gap = &cx.doc.text[start..cx.doc.instructions[b].keyword_span.start];
+    gap.split('\n')
+        .skip(1)
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| l.trim_start().starts_with('#'))
+        .collect()
+}
+
+fn merge_fix(cx: &Context<'_, '_>, group: &[usize], style: &Style) -> Finding {
+    let doc = cx.doc;
+    let mut edits = Vec::new();
+    // A grouped script's closing `; }` goes at the start of the next join (same position).
+    let mut close_group = false;
+    for pair in group.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        let sa = cx.script(a).expect("analysed");
+        let sb = cx.script(b).expect("analysed");
+        let lead = sb.unfolded.text.len() - sb.unfolded.text.trim_start().len();
+        let body_start = sb.unfolded.source_range(lead..lead).start;
+        let mut join = String::new();
+        if std::mem::take(&mut close_group) {
+            join.push_str("; }");
+        }
+        join.push_str(&style.and_break(&gap_comments(cx, a, b)));
+        if !sb.is_plain_and_chain() {
+            join.push_str("{ ");
+            close_group = true;
+        }
+        edits.push(Edit::replace(sa.end..body_start, join));
+    }
+    if close_group {
+        let last = cx
+            .script(*group.last().expect("non-empty"))
+            .expect("analysed");
+        edits.push(Edit::insert(last.end, "; }"));
+    }
+    let first = &doc.instructions[group[0]];
+    let lines: Vec<String> = group
+        .iter()
+        .map(|&i| doc.line_of(doc.instructions[i].span.start).to_string())
+        .collect();
+    cx.finding(
+        &META,
+        first.span.start,
+        format!(
+            "merged {} consecutive RUN instructions (lines {}) into one layer",
+            group.len(),
+            lines.join(", ")
+        ),
+        Some(Fix::safe(edits)),
+    )
+}

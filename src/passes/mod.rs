@@ -1,0 +1,300 @@
+//! Rewrite passes. One pass = one file here + one fixture folder + one line in `REGISTRY`.
+//! The registry's order is the execution order.
+
+mod add_to_copy;
+mod apk_no_cache;
+mod apt_cleanup;
+mod apt_no_install_recommends;
+mod exec_form;
+mod maintainer_to_label;
+mod merge_runs;
+mod node_cache_clean;
+mod pip_no_cache_dir;
+mod rpm_cache_clean;
+
+pub mod common;
+
+use std::ops::Range;
+
+use crate::fix::{Applicability, Fix};
+use crate::settings::Settings;
+use crate::shell::{self, Opaque, Script};
+use crate::syntax::{Body, Document, Instr};
+
+/// What a pass is, for `dockopt passes` and `dockopt explain`.
+#[derive(Debug)]
+pub struct Meta {
+    /// Stable code, e.g. `DO001`.
+    pub code: &'static str,
+    /// kebab-case name, e.g. `merge-runs`.
+    pub name: &'static str,
+    /// One line.
+    pub summary: &'static str,
+    /// The strongest applicability its fixes have.
+    pub safety: Applicability,
+    /// Markdown with the sections What it does / Why / Example / Fix safety.
+    pub docs: &'static str,
+    /// hadolint rules whose findings this pass fixes (for `# hadolint ignore=`).
+    pub hadolint: &'static [&'static str],
+}
+
+/// One thing a pass found, with the fix if it has one.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// Byte offset the finding is reported at.
+    pub offset: usize,
+    pub message: String,
+    pub fix: Option<Fix>,
+}
+
+impl Finding {
+    pub fn applicability(&self) -> Applicability {
+        self.fix
+            .as_ref()
+            .map_or(Applicability::DisplayOnly, |f| f.applicability)
+    }
+}
+
+pub trait Pass: Sync {
+    fn meta(&self) -> &'static Meta;
+    fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>);
+}
+
+/// The passes, in execution order.
+pub static REGISTRY: &[&dyn Pass] = &[
+    &merge_runs::MergeRuns,
+    &apt_cleanup::AptCleanup,
+    &apt_no_install_recommends::AptNoInstallRecommends,
+    &apk_no_cache::ApkNoCache,
+    &pip_no_cache_dir::PipNoCacheDir,
+    &rpm_cache_clean::RpmCacheClean,
+    &node_cache_clean::NodeCacheClean,
+    &exec_form::ExecForm,
+    &add_to_copy::AddToCopy,
+    &maintainer_to_label::MaintainerToLabel,
+];
+
+/// Finds a pass by code or name (case-insensitive).
+pub fn lookup(key: &str) -> Option<&'static dyn Pass> {
+    REGISTRY.iter().copied().find(|p| {
+        let m = p.meta();
+        m.code.eq_ignore_ascii_case(key) || m.name.eq_ignore_ascii_case(key)
+    })
+}
+
+/// Everything a pass may ask about the document being rewritten.
+pub struct Context<'d, 's> {
+    pub doc: &'d Document<'s>,
+    pub settings: &'d Settings,
+    /// Per instruction: the analysed script of a shell-form RUN in a POSIX-shell stage.
+    scripts: Vec<Option<Result<Script, Opaque>>>,
+    posix_stage: Vec<bool>,
+    /// Per instruction: merge-runs will merge it with a neighbour this round.
+    merging: Vec<bool>,
+}
+
+impl<'d, 's> Context<'d, 's> {
+    pub fn new(doc: &'d Document<'s>, settings: &'d Settings) -> Self {
+        let posix_stage = (0..doc.stages.len())
+            .map(|s| stage_is_posix(doc, s))
+            .collect();
+        let mut cx = Context {
+            doc,
+            settings,
+            scripts: Vec::new(),
+            posix_stage,
+            merging: Vec::new(),
+        };
+        cx.scripts = doc
+            .instructions
+            .iter()
+            .map(
+                |ins| match (&ins.body, ins.is("RUN"), ins.heredocs.is_empty()) {
+                    (Body::Shell(span), true, true) if cx.in_posix_stage(ins) => {
+                        Some(shell::analyse(doc.text, span.clone(), doc.escape))
+                    }
+                    _ => None,
+                },
+            )
+            .collect();
+        let n = doc.instructions.len();
+        cx.merging = vec![false; n];
+        if settings.enabled(merge_runs::MergeRuns.meta()) {
+            for i in 1..n {
+                if merge_runs::mergeable(&cx, i - 1, i).is_ok() {
+                    cx.merging[i - 1] = true;
+                    cx.merging[i] = true;
+                }
+            }
+        }
+        cx
+    }
+
+    /// merge-runs merges instruction `i` with a neighbour this round: passes that append to a
+    /// RUN wait for the merged one, so the cleanup lands once, at the end.
+    pub fn will_merge(&self, i: usize) -> bool {
+        self.merging.get(i).copied().unwrap_or(false)
+    }
+
+    /// The analysed script of instruction `i`, if it is a shell-form RUN we understand.
+    pub fn script(&self, i: usize) -> Option<&Script> {
+        self.scripts.get(i)?.as_ref()?.as_ref().ok()
+    }
+
+    /// Why instruction `i`'s script was not analysed, when it is a RUN.
+    pub fn opaque_reason(&self, i: usize) -> Option<&str> {
+        match self.scripts.get(i)? {
+            Some(Err(Opaque(why))) => Some(why),
+            _ => None,
+        }
+    }
+
+    /// The instruction runs its shell-form commands with a POSIX shell (default or sh/bash SHELL,
+    /// not a Windows base).
+    pub fn in_posix_stage(&self, ins: &Instr) -> bool {
+        ins.stage.is_some_and(|s| self.posix_stage[s]) && !self.shell_changed_before(ins)
+    }
+
+    fn shell_changed_before(&self, ins: &Instr) -> bool {
+        let Some(stage) = ins.stage else { return true };
+        let mut s = Some(stage);
+        while let Some(st) = s {
+            let range = self.doc.stages[st].instrs.clone();
+            for other in &self.doc.instructions[range] {
+                if other.span.start >= ins.span.start {
+                    break;
+                }
+                if other.is("SHELL") && !is_posix_shell(other) {
+                    return true;
+                }
+            }
+            s = self.doc.parent_stage(st);
+        }
+        false
+    }
+
+    /// Instructions of stage `s`, with their indices.
+    pub fn stage_instrs(&self, s: usize) -> impl Iterator<Item = (usize, &'d Instr)> {
+        let range = self.doc.stages[s].instrs.clone();
+        range.map(|i| (i, &self.doc.instructions[i]))
+    }
+
+    /// Instructions that run after instruction `i` on top of its filesystem: the rest of its
+    /// stage and every stage built `FROM` it.
+    pub fn later_in_chain(&self, i: usize) -> Vec<usize> {
+        let Some(stage) = self.doc.instructions[i].stage else {
+            return Vec::new();
+        };
+        let mut out: Vec<usize> = (i + 1..self.doc.stages[stage].instrs.end).collect();
+        for d in self.doc.descendants(stage) {
+            out.extend(self.doc.stages[d].instrs.clone());
+        }
+        out
+    }
+
+    /// The effective user of instruction `i` is root (no USER, or USER root/0, in its chain).
+    pub fn runs_as_root(&self, i: usize) -> bool {
+        let ins = &self.doc.instructions[i];
+        let Some(mut stage) = ins.stage else {
+            return true;
+        };
+        let mut upto = i;
+        loop {
+            let range = self.doc.stages[stage].instrs.start..upto;
+            if let Some(user) = self.doc.instructions[range]
+                .iter()
+                .rev()
+                .find(|x| x.is("USER"))
+            {
+                let u = user.args.first().map(|a| a.value.as_str()).unwrap_or("");
+                let name = u.split(':').next().unwrap_or("");
+                return name == "root" || name == "0";
+            }
+            match self.doc.parent_stage(stage) {
+                Some(p) => {
+                    upto = self.doc.stages[p].instrs.end;
+                    stage = p;
+                }
+                None => return true,
+            }
+        }
+    }
+
+    /// An `ENV` in instruction `i`'s chain sets `name`.
+    pub fn env_set_before(&self, i: usize, name: &str) -> bool {
+        let ins = &self.doc.instructions[i];
+        let Some(mut stage) = ins.stage else {
+            return false;
+        };
+        let mut upto = i;
+        loop {
+            let range = self.doc.stages[stage].instrs.start..upto;
+            for x in &self.doc.instructions[range] {
+                if (x.is("ENV") || x.is("ARG"))
+                    && x.args
+                        .iter()
+                        .any(|a| env_keys(&a.value).iter().any(|k| k == name))
+                {
+                    return true;
+                }
+            }
+            match self.doc.parent_stage(stage) {
+                Some(p) => {
+                    upto = self.doc.stages[p].instrs.end;
+                    stage = p;
+                }
+                None => return false,
+            }
+        }
+    }
+
+    pub fn finding(
+        &self,
+        meta: &'static Meta,
+        offset: usize,
+        message: impl Into<String>,
+        fix: Option<Fix>,
+    ) -> Finding {
+        Finding {
+            code: meta.code,
+            name: meta.name,
+            offset,
+            message: message.into(),
+            fix,
+        }
+    }
+
+    pub fn text(&self, r: &Range<usize>) -> &'s str {
+        self.doc.slice(r)
+    }
+}
+
+/// Keys of `ENV a=1 b=2` / `ENV a 1` / `ARG a=1`.
+fn env_keys(args: &str) -> Vec<String> {
+    let t = args.trim();
+    if !t.split_whitespace().next().unwrap_or("").contains('=') {
+        return t
+            .split_whitespace()
+            .next()
+            .map(|k| vec![k.to_string()])
+            .unwrap_or_default();
+    }
+    t.split_whitespace()
+        .filter_map(|kv| kv.split_once('=').map(|(k, _)| k.to_string()))
+        .collect()
+}
+
+fn is_posix_shell(shell: &Instr) -> bool {
+    let first = shell.args.first().map(|a| a.value.as_str()).unwrap_or("");
+    let name = shell::basename(first.trim_matches(|c| c == '"' || c == '[' || c == ']'));
+    matches!(name, "sh" | "bash" | "ash" | "dash")
+}
+
+fn stage_is_posix(doc: &Document<'_>, s: usize) -> bool {
+    let image = doc.root_image(s).to_ascii_lowercase();
+    !["windows", "nanoserver", "servercore", "dotnet/framework"]
+        .iter()
+        .any(|w| image.contains(w))
+}

@@ -1,0 +1,114 @@
+use super::common::{append_command, cache_mount_edits, is_named, mounts_cache};
+use super::{Context, Finding, Meta, Pass};
+use crate::fix::{Applicability, Fix};
+use crate::shell::{Script, SimpleCmd};
+
+pub struct NodeCacheClean;
+
+static META: Meta = Meta {
+    code: "DO015",
+    name: "node-cache-clean",
+    summary: "npm/yarn: package cache cleaned in the layer that fills it",
+    safety: crate::Applicability::Safe,
+    hadolint: &["DL3060"],
+    docs: r#"## What it does
+After `npm install`/`npm ci`, appends `npm cache clean --force` to the same RUN; after
+`yarn install`/`yarn add`, appends `yarn cache clean`. With `--cache-mounts` it mounts a BuildKit
+cache on `/root/.npm` or `/usr/local/share/.cache/yarn` instead.
+
+## Why
+npm and yarn keep a copy of every downloaded tarball in their cache (`~/.npm`,
+`/usr/local/share/.cache/yarn`), typically as large as `node_modules` itself.
+
+## Example
+```dockerfile
+RUN npm ci --omit=dev
+```
+becomes
+```dockerfile
+RUN npm ci --omit=dev && npm cache clean --force
+```
+
+## Fix safety
+npm: Safe, the cache is only a download cache. yarn: Unsafe, because in Yarn 2+ projects without
+a global cache `yarn cache clean` deletes `.yarn/cache`, which Plug'n'Play needs at run time.
+"#,
+};
+
+fn sub<'a>(c: &'a SimpleCmd) -> Option<&'a str> {
+    c.args()
+        .filter_map(|w| w.lit.as_deref())
+        .find(|a| !a.starts_with('-'))
+}
+
+fn npm_installs(c: &SimpleCmd) -> bool {
+    is_named(c, &["npm"]) && matches!(sub(c), Some("install" | "i" | "ci" | "add"))
+}
+
+fn yarn_installs(c: &SimpleCmd) -> bool {
+    is_named(c, &["yarn"]) && matches!(sub(c), None | Some("install" | "add"))
+}
+
+fn has(s: &Script, tool: &str, pred: fn(&SimpleCmd) -> bool) -> (bool, bool) {
+    let installs = s.commands.iter().any(pred);
+    let cleans = s.commands.iter().any(|c| {
+        is_named(c, &[tool]) && c.has_arg("cache") && (c.has_arg("clean") || c.has_arg("clear"))
+    });
+    (installs, cleans)
+}
+
+impl Pass for NodeCacheClean {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
+        for (i, ins) in cx.doc.instructions.iter().enumerate() {
+            let Some(s) = cx.script(i) else { continue };
+            let tools = [
+                (
+                    "npm",
+                    has(s, "npm", npm_installs),
+                    "npm cache clean --force",
+                    "/root/.npm",
+                    Applicability::Safe,
+                ),
+                (
+                    "yarn",
+                    has(s, "yarn", yarn_installs),
+                    "yarn cache clean",
+                    "/usr/local/share/.cache/yarn",
+                    Applicability::Unsafe,
+                ),
+            ];
+            for (tool, (installs, cleans), clean, cache, applicability) in tools {
+                if !installs || cleans || mounts_cache(ins, cache) {
+                    continue;
+                }
+                if cx.settings.cache_mounts {
+                    if cx.runs_as_root(i) {
+                        let edits = cache_mount_edits(cx, ins, &[cache]);
+                        out.push(cx.finding(
+                            &META,
+                            ins.span.start,
+                            format!("{tool} cache mounted with BuildKit"),
+                            Some(Fix::new(applicability, edits)),
+                        ));
+                    }
+                } else if s.can_append() && !cx.will_merge(i) {
+                    out.push(cx.finding(
+                        &META,
+                        ins.span.start,
+                        format!("`{clean}` missing after {tool} install"),
+                        Some(Fix::new(
+                            applicability,
+                            vec![append_command(cx.doc, ins, s, clean)],
+                        )),
+                    ));
+                }
+                // One append per round; the next round sees the first.
+                break;
+            }
+        }
+    }
+}

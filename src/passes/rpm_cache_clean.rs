@@ -1,0 +1,162 @@
+use super::common::{
+    append_command, cache_mount_edits, has_option, insert_after_word, is_named, mounts_cache,
+    subcommand,
+};
+use super::{Context, Finding, Meta, Pass};
+use crate::fix::{Edit, Fix};
+use crate::shell::{Script, basename};
+
+pub struct RpmCacheClean;
+
+static META: Meta = Meta {
+    code: "DO014",
+    name: "rpm-cache-clean",
+    summary: "yum/dnf/microdnf/zypper: -y and the cache cleaned in the same layer",
+    safety: crate::Applicability::Safe,
+    hadolint: &["DL3032", "DL3040", "DL3036", "DL3030", "DL3038", "DL3034"],
+    docs: r#"## What it does
+After `yum`, `dnf`, `microdnf` or `zypper` installs packages, appends `yum clean all`,
+`dnf clean all`, `microdnf clean all` or `zypper clean --all` to the same RUN, and makes the
+install non-interactive (`-y`, `zypper -n`). With `--cache-mounts` it mounts a BuildKit cache on
+the package manager's cache directory instead.
+
+## Why
+These package managers keep repository metadata and downloaded packages under `/var/cache`
+(often 100 MB or more). Cleaned in a later RUN, they still ship in the earlier layer.
+
+## Example
+```dockerfile
+RUN yum install -y httpd
+```
+becomes
+```dockerfile
+RUN yum install -y httpd && yum clean all
+```
+
+## Fix safety
+Safe: a later install fetches the metadata again by itself.
+"#,
+};
+
+struct Manager {
+    name: &'static str,
+    clean: &'static str,
+    cache: &'static str,
+}
+
+const MANAGERS: &[Manager] = &[
+    Manager {
+        name: "yum",
+        clean: "yum clean all",
+        cache: "/var/cache/yum",
+    },
+    Manager {
+        name: "dnf",
+        clean: "dnf clean all",
+        cache: "/var/cache/dnf",
+    },
+    Manager {
+        name: "microdnf",
+        clean: "microdnf clean all",
+        cache: "/var/cache/yum",
+    },
+    Manager {
+        name: "zypper",
+        clean: "zypper clean --all",
+        cache: "/var/cache/zypp",
+    },
+];
+
+const INSTALLS: &[&str] = &[
+    "install",
+    "in",
+    "groupinstall",
+    "update",
+    "upgrade",
+    "reinstall",
+    "localinstall",
+    "up",
+    "dist-upgrade",
+    "dup",
+];
+
+fn cleans(s: &Script, m: &Manager) -> bool {
+    s.commands.iter().any(|c| {
+        (is_named(c, &[m.name])
+            && c.args()
+                .any(|w| matches!(w.lit.as_deref(), Some("clean" | "cc"))))
+            || (c.name() == Some("rm") && c.args().any(|w| w.raw.starts_with(m.cache)))
+    })
+}
+
+impl Pass for RpmCacheClean {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
+        for (i, ins) in cx.doc.instructions.iter().enumerate() {
+            let Some(s) = cx.script(i) else { continue };
+            let mut yes: Vec<Edit> = Vec::new();
+            let mut clean: Option<&Manager> = None;
+            for m in MANAGERS {
+                let installs: Vec<_> = s
+                    .commands
+                    .iter()
+                    .filter(|c| c.name().map(basename) == Some(m.name))
+                    .filter_map(|c| Some((c, subcommand(c, INSTALLS)?)))
+                    .collect();
+                if installs.is_empty() {
+                    continue;
+                }
+                for (c, k) in &installs {
+                    match m.name {
+                        "yum" | "dnf" if !has_option(c, &["--assumeyes", "--yes"], &['y']) => {
+                            yes.push(insert_after_word(c, *k, "-y"))
+                        }
+                        "zypper"
+                            if !has_option(
+                                c,
+                                &["--non-interactive", "--no-confirm"],
+                                &['n', 'y'],
+                            ) =>
+                        {
+                            yes.push(insert_after_word(c, 0, "-n"))
+                        }
+                        _ => {}
+                    }
+                }
+                if clean.is_none() && !cleans(s, m) && !mounts_cache(ins, m.cache) {
+                    clean = Some(m);
+                }
+            }
+            if !yes.is_empty() {
+                out.push(cx.finding(
+                    &META,
+                    ins.span.start,
+                    "package install made non-interactive",
+                    Some(Fix::safe(yes)),
+                ));
+            }
+            let Some(m) = clean else { continue };
+            if cx.settings.cache_mounts {
+                let edits = cache_mount_edits(cx, ins, &[m.cache]);
+                if !edits.is_empty() {
+                    out.push(cx.finding(
+                        &META,
+                        ins.span.start,
+                        format!("{} cache mounted with BuildKit", m.name),
+                        Some(Fix::safe(edits)),
+                    ));
+                }
+            } else if s.can_append() && !cx.will_merge(i) {
+                out.push(cx.finding(
+                    &META,
+                    ins.span.start,
+                    format!("`{}` missing after {} install", m.clean, m.name),
+                    Some(Fix::safe(vec![append_command(cx.doc, ins, s, m.clean)])),
+                ));
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! The fixed-point loop: run the passes, apply non-overlapping fixes, re-parse, repeat.
+
+use serde::Serialize;
+
+use crate::Error;
+use crate::fix::{self, Applicability};
+use crate::passes::{Context, Finding, REGISTRY};
+use crate::settings::Settings;
+use crate::syntax::Document;
+
+/// Rounds before we stop looking for more fixes.
+const MAX_ROUNDS: usize = 10;
+
+/// A fix that was applied.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Applied {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// 1-based line in the text the fix was made on.
+    pub line: usize,
+    pub message: String,
+}
+
+/// A finding left as it is: display-only, or unsafe without `--unsafe-fixes`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Suggestion {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// 1-based line in the output.
+    pub line: usize,
+    pub message: String,
+    pub applicability: Applicability,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub output: String,
+    pub applied: Vec<Applied>,
+    pub suggestions: Vec<Suggestion>,
+    /// The loop stopped at its cap before reaching a fixed point.
+    pub converged: bool,
+}
+
+impl Outcome {
+    pub fn changed(&self, input: &str) -> bool {
+        self.output != input
+    }
+    /// Suggestions whose fix `--unsafe-fixes` would apply.
+    pub fn hidden_unsafe(&self) -> usize {
+        self.suggestions
+            .iter()
+            .filter(|s| s.applicability == Applicability::Unsafe)
+            .count()
+    }
+}
+
+/// Runs the passes that `settings` enables, to a fixed point.
+pub fn optimize(text: &str, settings: &Settings) -> Result<Outcome, Error> {
+    let threshold = if settings.unsafe_fixes {
+        Applicability::Unsafe
+    } else {
+        Applicability::Safe
+    };
+    let mut current = text.to_string();
+    let mut applied = Vec::new();
+    Document::parse(text)?;
+    for round in 0..=MAX_ROUNDS {
+        let doc = Document::parse(&current).map_err(|e| Error::Reparse {
+            passes: applied_codes(&applied),
+            error: e,
+        })?;
+        let findings = run_passes(&doc, settings);
+        let fixable: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.fix.as_ref().is_some_and(|x| x.applicability >= threshold))
+            .collect();
+        if fixable.is_empty() || round == MAX_ROUNDS {
+            let suggestions = findings
+                .iter()
+                .filter(|f| f.fix.as_ref().is_none_or(|x| x.applicability < threshold))
+                .map(|f| Suggestion {
+                    code: f.code,
+                    name: f.name,
+                    line: doc.line_of(f.offset),
+                    message: f.message.clone(),
+                    applicability: f.applicability(),
+                })
+                .collect();
+            return Ok(Outcome {
+                output: current,
+                applied,
+                suggestions,
+                converged: fixable.is_empty(),
+            });
+        }
+        let fixes: Vec<_> = fixable
+            .iter()
+            .map(|f| f.fix.as_ref().expect("filtered"))
+            .collect();
+        let (next, used) = fix::apply(&current, &fixes);
+        for i in used {
+            let f = fixable[i];
+            applied.push(Applied {
+                code: f.code,
+                name: f.name,
+                line: doc.line_of(f.offset),
+                message: f.message.clone(),
+            });
+        }
+        drop(doc);
+        current = next;
+    }
+    unreachable!("the loop returns at MAX_ROUNDS")
+}
+
+fn applied_codes(applied: &[Applied]) -> String {
+    let mut codes: Vec<&str> = applied.iter().map(|a| a.code).collect();
+    codes.dedup();
+    codes.join(", ")
+}
+
+/// Runs every enabled pass once over `doc`.
+pub fn run_passes(doc: &Document<'_>, settings: &Settings) -> Vec<Finding> {
+    let cx = Context::new(doc, settings);
+    let mut out = Vec::new();
+    for pass in REGISTRY {
+        if settings.enabled(pass.meta()) {
+            pass.run(&cx, &mut out);
+        }
+    }
+    out
+}

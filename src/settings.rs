@@ -1,0 +1,36 @@
+//! Resolved settings for one run.
+
+use crate::passes::{self, Meta};
+
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Apply Unsafe fixes too.
+    pub unsafe_fixes: bool,
+    /// Package-manager passes use BuildKit cache mounts instead of deleting caches.
+    pub cache_mounts: bool,
+    /// Only these passes (codes or names); `None` = all.
+    pub select: Option<Vec<String>>,
+    /// Never these passes (codes or names).
+    pub ignore: Vec<String>,
+    /// The build context on disk, when known.
+    pub context: Option<std::path::PathBuf>,
+}
+
+impl Settings {
+    pub fn enabled(&self, meta: &Meta) -> bool {
+        let hit =
+            |k: &String| k.eq_ignore_ascii_case(meta.code) || k.eq_ignore_ascii_case(meta.name);
+        let selected = self.select.as_ref().is_none_or(|s| s.iter().any(hit));
+        selected && !self.ignore.iter().any(hit)
+    }
+
+    /// Every `--select`/`--ignore` key names a pass; returns the first that does not.
+    pub fn unknown_pass(&self) -> Option<&str> {
+        self.select
+            .iter()
+            .flatten()
+            .chain(self.ignore.iter())
+            .find(|k| passes::lookup(k).is_none())
+            .map(String::as_str)
+    }
+}

@@ -1,0 +1,444 @@
+//! The shell facts layer: unfold a RUN body as Docker does, parse it with a real shell parser
+//! (brush-parser), and lower it to simple commands whose words keep their source byte spans.
+//! A script we cannot parse is `Opaque`, and passes leave it alone.
+
+mod unfold;
+
+pub use unfold::{Unfolded, unfold};
+
+use std::ops::Range;
+
+use brush_parser::ast::{self, SourceLocation};
+
+/// One word of a simple command.
+#[derive(Debug, Clone)]
+pub struct Word {
+    /// As written (quotes kept).
+    pub raw: String,
+    /// The value after quote removal, when it has no expansion in it.
+    pub lit: Option<String>,
+    /// Source byte span in the Dockerfile.
+    pub span: Range<usize>,
+}
+
+impl Word {
+    pub fn is(&self, s: &str) -> bool {
+        self.lit.as_deref() == Some(s)
+    }
+}
+
+/// A simple command: `name arg...`, with where it sits.
+#[derive(Debug, Clone)]
+pub struct SimpleCmd {
+    /// Command name then arguments (prefix assignments and redirections left out).
+    pub words: Vec<Word>,
+    /// `VAR=x cmd` prefix assignments present.
+    pub has_assignment: bool,
+    /// Inside an `if`, loop, subshell, brace group, function or pipeline.
+    pub nested: bool,
+    /// Source byte span of the whole command (redirections included).
+    pub span: Range<usize>,
+    /// Index of the top-level and-or list it belongs to (`a && b; c` has two).
+    pub list: usize,
+    /// Runs in a subshell (`( ... )` or a pipeline element), so shell state it sets stays there.
+    pub contained: bool,
+}
+
+impl SimpleCmd {
+    pub fn name(&self) -> Option<&str> {
+        self.words.first().and_then(|w| w.lit.as_deref())
+    }
+    /// Literal arguments after the command name (`None` where a word is not literal).
+    pub fn args(&self) -> impl Iterator<Item = &Word> {
+        self.words.iter().skip(1)
+    }
+    pub fn has_arg(&self, a: &str) -> bool {
+        self.args().any(|w| w.is(a))
+    }
+}
+
+/// How a top-level and-or list ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListEnd {
+    /// `;`, a newline or the end of the script.
+    Sequence,
+    /// `&`
+    Background,
+}
+
+/// A top-level and-or list (`a && b || c`).
+#[derive(Debug, Clone)]
+pub struct TopList {
+    /// Operators between its pipelines, in order: `true` for `&&`, `false` for `||`.
+    pub ops: Vec<bool>,
+    pub end: ListEnd,
+    /// Source byte span from its first to its last word.
+    pub span: Range<usize>,
+}
+
+/// What we know of one RUN script.
+#[derive(Debug, Clone)]
+pub struct Script {
+    pub unfolded: Unfolded,
+    pub commands: Vec<SimpleCmd>,
+    pub lists: Vec<TopList>,
+    /// A `# comment` runs to the end of the script, so nothing may be appended.
+    pub trailing_comment: bool,
+    /// Source byte offset just after the script's last token.
+    pub end: usize,
+    /// Constructs that set shell state outside a subshell (function definitions, `for` loop
+    /// variables), besides the simple commands.
+    pub defines_state: bool,
+}
+
+impl Script {
+    /// A single top-level and-or list joined by `&&` only, not in the background.
+    pub fn is_plain_and_chain(&self) -> bool {
+        self.lists.len() == 1
+            && self.lists[0].ops.iter().all(|&and| and)
+            && self.lists[0].end == ListEnd::Sequence
+    }
+
+    pub fn commands_named<'a>(&'a self, names: &'a [&str]) -> impl Iterator<Item = &'a SimpleCmd> {
+        self.commands
+            .iter()
+            .filter(move |c| c.name().is_some_and(|n| names.contains(&basename(n))))
+    }
+
+    /// Can text be appended after the script's end without changing what runs before?
+    pub fn can_append(&self) -> bool {
+        !self.trailing_comment
+            && self
+                .lists
+                .last()
+                .is_some_and(|l| l.end == ListEnd::Sequence)
+    }
+}
+
+/// Builtins that change the shell's own state (directory, variables, options, traps) or end it.
+const STATE_BUILTINS: &[&str] = &[
+    "cd",
+    "pushd",
+    "popd",
+    "export",
+    "unset",
+    "set",
+    "shopt",
+    "umask",
+    "alias",
+    "unalias",
+    "source",
+    ".",
+    "trap",
+    "ulimit",
+    "exec",
+    "exit",
+    "return",
+    "readonly",
+    "declare",
+    "typeset",
+    "local",
+    "eval",
+    "hash",
+    "enable",
+    "read",
+    "let",
+    "mapfile",
+    "readarray",
+    "getopts",
+    "shift",
+    "builtin",
+    "command",
+    "wait",
+];
+
+impl Script {
+    /// Why running another script after this one in the same shell could behave differently
+    /// than in a fresh shell; `None` when it cannot.
+    pub fn leaks_state(&self) -> Option<String> {
+        if self.defines_state {
+            return Some("defines a function or loop variable".into());
+        }
+        if self.lists.iter().any(|l| l.end == ListEnd::Background) {
+            return Some("starts a background job".into());
+        }
+        for c in self.commands.iter().filter(|c| !c.contained) {
+            match c.words.first() {
+                None if c.has_assignment => return Some("sets a shell variable".into()),
+                Some(w) => match &w.lit {
+                    Some(n) if STATE_BUILTINS.contains(&n.as_str()) => {
+                        return Some(format!("runs `{n}`, which changes the shell's state"));
+                    }
+                    None => {
+                        return Some(format!(
+                            "runs a command whose name is computed (`{}`)",
+                            w.raw
+                        ));
+                    }
+                    _ => {}
+                },
+                None => {}
+            }
+        }
+        None
+    }
+}
+
+/// `/usr/bin/apt-get` → `apt-get`.
+pub fn basename(name: &str) -> &str {
+    name.rsplit('/').next().unwrap_or(name)
+}
+
+/// Why a script is not analysed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opaque(pub String);
+
+/// Parses a shell-form body (source span `span` of `text`, escape char `escape`).
+pub fn analyse(text: &str, span: Range<usize>, escape: char) -> Result<Script, Opaque> {
+    let unfolded = unfold(text, span, escape);
+    if unfolded.text.trim().is_empty() {
+        return Err(Opaque("empty script".into()));
+    }
+    let src = unfolded.text.as_str();
+    let tokens = brush_parser::tokenize_str(src).map_err(|e| Opaque(format!("shell: {e}")))?;
+    let program = brush_parser::parse_tokens(&tokens, &brush_parser::ParserOptions::default())
+        .map_err(|e| Opaque(format!("shell: {e}")))?;
+    let chars = CharMap::new(src);
+    let last_token_end = tokens
+        .last()
+        .map(|t| match t {
+            brush_parser::Token::Operator(_, l) | brush_parser::Token::Word(_, l) => l.end.index,
+        })
+        .map(|c| chars.byte(c))
+        .unwrap_or(0);
+    let trailing_comment = !src[last_token_end..].trim().is_empty();
+    let mut lower = Lower {
+        unfolded: &unfolded,
+        chars: &chars,
+        commands: Vec::new(),
+        lists: Vec::new(),
+        contained: 0,
+        defines_state: false,
+    };
+    for cc in &program.complete_commands {
+        for item in &cc.0 {
+            lower.top_list(item);
+        }
+    }
+    let end = unfolded.source_end(last_token_end);
+    Ok(Script {
+        commands: lower.commands,
+        lists: lower.lists,
+        trailing_comment,
+        end,
+        defines_state: lower.defines_state,
+        unfolded,
+    })
+}
+
+/// brush reports character indices; we need bytes.
+struct CharMap {
+    bytes: Option<Vec<usize>>,
+    len: usize,
+}
+
+impl CharMap {
+    fn new(s: &str) -> Self {
+        let bytes = (!s.is_ascii()).then(|| s.char_indices().map(|(b, _)| b).collect());
+        CharMap {
+            bytes,
+            len: s.len(),
+        }
+    }
+    fn byte(&self, ch: usize) -> usize {
+        match &self.bytes {
+            None => ch.min(self.len),
+            Some(v) => v.get(ch).copied().unwrap_or(self.len),
+        }
+    }
+}
+
+struct Lower<'a> {
+    unfolded: &'a Unfolded,
+    chars: &'a CharMap,
+    commands: Vec<SimpleCmd>,
+    lists: Vec<TopList>,
+    /// Depth of subshells around the current node.
+    contained: usize,
+    defines_state: bool,
+}
+
+impl Lower<'_> {
+    fn span(&self, loc: Option<brush_parser::SourceSpan>) -> Range<usize> {
+        match loc {
+            Some(l) => {
+                let s = self.chars.byte(l.start.index);
+                let e = self.chars.byte(l.end.index);
+                self.unfolded.source_range(s..e)
+            }
+            None => 0..0,
+        }
+    }
+
+    fn top_list(&mut self, item: &ast::CompoundListItem) {
+        let list = self.lists.len();
+        let and_or = &item.0;
+        let ops = and_or
+            .additional
+            .iter()
+            .map(|a| matches!(a, ast::AndOr::And(_)))
+            .collect();
+        let end = match item.1 {
+            ast::SeparatorOperator::Async => ListEnd::Background,
+            ast::SeparatorOperator::Sequence => ListEnd::Sequence,
+        };
+        let span = self.span(and_or.location());
+        self.lists.push(TopList { ops, end, span });
+        for p in and_or.iter() {
+            self.pipeline(p.1, list, false);
+        }
+    }
+
+    fn pipeline(&mut self, p: &ast::Pipeline, list: usize, nested: bool) {
+        let piped = p.seq.len() > 1;
+        let nested = nested || piped;
+        self.contained += usize::from(piped);
+        for c in &p.seq {
+            self.command(c, list, nested);
+        }
+        self.contained -= usize::from(piped);
+    }
+
+    fn compound_list(&mut self, l: &ast::CompoundList, list: usize) {
+        for item in &l.0 {
+            for p in item.0.iter() {
+                self.pipeline(p.1, list, true);
+            }
+        }
+    }
+
+    fn command(&mut self, c: &ast::Command, list: usize, nested: bool) {
+        match c {
+            ast::Command::Simple(s) => self.simple(s, list, nested),
+            ast::Command::Compound(cc, _) => self.compound(cc, list),
+            ast::Command::Function(f) => {
+                self.defines_state |= self.contained == 0;
+                self.compound(&f.body.0, list)
+            }
+            ast::Command::ExtendedTest(..) => {}
+        }
+    }
+
+    fn compound(&mut self, cc: &ast::CompoundCommand, list: usize) {
+        use ast::CompoundCommand as C;
+        match cc {
+            C::BraceGroup(b) => self.compound_list(&b.list, list),
+            C::Subshell(s) => {
+                self.contained += 1;
+                self.compound_list(&s.list, list);
+                self.contained -= 1;
+            }
+            C::ForClause(f) => {
+                self.defines_state |= self.contained == 0;
+                self.compound_list(&f.body.list, list)
+            }
+            C::ArithmeticForClause(f) => self.compound_list(&f.body.list, list),
+            C::CaseClause(c) => {
+                for item in &c.cases {
+                    if let Some(l) = &item.cmd {
+                        self.compound_list(l, list);
+                    }
+                }
+            }
+            C::IfClause(i) => {
+                self.compound_list(&i.condition, list);
+                self.compound_list(&i.then, list);
+                for e in i.elses.iter().flatten() {
+                    if let Some(c) = &e.condition {
+                        self.compound_list(c, list);
+                    }
+                    self.compound_list(&e.body, list);
+                }
+            }
+            C::WhileClause(w) | C::UntilClause(w) => {
+                self.compound_list(&w.0, list);
+                self.compound_list(&w.1.list, list);
+            }
+            C::Coprocess(c) => self.command(&c.body, list, true),
+            C::Arithmetic(_) => {}
+        }
+    }
+
+    fn word(&self, w: &ast::Word) -> Word {
+        Word {
+            raw: w.value.clone(),
+            lit: literal(&w.value),
+            span: self.span(w.location()),
+        }
+    }
+
+    fn simple(&mut self, s: &ast::SimpleCommand, list: usize, nested: bool) {
+        let mut words = Vec::new();
+        let mut has_assignment = false;
+        if let Some(prefix) = &s.prefix {
+            for item in &prefix.0 {
+                if matches!(item, ast::CommandPrefixOrSuffixItem::AssignmentWord(..)) {
+                    has_assignment = true;
+                }
+            }
+        }
+        if let Some(w) = &s.word_or_name {
+            words.push(self.word(w));
+        }
+        if let Some(suffix) = &s.suffix {
+            for item in &suffix.0 {
+                match item {
+                    ast::CommandPrefixOrSuffixItem::Word(w) => words.push(self.word(w)),
+                    ast::CommandPrefixOrSuffixItem::AssignmentWord(_, w) => {
+                        words.push(self.word(w))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let span = self.span(s.location());
+        let contained = self.contained > 0;
+        self.commands.push(SimpleCmd {
+            words,
+            has_assignment,
+            nested,
+            span,
+            list,
+            contained,
+        });
+    }
+}
+
+/// The value of a word after quote removal, or `None` if it expands anything.
+pub fn literal(raw: &str) -> Option<String> {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '$' | '`' | '*' | '?' | '[' | '{' | '~' => return None,
+            '\\' => out.push(chars.next()?),
+            '\'' => {
+                for c in chars.by_ref() {
+                    if c == '\'' {
+                        break;
+                    }
+                    out.push(c);
+                }
+            }
+            '"' => loop {
+                match chars.next()? {
+                    '"' => break,
+                    '$' | '`' | '\\' => return None,
+                    c => out.push(c),
+                }
+            },
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}

@@ -1,0 +1,471 @@
+//! The Dockerfile model: a thin, span-keeping view over `parse-dockerfile`.
+//!
+//! The parser gives byte spans for every keyword, flag, argument and heredoc. We flatten its typed
+//! instructions into one `Instr` shape that the passes can query, and keep the source text so that
+//! every rewrite is a span edit.
+
+mod lines;
+
+pub use lines::LineIndex;
+
+use std::ops::Range;
+
+use parse_dockerfile as pd;
+
+const BOM: &str = "\u{feff}";
+
+/// A parse failure, with a 1-based position.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{line}:{column}: {message}")]
+pub struct SyntaxError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+/// How an instruction's command is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    /// No command (FROM, COPY, ...): see `args`.
+    None,
+    /// Shell form; the span covers the raw text, continuations and inner comments included.
+    Shell(Range<usize>),
+    /// JSON (exec) form, with the decoded arguments.
+    Exec(Range<usize>, Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Flag {
+    pub name: String,
+    pub value: Option<String>,
+    pub span: Range<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Arg {
+    pub value: String,
+    pub span: Range<usize>,
+}
+
+/// One instruction, flattened.
+#[derive(Debug, Clone)]
+pub struct Instr {
+    /// Upper-case keyword (`RUN`, `COPY`, ...). For `ONBUILD X` this is `ONBUILD`.
+    pub keyword: String,
+    pub keyword_span: Range<usize>,
+    /// From the keyword to the last byte of the instruction (heredoc terminators included,
+    /// the final line break excluded).
+    pub span: Range<usize>,
+    pub flags: Vec<Flag>,
+    pub body: Body,
+    /// Positional arguments for non-command instructions (COPY/ADD sources then destination,
+    /// FROM image then stage name, USER, WORKDIR, ...).
+    pub args: Vec<Arg>,
+    pub heredocs: Vec<Range<usize>>,
+    /// Index into `Document::stages`, `None` for the global ARGs before the first FROM.
+    pub stage: Option<usize>,
+}
+
+impl Instr {
+    pub fn is(&self, keyword: &str) -> bool {
+        self.keyword == keyword
+    }
+    pub fn flag(&self, name: &str) -> Option<&Flag> {
+        self.flags
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// A build stage: a FROM and the instructions up to the next FROM.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    /// The image reference as written (`python:3.11`, a stage name, `${BASE}`...).
+    pub base: String,
+    pub name: Option<String>,
+    /// Indices into `Document::instructions`; the first one is the FROM.
+    pub instrs: Range<usize>,
+}
+
+/// A parsed Dockerfile together with its source text.
+#[derive(Debug)]
+pub struct Document<'s> {
+    pub text: &'s str,
+    /// The escape character (`\` or `` ` ``).
+    pub escape: char,
+    /// The file's dominant line ending, used for generated lines.
+    pub newline: &'static str,
+    /// Where the leading parser-directive block ends (generated lines go after it).
+    pub directives_end: usize,
+    pub syntax_directive: Option<String>,
+    pub instructions: Vec<Instr>,
+    pub stages: Vec<Stage>,
+    pub lines: LineIndex,
+}
+
+impl<'s> Document<'s> {
+    pub fn parse(text: &'s str) -> Result<Self, SyntaxError> {
+        let bom = if text.starts_with(BOM) { BOM.len() } else { 0 };
+        let body = &text[bom..];
+        let lines = LineIndex::new(text);
+        let parsed = pd::parse(body).map_err(|e| SyntaxError {
+            line: e.line(),
+            column: e.column(),
+            message: first_line(&e.to_string()),
+        })?;
+        let escape = parsed
+            .parser_directives
+            .escape
+            .as_ref()
+            .map(|d| d.value.value)
+            .unwrap_or('\\');
+        let syntax_directive = parsed
+            .parser_directives
+            .syntax
+            .as_ref()
+            .map(|d| d.value.value.to_string());
+        let mut instructions = Vec::with_capacity(parsed.instructions.len());
+        for ins in &parsed.instructions {
+            instructions.push(flatten(ins, body, bom));
+        }
+        let stages = assign_stages(&mut instructions);
+        let directives_end = directive_block_end(text, bom);
+        Ok(Document {
+            text,
+            escape,
+            newline: dominant_newline(text),
+            directives_end,
+            syntax_directive,
+            instructions,
+            stages,
+            lines,
+        })
+    }
+
+    pub fn slice(&self, span: &Range<usize>) -> &'s str {
+        &self.text[span.clone()]
+    }
+
+    /// 1-based line of a byte offset.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.lines.line_col(offset).0
+    }
+
+    /// The stages that build on `stage` (directly or not), by `FROM <name>`.
+    pub fn descendants(&self, stage: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut frontier = vec![stage];
+        while let Some(s) = frontier.pop() {
+            let Some(name) = self.stages[s].name.as_deref() else {
+                continue;
+            };
+            for (i, st) in self.stages.iter().enumerate() {
+                if i > s && st.base.eq_ignore_ascii_case(name) && !out.contains(&i) {
+                    out.push(i);
+                    frontier.push(i);
+                }
+            }
+        }
+        out
+    }
+
+    /// The stage whose name `stage`'s FROM refers to, if any.
+    pub fn parent_stage(&self, stage: usize) -> Option<usize> {
+        let base = &self.stages[stage].base;
+        self.stages[..stage].iter().rposition(|s| {
+            s.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(base))
+        })
+    }
+
+    /// The stage's base image as seen through `FROM <stage>` chains.
+    pub fn root_image(&self, stage: usize) -> &str {
+        let mut s = stage;
+        while let Some(p) = self.parent_stage(s) {
+            s = p;
+        }
+        &self.stages[s].base
+    }
+
+    /// Is the line just before `offset`'s line a comment? Returns its text (trimmed).
+    pub fn comment_lines_before(&self, offset: usize) -> Vec<&'s str> {
+        let mut out = Vec::new();
+        let mut line = self.line_of(offset);
+        while line > 1 {
+            line -= 1;
+            let t = self.lines.line_text(self.text, line).trim();
+            if t.starts_with('#') {
+                out.push(t);
+            } else if !t.is_empty() {
+                break;
+            } else {
+                break;
+            }
+        }
+        out
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").to_string()
+}
+
+fn dominant_newline(text: &str) -> &'static str {
+    let lf = text.matches('\n').count();
+    let crlf = text.matches("\r\n").count();
+    if crlf > 0 && crlf * 2 >= lf {
+        "\r\n"
+    } else {
+        "\n"
+    }
+}
+
+/// The end of the leading block of `# key=value` directive lines (and the BOM).
+fn directive_block_end(text: &str, bom: usize) -> usize {
+    let mut pos = bom;
+    for line in text[bom..].split_inclusive('\n') {
+        let t = line.trim();
+        let is_directive = t.strip_prefix('#').is_some_and(|rest| {
+            let rest = rest.trim_start();
+            match rest.split_once('=') {
+                Some((key, _)) => {
+                    let key = key.trim().to_ascii_lowercase();
+                    matches!(key.as_str(), "syntax" | "escape" | "check")
+                }
+                None => false,
+            }
+        });
+        if !is_directive {
+            break;
+        }
+        pos += line.len();
+    }
+    pos
+}
+
+fn shift(r: &Range<usize>, by: usize) -> Range<usize> {
+    r.start + by..r.end + by
+}
+
+fn unescaped(s: &pd::UnescapedString<'_>, by: usize) -> Arg {
+    Arg {
+        value: s.value.to_string(),
+        span: shift(&s.span, by),
+    }
+}
+
+fn flags(opts: &[pd::Flag<'_>], by: usize) -> Vec<Flag> {
+    opts.iter()
+        .map(|f| Flag {
+            name: f.name.value.to_string(),
+            value: f.value.as_ref().map(|v| v.value.to_string()),
+            span: shift(&f.span(), by),
+        })
+        .collect()
+}
+
+fn command_body(c: &pd::Command<'_>, by: usize) -> Body {
+    match c {
+        pd::Command::Exec(s) => Body::Exec(
+            shift(&s.span, by),
+            s.value.iter().map(|a| a.value.to_string()).collect(),
+        ),
+        pd::Command::Shell(s) => Body::Shell(shift(&s.span, by)),
+        _ => Body::None,
+    }
+}
+
+fn sources(
+    src: &[pd::Source<'_>],
+    by: usize,
+    args: &mut Vec<Arg>,
+    heredocs: &mut Vec<Range<usize>>,
+) {
+    for s in src {
+        match s {
+            pd::Source::Path(p) => args.push(unescaped(p, by)),
+            pd::Source::HereDoc(h) => heredocs.push(shift(&h.span, by)),
+            _ => {}
+        }
+    }
+}
+
+/// Flattens one parsed instruction. `body` is the text the parser saw (BOM removed), `by` the
+/// BOM length to add to every span.
+fn flatten(ins: &pd::Instruction<'_>, body: &str, by: usize) -> Instr {
+    use pd::Instruction as I;
+    let mut flags_v = Vec::new();
+    let mut args = Vec::new();
+    let mut heredocs = Vec::new();
+    let mut cmd = Body::None;
+    let (keyword, kw): (&str, &Range<usize>) = match ins {
+        I::Add(i) => {
+            flags_v = flags(&i.options, by);
+            sources(&i.src, by, &mut args, &mut heredocs);
+            args.push(unescaped(&i.dest, by));
+            ("ADD", &i.add.span)
+        }
+        I::Copy(i) => {
+            flags_v = flags(&i.options, by);
+            sources(&i.src, by, &mut args, &mut heredocs);
+            args.push(unescaped(&i.dest, by));
+            ("COPY", &i.copy.span)
+        }
+        I::Arg(i) => {
+            args.push(unescaped(&i.arguments, by));
+            ("ARG", &i.arg.span)
+        }
+        I::Cmd(i) => {
+            cmd = command_body(&i.arguments, by);
+            ("CMD", &i.cmd.span)
+        }
+        I::Entrypoint(i) => {
+            cmd = command_body(&i.arguments, by);
+            ("ENTRYPOINT", &i.entrypoint.span)
+        }
+        I::Env(i) => {
+            args.push(unescaped(&i.arguments, by));
+            ("ENV", &i.env.span)
+        }
+        I::Expose(i) => {
+            args.extend(i.arguments.iter().map(|a| unescaped(a, by)));
+            ("EXPOSE", &i.expose.span)
+        }
+        I::From(i) => {
+            flags_v = flags(&i.options, by);
+            args.push(unescaped(&i.image, by));
+            if let Some((_, name)) = &i.as_ {
+                args.push(unescaped(name, by));
+            }
+            ("FROM", &i.from.span)
+        }
+        I::Healthcheck(i) => {
+            flags_v = flags(&i.options, by);
+            match &i.arguments {
+                pd::HealthcheckArguments::Cmd { arguments, .. } => {
+                    cmd = command_body(arguments, by)
+                }
+                pd::HealthcheckArguments::None { none, .. } => args.push(Arg {
+                    value: "NONE".into(),
+                    span: shift(&none.span, by),
+                }),
+                _ => {}
+            }
+            ("HEALTHCHECK", &i.healthcheck.span)
+        }
+        I::Label(i) => {
+            args.push(unescaped(&i.arguments, by));
+            ("LABEL", &i.label.span)
+        }
+        I::Maintainer(i) => {
+            args.push(unescaped(&i.name, by));
+            ("MAINTAINER", &i.maintainer.span)
+        }
+        I::Onbuild(i) => {
+            let inner = flatten(&i.instruction, body, by);
+            let start = shift(&i.onbuild.span, by);
+            return Instr {
+                keyword: "ONBUILD".into(),
+                span: start.start..inner.span.end,
+                keyword_span: start,
+                flags: Vec::new(),
+                body: Body::None,
+                args: Vec::new(),
+                heredocs: inner.heredocs,
+                stage: None,
+            };
+        }
+        I::Run(i) => {
+            flags_v = flags(&i.options, by);
+            cmd = command_body(&i.arguments, by);
+            heredocs.extend(i.here_docs.iter().map(|h| shift(&h.span, by)));
+            ("RUN", &i.run.span)
+        }
+        I::Shell(i) => {
+            args.extend(i.arguments.iter().map(|a| unescaped(a, by)));
+            ("SHELL", &i.shell.span)
+        }
+        I::Stopsignal(i) => {
+            args.push(unescaped(&i.arguments, by));
+            ("STOPSIGNAL", &i.stopsignal.span)
+        }
+        I::User(i) => {
+            args.push(unescaped(&i.arguments, by));
+            ("USER", &i.user.span)
+        }
+        I::Volume(i) => {
+            match &i.arguments {
+                pd::JsonOrStringArray::Json(s) => args.push(Arg {
+                    value: body[s.span.clone()].to_string(),
+                    span: shift(&s.span, by),
+                }),
+                pd::JsonOrStringArray::String(v) => args.extend(v.iter().map(|a| unescaped(a, by))),
+            }
+            ("VOLUME", &i.volume.span)
+        }
+        I::Workdir(i) => {
+            args.push(unescaped(&i.arguments, by));
+            ("WORKDIR", &i.workdir.span)
+        }
+        _ => ("UNKNOWN", &(0..0)),
+    };
+    let keyword_span = shift(kw, by);
+    let mut end = keyword_span.end;
+    for f in &flags_v {
+        end = end.max(f.span.end);
+    }
+    for a in &args {
+        end = end.max(a.span.end);
+    }
+    match &cmd {
+        Body::Shell(s) | Body::Exec(s, _) => end = end.max(s.end),
+        Body::None => {}
+    }
+    for h in &heredocs {
+        // A heredoc's span is its content; the instruction ends after the terminator line.
+        let after = h.end.max(end);
+        let rest = &body[after - by..];
+        let line_len = rest.find('\n').unwrap_or(rest.len());
+        let line = rest[..line_len].trim_end_matches('\r');
+        end = after + line.len();
+    }
+    Instr {
+        keyword: keyword.to_string(),
+        keyword_span: keyword_span.clone(),
+        span: keyword_span.start..end,
+        flags: flags_v,
+        body: cmd,
+        args,
+        heredocs,
+        stage: None,
+    }
+}
+
+fn assign_stages(instrs: &mut [Instr]) -> Vec<Stage> {
+    let mut stages: Vec<Stage> = Vec::new();
+    for (i, ins) in instrs.iter_mut().enumerate() {
+        if ins.is("FROM") {
+            if let Some(last) = stages.last_mut() {
+                last.instrs.end = i;
+            }
+            stages.push(Stage {
+                base: ins
+                    .args
+                    .first()
+                    .map(|a| a.value.clone())
+                    .unwrap_or_default(),
+                name: ins.args.get(1).map(|a| a.value.to_ascii_lowercase()),
+                instrs: i..i + 1,
+            });
+        }
+        if !stages.is_empty() {
+            ins.stage = Some(stages.len() - 1);
+        }
+    }
+    let n = instrs.len();
+    if let Some(last) = stages.last_mut() {
+        last.instrs.end = n;
+    }
+    stages
+}
