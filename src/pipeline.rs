@@ -64,12 +64,18 @@ pub fn optimize(text: &str, settings: &Settings) -> Result<Outcome, Error> {
     let mut current = text.to_string();
     let mut applied = Vec::new();
     Document::parse(text)?;
+    let mut opaque_at_start = None;
     for round in 0..=MAX_ROUNDS {
         let doc = Document::parse(&current).map_err(|e| Error::Reparse {
             passes: applied_codes(&applied),
             error: e,
         })?;
-        let findings = run_passes(&doc, settings);
+        let cx = Context::new(&doc, settings);
+        let opaque = cx.opaque_count();
+        if opaque > *opaque_at_start.get_or_insert(opaque) {
+            return Err(Error::ShellReparse { passes: applied_codes(&applied) });
+        }
+        let findings = run_passes(&cx, settings);
         let fixable: Vec<&Finding> = findings
             .iter()
             .filter(|f| f.fix.as_ref().is_some_and(|x| x.applicability >= threshold))
@@ -119,13 +125,12 @@ fn applied_codes(applied: &[Applied]) -> String {
     codes.join(", ")
 }
 
-/// Runs every enabled pass once over `doc`.
-pub fn run_passes(doc: &Document<'_>, settings: &Settings) -> Vec<Finding> {
-    let cx = Context::new(doc, settings);
+/// Runs every enabled pass once.
+pub fn run_passes(cx: &Context<'_, '_>, settings: &Settings) -> Vec<Finding> {
     let mut out = Vec::new();
     for pass in REGISTRY {
         if settings.enabled(pass.meta()) {
-            pass.run(&cx, &mut out);
+            pass.run(cx, &mut out);
         }
     }
     out

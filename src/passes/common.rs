@@ -94,10 +94,11 @@ pub fn append_command(doc: &Document<'_>, ins: &Instr, script: &Script, command:
     let at = script.end;
     let line_start = doc.text[..at].rfind('\n').map_or(0, |i| i + 1);
     let single_line = !doc.text[ins.span.start..at].contains('\n');
+    let tail = at..script.tail_end;
     if single_line && (at - line_start) + command.len() + 4 <= MAX_INLINE {
-        Edit::insert(at, format!(" && {command}"))
+        Edit::replace(tail, format!(" && {command}"))
     } else {
-        Edit::insert(at, format!("{}{command}", Style::of(doc).and_break(&[])))
+        Edit::replace(tail, format!("{}{command}", Style::of(doc).and_break(&[])))
     }
 }
 

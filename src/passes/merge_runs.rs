@@ -40,8 +40,9 @@ commands in the same order with the same outcome:
 - no instruction and no `# hadolint`/`# dockopt` pragma sits between them;
 - the earlier script leaves no shell state behind that the later one could see: no `cd`,
   `export`, variable assignment, `set`, function, `exit`, background job, ... outside a subshell;
-- a later script that is not a plain `a && b` chain (it has `||`, `;` or `&`) is grouped as
-  `{ ...; }` so that it still runs only if everything before it succeeded;
+- every script after the first is a plain `a && b` chain: with `||`, `;` or `&` in it, part of
+  it would run even after an earlier command failed (the first script may use them: `a; b && c`
+  still runs `c` only when the first RUN would have succeeded);
 - a script ending in a `# comment` is never extended.
 Where a pair cannot be merged the pass says why and leaves the text alone.
 "#,
@@ -140,9 +141,11 @@ pub(super) fn mergeable(cx: &Context<'_, '_>, a: usize, b: usize) -> Result<(), 
         return Err(format!("line {} {why}", doc.line_of(ia.span.start)));
     }
     let sb = cx.script(b).expect("analysed");
-    if !sb.is_plain_and_chain() && sb.trailing_comment {
+    if !sb.is_plain_and_chain() {
+        // `A && x; y` or `A && x || y` would run `y` after a failed `A`, and a `{ ...; }` group
+        // hides the commands from linters; leave it.
         return Err(format!(
-            "line {} ends in a comment",
+            "line {} is not a plain `a && b` chain (it uses `;`, `||` or `&`)",
             doc.line_of(ib.span.start)
         ));
     }
@@ -175,30 +178,13 @@ fn gap_comments<'s>(cx: &Context<'_, 's>, a: usize, b: usize) -> Vec<&'s str> {
 fn merge_fix(cx: &Context<'_, '_>, group: &[usize], style: &Style) -> Finding {
     let doc = cx.doc;
     let mut edits = Vec::new();
-    // A grouped script's closing `; }` goes at the start of the next join (same position).
-    let mut close_group = false;
     for pair in group.windows(2) {
         let (a, b) = (pair[0], pair[1]);
         let sa = cx.script(a).expect("analysed");
         let sb = cx.script(b).expect("analysed");
         let lead = sb.unfolded.text.len() - sb.unfolded.text.trim_start().len();
         let body_start = sb.unfolded.source_range(lead..lead).start;
-        let mut join = String::new();
-        if std::mem::take(&mut close_group) {
-            join.push_str("; }");
-        }
-        join.push_str(&style.and_break(&gap_comments(cx, a, b)));
-        if !sb.is_plain_and_chain() {
-            join.push_str("{ ");
-            close_group = true;
-        }
-        edits.push(Edit::replace(sa.end..body_start, join));
-    }
-    if close_group {
-        let last = cx
-            .script(*group.last().expect("non-empty"))
-            .expect("analysed");
-        edits.push(Edit::insert(last.end, "; }"));
+        edits.push(Edit::replace(sa.end..body_start, style.and_break(&gap_comments(cx, a, b))));
     }
     let first = &doc.instructions[group[0]];
     let lines: Vec<String> = group

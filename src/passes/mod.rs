@@ -132,6 +132,11 @@ impl<'d, 's> Context<'d, 's> {
         cx
     }
 
+    /// How many RUN scripts could not be parsed as shell. A rewrite must never raise it.
+    pub fn opaque_count(&self) -> usize {
+        self.scripts.iter().filter(|s| matches!(s, Some(Err(_)))).count()
+    }
+
     /// merge-runs merges instruction `i` with a neighbour this round: passes that append to a
     /// RUN wait for the merged one, so the cleanup lands once, at the end.
     pub fn will_merge(&self, i: usize) -> bool {

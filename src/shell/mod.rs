@@ -84,8 +84,12 @@ pub struct Script {
     pub lists: Vec<TopList>,
     /// A `# comment` runs to the end of the script, so nothing may be appended.
     pub trailing_comment: bool,
-    /// Source byte offset just after the script's last token.
+    /// Source byte offset just after the script's last command (a trailing `;` excluded): where
+    /// `&& more` goes.
     pub end: usize,
+    /// Source byte offset just after the last token (the trailing `;`, if any). Appending
+    /// replaces `end..tail_end`, so that no `; &&` is ever written.
+    pub tail_end: usize,
     /// Constructs that set shell state outside a subshell (function definitions, `for` loop
     /// variables), besides the simple commands.
     pub defines_state: bool,
@@ -204,12 +208,15 @@ pub fn analyse(text: &str, span: Range<usize>, escape: char) -> Result<Script, O
     let program = brush_parser::parse_tokens(&tokens, &brush_parser::ParserOptions::default())
         .map_err(|e| Opaque(format!("shell: {e}")))?;
     let chars = CharMap::new(src);
-    let last_token_end = tokens
-        .last()
-        .map(|t| match t {
-            brush_parser::Token::Operator(_, l) | brush_parser::Token::Word(_, l) => l.end.index,
-        })
-        .map(|c| chars.byte(c))
+    let token_end = |t: &brush_parser::Token| match t {
+        brush_parser::Token::Operator(_, l) | brush_parser::Token::Word(_, l) => chars.byte(l.end.index),
+    };
+    let last_token_end = tokens.last().map(token_end).unwrap_or(0);
+    let body_end = tokens
+        .iter()
+        .rev()
+        .find(|t| !matches!(t, brush_parser::Token::Operator(op, _) if op == ";" || op == "\n"))
+        .map(token_end)
         .unwrap_or(0);
     let trailing_comment = !src[last_token_end..].trim().is_empty();
     let mut lower = Lower {
@@ -225,12 +232,14 @@ pub fn analyse(text: &str, span: Range<usize>, escape: char) -> Result<Script, O
             lower.top_list(item);
         }
     }
-    let end = unfolded.source_end(last_token_end);
+    let end = unfolded.source_end(body_end);
+    let tail_end = unfolded.source_end(last_token_end);
     Ok(Script {
         commands: lower.commands,
         lists: lower.lists,
         trailing_comment,
         end,
+        tail_end,
         defines_state: lower.defines_state,
         unfolded,
     })
@@ -441,4 +450,52 @@ pub fn literal(raw: &str) -> Option<String> {
         }
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn script(s: &str) -> Script {
+        analyse(s, 0..s.len(), '\\').expect("parses")
+    }
+
+    #[test]
+    fn sequences_are_separate_lists() {
+        let s = script("yum -y install x; yum clean all");
+        assert_eq!(s.lists.len(), 2, "{:?}", s.lists);
+        assert!(!s.is_plain_and_chain());
+        assert!(script("a && b | c").is_plain_and_chain());
+        assert!(!script("a || b").is_plain_and_chain());
+        assert!(!script("a &").is_plain_and_chain());
+    }
+
+    #[test]
+    fn trailing_semicolon_is_outside_end() {
+        let src = "a && b ;";
+        let s = script(src);
+        assert_eq!(&src[..s.end], "a && b");
+        assert_eq!(s.tail_end, src.len());
+    }
+
+    #[test]
+    fn words_map_back_to_source() {
+        let src = "RUN apt-get \\\n  install -y curl";
+        let s = analyse(src, 4..src.len(), '\\').unwrap();
+        let c = &s.commands[0];
+        assert_eq!(c.name(), Some("apt-get"));
+        assert_eq!(&src[c.words[1].span.clone()], "install");
+        assert_eq!(c.words[3].lit.as_deref(), Some("curl"));
+    }
+
+    #[test]
+    fn state_leaks_are_found() {
+        assert!(script("cd /src && make").leaks_state().is_some());
+        assert!(script("export A=1").leaks_state().is_some());
+        assert!(script("A=1").leaks_state().is_some());
+        assert!(script("(cd /src && make)").leaks_state().is_none());
+        assert!(script("for f in a b; do echo $f; done").leaks_state().is_some());
+        assert!(script("apt-get update && apt-get install -y x").leaks_state().is_none());
+        assert!(script("A=1 make").leaks_state().is_none());
+    }
 }

@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Runs dockopt over ../shared/corpus/ in safe and unsafe mode and checks its promises:
+
+- no panics; no output that BuildKit's parser rejects; every output idempotent;
+- a file with no applied fix is byte-identical;
+- refusals of files BuildKit parses are listed with their reasons;
+- hadolint findings of the rules the passes fix drop by at least 90 %, and no file gains a
+  hadolint rule it did not trigger before.
+
+Exit status 1 when a promise is broken. Usage: scripts/corpus_check.py [--limit N] [--verbose]
+"""
+
+import argparse
+import collections
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import oracles  # noqa: E402
+
+oracles.ensure_venv()
+
+SAFE_RULES = {"DL3009", "DL3014", "DL3019", "DL3020", "DL3027", "DL3032", "DL3036", "DL3040",
+              "DL3042", "DL3059", "DL3060", "DL4000"}
+UNSAFE_RULES = SAFE_RULES | {"DL3015", "DL3025"}
+UNMASKED_BY_DL3027 = {"DL3008", "DL3014", "DL3015"}
+
+
+def run_dockopt(binary, files, extra):
+    """One dockopt run over many files; returns {path: report}."""
+    out = {}
+    for i in range(0, len(files), 400):
+        chunk = [str(f) for f in files[i:i + 400]]
+        p = subprocess.run([binary, "optimize", "--format", "json", *extra, *chunk],
+                           capture_output=True, text=True)
+        if p.returncode not in (0, 1, 2):
+            raise SystemExit(f"dockopt exited {p.returncode}: {p.stderr[-2000:]}")
+        for r in json.loads(p.stdout):
+            out[r["path"]] = r
+    return out
+
+
+def hadolint(files):
+    """{path: Counter(rule)} for many files."""
+    found = {str(f): collections.Counter() for f in files}
+    for i in range(0, len(files), 200):
+        chunk = [str(f) for f in files[i:i + 200]]
+        p = subprocess.run([oracles.hadolint_bin(), "--no-fail", "-f", "json", *chunk],
+                           capture_output=True, text=True)
+        for item in json.loads(p.stdout or "[]"):
+            found.setdefault(item["file"], collections.Counter())[item["code"]] += 1
+    return found
+
+
+def check_mode(binary, files, originals, bk_ok, before, mode, verbose):
+    rules = UNSAFE_RULES if mode == "unsafe" else SAFE_RULES
+    extra = ["--unsafe-fixes"] if mode == "unsafe" else []
+    work = Path(tempfile.mkdtemp(prefix=f"dockopt-corpus-{mode}-"))
+    copies = []
+    for f in files:
+        dst = work / f.name
+        shutil.copyfile(f, dst)
+        copies.append(dst)
+    reports = run_dockopt(binary, copies, ["--write", *extra])
+    again = run_dockopt(binary, copies, extra)
+    stats = collections.Counter()
+    problems = collections.defaultdict(list)
+    refusals = collections.Counter()
+    changed_files = []
+    for f, c in zip(files, copies):
+        r = reports[str(c)]
+        text = c.read_bytes()
+        if r["error"]:
+            if "panic" in r["error"]:
+                problems["panics"].append(f.name)
+            if bk_ok[f.name]:
+                reason = r["error"].split(": ", 1)[-1]
+                refusals[reason.split(":")[-1].strip()[:60]] += 1
+                problems["refused (BuildKit parses)"].append(f"{f.name}: {r['error']}")
+            continue
+        if not r["applied"] and text != originals[f.name]:
+            problems["changed without a fix"].append(f.name)
+        if r["changed"]:
+            stats["changed"] += 1
+            changed_files.append(c)
+            for a in r["applied"]:
+                stats["fix:" + a["name"]] += 1
+            err = oracles.buildkit_parses(text.decode("utf-8"))
+            if err:
+                problems["output BuildKit rejects"].append(f"{f.name}: {err}")
+        if again[str(c)]["changed"] or again[str(c)]["error"]:
+            problems["not idempotent"].append(f.name)
+    after = hadolint(copies)
+    rule_before = sum(before[str(f)][k] for f in files for k in rules)
+    rule_after = sum(after[str(c)][k] for c in copies for k in rules)
+    for f, c in zip(files, copies):
+        gained = set(after[str(c)]) - set(before[str(f)])
+        for g in sorted(gained):
+            # hadolint checks pinning, -y and recommends on `apt-get` only: once `apt` becomes
+            # `apt-get` (DL3027's fix) those rules see the command for the first time.
+            if g in UNMASKED_BY_DL3027 and before[str(f)]["DL3027"]:
+                problems["unmasked by apt → apt-get (not new)"].append(f"{f.name}: {g}")
+            else:
+                problems["new hadolint rule"].append(f"{f.name}: {g}")
+    removed = 1 - rule_after / rule_before if rule_before else 1.0
+    print(f"\n== {mode} mode ==")
+    print(f"files: {len(files)}, changed: {stats['changed']}")
+    print("fixes by pass: " + ", ".join(f"{k[4:]} {v}" for k, v in sorted(stats.items()) if k.startswith("fix:")))
+    print(f"hadolint findings of fixed rules ({', '.join(sorted(rules))}): "
+          f"{rule_before} before, {rule_after} after, {removed:.1%} removed")
+    per_rule = {k: (sum(before[str(f)][k] for f in files), sum(after[str(c)][k] for c in copies)) for k in sorted(rules)}
+    print("  per rule (before→after): " + ", ".join(f"{k} {b}→{a}" for k, (b, a) in per_rule.items()))
+    for key in ["panics", "output BuildKit rejects", "not idempotent", "changed without a fix",
+                "new hadolint rule", "unmasked by apt → apt-get (not new)", "refused (BuildKit parses)"]:
+        items = problems.get(key, [])
+        print(f"{key}: {len(items)}")
+        for item in items[: (len(items) if verbose else 8)]:
+            print(f"    {item}")
+    if refusals:
+        print("refusal reasons: " + "; ".join(f"{k} ×{v}" for k, v in refusals.most_common()))
+    ok = all(not problems.get(k) for k in ["panics", "output BuildKit rejects", "not idempotent",
+                                            "changed without a fix", "new hadolint rule"])
+    ok = ok and removed >= 0.90
+    shutil.rmtree(work)
+    return ok
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--limit", type=int, default=0, help="only the first N corpus files")
+    ap.add_argument("--verbose", action="store_true", help="list every problem")
+    ap.add_argument("--mode", choices=["safe", "unsafe", "both"], default="both")
+    args = ap.parse_args()
+    binary = oracles.build_release()
+    files = oracles.corpus_files()
+    if args.limit:
+        files = files[: args.limit]
+    originals = {f.name: f.read_bytes() for f in files}
+    bk_ok = {}
+    for f in files:
+        try:
+            bk_ok[f.name] = oracles.buildkit_parses(originals[f.name].decode("utf-8")) is None
+        except UnicodeDecodeError:
+            bk_ok[f.name] = False
+    print(f"corpus: {len(files)} files, BuildKit parses {sum(bk_ok.values())}")
+    before = hadolint(files)
+    modes = ["safe", "unsafe"] if args.mode == "both" else [args.mode]
+    ok = all([check_mode(binary, files, originals, bk_ok, before, m, args.verbose) for m in modes])
+    print("\nresult: " + ("all promises kept" if ok else "PROMISES BROKEN"))
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
