@@ -72,9 +72,21 @@ pub struct Fix {
 }
 
 impl Fix {
+    /// Insertions at one point within a fix are joined in the order given, so that a fix may
+    /// say "insert A here, then B right after it".
     pub fn new(applicability: Applicability, edits: Vec<Edit>) -> Self {
+        let mut merged: Vec<Edit> = Vec::with_capacity(edits.len());
+        for e in edits {
+            let same_point = merged.iter_mut().find(|m| {
+                m.range.is_empty() && e.range.is_empty() && m.range.start == e.range.start
+            });
+            match same_point {
+                Some(m) => m.content.push_str(&e.content),
+                None => merged.push(e),
+            }
+        }
         Fix {
-            edits,
+            edits: merged,
             applicability,
         }
     }

@@ -28,7 +28,9 @@ pub enum Error {
         "internal error: the rewrite by {passes} does not parse ({error}); file left unchanged"
     )]
     Reparse { passes: String, error: SyntaxError },
-    #[error("internal error: the rewrite by {passes} leaves a RUN whose shell script does not parse; file left unchanged")]
+    #[error(
+        "internal error: the rewrite by {passes} leaves a RUN whose shell script does not parse; file left unchanged"
+    )]
     ShellReparse { passes: String },
 }
 pub mod cli;

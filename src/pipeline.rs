@@ -73,14 +73,19 @@ pub fn optimize(text: &str, settings: &Settings) -> Result<Outcome, Error> {
         let cx = Context::new(&doc, settings);
         let opaque = cx.opaque_count();
         if opaque > *opaque_at_start.get_or_insert(opaque) {
-            return Err(Error::ShellReparse { passes: applied_codes(&applied) });
+            return Err(Error::ShellReparse {
+                passes: applied_codes(&applied),
+            });
         }
         let findings = run_passes(&cx, settings);
         let fixable: Vec<&Finding> = findings
             .iter()
             .filter(|f| f.fix.as_ref().is_some_and(|x| x.applicability >= threshold))
             .collect();
-        if fixable.is_empty() || round == MAX_ROUNDS {
+        let fixes: Vec<&fix::Fix> = fixable.iter().filter_map(|f| f.fix.as_ref()).collect();
+        let (next, used) = fix::apply(&current, &fixes);
+        // Settled: nothing left that can be applied (a fix whose own edits clash never can).
+        if used.is_empty() || round == MAX_ROUNDS {
             let suggestions = findings
                 .iter()
                 .filter(|f| f.fix.as_ref().is_none_or(|x| x.applicability < threshold))
@@ -96,14 +101,9 @@ pub fn optimize(text: &str, settings: &Settings) -> Result<Outcome, Error> {
                 output: current,
                 applied,
                 suggestions,
-                converged: fixable.is_empty(),
+                converged: used.is_empty(),
             });
         }
-        let fixes: Vec<_> = fixable
-            .iter()
-            .map(|f| f.fix.as_ref().expect("filtered"))
-            .collect();
-        let (next, used) = fix::apply(&current, &fixes);
         for i in used {
             let f = fixable[i];
             applied.push(Applied {
@@ -113,6 +113,7 @@ pub fn optimize(text: &str, settings: &Settings) -> Result<Outcome, Error> {
                 message: f.message.clone(),
             });
         }
+        drop(cx);
         drop(doc);
         current = next;
     }
@@ -134,4 +135,33 @@ pub fn run_passes(cx: &Context<'_, '_>, settings: &Settings) -> Vec<Finding> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_mount_fix_for_apt() {
+        let text = "FROM debian:bookworm\nRUN apt-get update && apt-get install -y curl\n";
+        let settings = Settings {
+            cache_mounts: true,
+            ..Settings::default()
+        };
+        let doc = Document::parse(text).unwrap();
+        let cx = Context::new(&doc, &settings);
+        let findings = run_passes(&cx, &settings);
+        let out = optimize(text, &settings).unwrap();
+        assert!(
+            out.output
+                .contains("--mount=type=cache,target=/var/lib/apt"),
+            "{findings:#?}\n{}",
+            out.output
+        );
+        assert!(
+            out.output.starts_with("# syntax=docker/dockerfile:1\n"),
+            "{}",
+            out.output
+        );
+    }
 }

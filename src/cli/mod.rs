@@ -143,12 +143,13 @@ fn optimize(args: OptimizeArgs) -> Result<i32> {
                 .or_else(|| path.parent().map(Path::to_path_buf));
             let settings = settings_for(&args, context);
             let mut report = files::process_path(&path, &settings);
-            if args.write && report.changed && report.error.is_none() {
-                if let Err(e) =
-                    files::write_atomic(&path, &root, report.output.as_deref().unwrap_or(""))
-                {
-                    report.error = Some(format!("{}: not written: {e}", path.display()));
-                }
+            let pending = args.write && report.changed && report.error.is_none();
+            let written = match (pending, report.output.as_deref()) {
+                (true, Some(output)) => files::write_atomic(&path, &root, output),
+                _ => Ok(()),
+            };
+            if let Err(e) = written {
+                report.error = Some(format!("{}: not written: {e}", path.display()));
             }
             reports.push(report);
         }

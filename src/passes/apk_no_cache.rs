@@ -36,18 +36,12 @@ Safe. `apk update` is only dropped when every other apk command of the RUN is an
 "#,
 };
 
-fn apk_sub<'a>(c: &'a SimpleCmd) -> Option<&'a str> {
-    c.args()
-        .filter_map(|w| w.lit.as_deref())
-        .find(|a| !a.starts_with('-'))
-}
-
 /// Every apk command in the script is `add` or `del` (so the index is not needed).
 fn only_add_del(s: &Script) -> bool {
     s.commands
         .iter()
         .filter(|c| is_named(c, &["apk"]))
-        .all(|c| matches!(apk_sub(c), Some("add" | "del")))
+        .all(|c| matches!(c.first_operand(), Some("add" | "del")))
 }
 
 impl Pass for ApkNoCache {
@@ -105,12 +99,13 @@ impl ApkNoCache {
         let has_add = s
             .commands
             .iter()
-            .any(|c| is_named(c, &["apk"]) && apk_sub(c) == Some("add"));
+            .any(|c| is_named(c, &["apk"]) && c.first_operand() == Some("add"));
         if !has_add
             || !s.is_plain_and_chain()
             || !only_add_del(s)
                 && !s.commands.iter().all(|c| {
-                    !is_named(c, &["apk"]) || matches!(apk_sub(c), Some("add" | "del" | "update"))
+                    !is_named(c, &["apk"])
+                        || matches!(c.first_operand(), Some("add" | "del" | "update"))
                 })
         {
             return Vec::new();
@@ -122,7 +117,7 @@ impl ApkNoCache {
                     .commands
                     .iter()
                     .filter(|c| is_named(c, &["apk"]))
-                    .all(|c| matches!(apk_sub(c), Some("add" | "del"))),
+                    .all(|c| matches!(c.first_operand(), Some("add" | "del"))),
                 None => !(x.is("RUN") || x.is("ONBUILD")) || !cx.text(&x.span).contains("apk"),
             }
         });
@@ -132,7 +127,7 @@ impl ApkNoCache {
         let cmds = &s.commands;
         let mut edits = Vec::new();
         for (k, c) in cmds.iter().enumerate() {
-            if !(is_named(c, &["apk"]) && apk_sub(c) == Some("update")) || c.nested {
+            if !(is_named(c, &["apk"]) && c.first_operand() == Some("update")) || c.nested {
                 continue;
             }
             if let Some(next) = cmds.get(k + 1) {

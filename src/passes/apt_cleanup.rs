@@ -81,12 +81,6 @@ fn is_apt(c: &SimpleCmd) -> bool {
         .is_some_and(|n| matches!(basename(n), "apt-get" | "apt" | "aptitude"))
 }
 
-fn sub<'a>(c: &'a SimpleCmd) -> Option<&'a str> {
-    c.args()
-        .filter_map(|w| w.lit.as_deref())
-        .find(|a| !a.starts_with('-'))
-}
-
 /// Does the script use the package lists before refreshing them itself?
 fn needs_lists(s: &Script) -> bool {
     for c in &s.commands {
@@ -95,7 +89,7 @@ fn needs_lists(s: &Script) -> bool {
             return true;
         }
         if is_apt(c) {
-            match sub(c) {
+            match c.first_operand() {
                 Some("update") => return false,
                 Some(x) if NEEDS_LISTS.contains(&x) => return true,
                 _ => {}
@@ -108,13 +102,13 @@ fn needs_lists(s: &Script) -> bool {
 fn updates(s: &Script) -> bool {
     s.commands
         .iter()
-        .any(|c| is_apt(c) && sub(c) == Some("update"))
+        .any(|c| is_apt(c) && c.first_operand() == Some("update"))
 }
 
 fn installs(s: &Script) -> bool {
     s.commands
         .iter()
-        .any(|c| is_apt(c) && sub(c).is_some_and(|x| NEEDS_LISTS.contains(&x)))
+        .any(|c| is_apt(c) && c.first_operand().is_some_and(|x| NEEDS_LISTS.contains(&x)))
 }
 
 fn removes_lists(s: &Script) -> bool {
@@ -133,7 +127,7 @@ fn only_cleans(s: &Script) -> bool {
     !s.commands.is_empty()
         && s.is_plain_and_chain()
         && s.commands.iter().all(|c| {
-            (is_apt(c) && matches!(sub(c), Some("clean" | "autoclean")))
+            (is_apt(c) && matches!(c.first_operand(), Some("clean" | "autoclean")))
                 || (c.name() == Some("rm")
                     && c.args().all(|w| {
                         let p = w.raw.as_str();
@@ -150,7 +144,7 @@ fn only_updates(s: &Script) -> bool {
         && !s.commands.is_empty()
         && s.commands
             .iter()
-            .all(|c| is_apt(c) && sub(c) == Some("update"))
+            .all(|c| is_apt(c) && c.first_operand() == Some("update"))
 }
 
 /// Instructions that change no file a later apt command could read.
@@ -179,7 +173,7 @@ impl AptCleanup {
     fn lists(&self, cx: &Context<'_, '_>, i: usize, s: &Script, out: &mut Vec<Finding>) {
         let doc = cx.doc;
         let ins = &doc.instructions[i];
-        if !(updates(s) || installs(s)) || removes_lists(s) || mounts_cache(ins, "/var/lib/apt") {
+        if !updates(s) || removes_lists(s) || mounts_cache(ins, "/var/lib/apt") {
             return;
         }
         let later = cx.later_in_chain(i);
@@ -228,11 +222,12 @@ impl AptCleanup {
             let x = &doc.instructions[j];
             x.stage == ins.stage && x.is("RUN") && cx.text(&x.span).contains("apt")
         });
-        if let Some(j) = next_apt {
-            if let Some(r) = cx
-                .script(j)
-                .filter(|r| only_cleans(r) && doc.instructions[j].flags.is_empty())
-            {
+        let cleanup_run = next_apt.and_then(|j| {
+            let r = cx.script(j)?;
+            (only_cleans(r) && doc.instructions[j].flags.is_empty()).then_some((j, r))
+        });
+        {
+            if let Some((j, r)) = cleanup_run {
                 let cleanup = r.unfolded.text.trim();
                 let edits = vec![
                     append_command(doc, ins, s, cleanup),

@@ -21,9 +21,24 @@ pub struct Style {
 impl Style {
     /// Reads the continuation style off the file's existing multi-line RUNs.
     pub fn of(doc: &Document<'_>) -> Style {
+        Self::from_runs(doc, doc.instructions.iter().filter(|i| i.is("RUN")))
+    }
+
+    /// The style of `ins` itself when it has continuation lines, else the file's.
+    pub fn for_instr(doc: &Document<'_>, ins: &Instr) -> Style {
+        if doc.slice(&ins.span).contains('\n') {
+            Self::from_runs(doc, std::iter::once(ins))
+        } else {
+            Self::of(doc)
+        }
+    }
+
+    fn from_runs<'i>(doc: &Document<'_>, runs: impl Iterator<Item = &'i Instr>) -> Style {
         let (mut leading, mut trailing) = (0, 0);
-        let mut indents: Vec<String> = Vec::new();
-        for ins in doc.instructions.iter().filter(|i| i.is("RUN")) {
+        // Indents of lines that start a new command (`&& x`, or after `&& \`), and of any
+        // continuation line as a fallback.
+        let (mut command_indents, mut any_indents) = (Vec::new(), Vec::new());
+        for ins in runs {
             let text = doc.slice(&ins.span);
             let lines: Vec<&str> = text.split('\n').collect();
             for pair in lines.windows(2) {
@@ -36,15 +51,20 @@ impl Style {
                 if body.is_empty() || body.starts_with('#') {
                     continue;
                 }
-                indents.push(next[..next.len() - body.len()].to_string());
+                let indent = next[..next.len() - body.len()].to_string();
                 if body.starts_with("&&") {
                     leading += 1;
+                    command_indents.push(indent.clone());
                 } else if prev_body.trim_end().ends_with("&&") {
                     trailing += 1;
+                    command_indents.push(indent.clone());
                 }
+                any_indents.push(indent);
             }
         }
-        let indent = most_common(indents).unwrap_or_else(|| "    ".to_string());
+        let indent = most_common(command_indents)
+            .or_else(|| most_common(any_indents))
+            .unwrap_or_else(|| "    ".to_string());
         Style {
             indent,
             leading_op: leading >= trailing,
@@ -98,7 +118,10 @@ pub fn append_command(doc: &Document<'_>, ins: &Instr, script: &Script, command:
     if single_line && (at - line_start) + command.len() + 4 <= MAX_INLINE {
         Edit::replace(tail, format!(" && {command}"))
     } else {
-        Edit::replace(tail, format!("{}{command}", Style::of(doc).and_break(&[])))
+        Edit::replace(
+            tail,
+            format!("{}{command}", Style::for_instr(doc, ins).and_break(&[])),
+        )
     }
 }
 

@@ -184,7 +184,10 @@ fn merge_fix(cx: &Context<'_, '_>, group: &[usize], style: &Style) -> Finding {
         let sb = cx.script(b).expect("analysed");
         let lead = sb.unfolded.text.len() - sb.unfolded.text.trim_start().len();
         let body_start = sb.unfolded.source_range(lead..lead).start;
-        edits.push(Edit::replace(sa.end..body_start, style.and_break(&gap_comments(cx, a, b))));
+        edits.push(Edit::replace(
+            sa.end..body_start,
+            style.and_break(&gap_comments(cx, a, b)),
+        ));
     }
     let first = &doc.instructions[group[0]];
     let lines: Vec<String> = group

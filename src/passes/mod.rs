@@ -134,7 +134,10 @@ impl<'d, 's> Context<'d, 's> {
 
     /// How many RUN scripts could not be parsed as shell. A rewrite must never raise it.
     pub fn opaque_count(&self) -> usize {
-        self.scripts.iter().filter(|s| matches!(s, Some(Err(_)))).count()
+        self.scripts
+            .iter()
+            .filter(|s| matches!(s, Some(Err(_))))
+            .count()
     }
 
     /// merge-runs merges instruction `i` with a neighbour this round: passes that append to a

@@ -35,18 +35,12 @@ a global cache `yarn cache clean` deletes `.yarn/cache`, which Plug'n'Play needs
 "#,
 };
 
-fn sub<'a>(c: &'a SimpleCmd) -> Option<&'a str> {
-    c.args()
-        .filter_map(|w| w.lit.as_deref())
-        .find(|a| !a.starts_with('-'))
-}
-
 fn npm_installs(c: &SimpleCmd) -> bool {
-    is_named(c, &["npm"]) && matches!(sub(c), Some("install" | "i" | "ci" | "add"))
+    is_named(c, &["npm"]) && matches!(c.first_operand(), Some("install" | "i" | "ci" | "add"))
 }
 
 fn yarn_installs(c: &SimpleCmd) -> bool {
-    is_named(c, &["yarn"]) && matches!(sub(c), None | Some("install" | "add"))
+    is_named(c, &["yarn"]) && matches!(c.first_operand(), None | Some("install" | "add"))
 }
 
 fn has(s: &Script, tool: &str, pred: fn(&SimpleCmd) -> bool) -> (bool, bool) {

@@ -55,6 +55,12 @@ impl SimpleCmd {
     pub fn has_arg(&self, a: &str) -> bool {
         self.args().any(|w| w.is(a))
     }
+    /// The first literal argument that is not an option (`install` in `apt-get -y install x`).
+    pub fn first_operand(&self) -> Option<&str> {
+        self.args()
+            .filter_map(|w| w.lit.as_deref())
+            .find(|a| !a.starts_with('-'))
+    }
 }
 
 /// How a top-level and-or list ends.
@@ -209,7 +215,9 @@ pub fn analyse(text: &str, span: Range<usize>, escape: char) -> Result<Script, O
         .map_err(|e| Opaque(format!("shell: {e}")))?;
     let chars = CharMap::new(src);
     let token_end = |t: &brush_parser::Token| match t {
-        brush_parser::Token::Operator(_, l) | brush_parser::Token::Word(_, l) => chars.byte(l.end.index),
+        brush_parser::Token::Operator(_, l) | brush_parser::Token::Word(_, l) => {
+            chars.byte(l.end.index)
+        }
     };
     let last_token_end = tokens.last().map(token_end).unwrap_or(0);
     let body_end = tokens
@@ -494,8 +502,16 @@ mod tests {
         assert!(script("export A=1").leaks_state().is_some());
         assert!(script("A=1").leaks_state().is_some());
         assert!(script("(cd /src && make)").leaks_state().is_none());
-        assert!(script("for f in a b; do echo $f; done").leaks_state().is_some());
-        assert!(script("apt-get update && apt-get install -y x").leaks_state().is_none());
+        assert!(
+            script("for f in a b; do echo $f; done")
+                .leaks_state()
+                .is_some()
+        );
+        assert!(
+            script("apt-get update && apt-get install -y x")
+                .leaks_state()
+                .is_none()
+        );
         assert!(script("A=1 make").leaks_state().is_none());
     }
 }

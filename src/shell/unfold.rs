@@ -28,8 +28,8 @@ impl Unfolded {
     }
 }
 
-/// Unfolds `text[span]`: a line ending in the escape character (trailing blanks allowed) joins
-/// the next; inside a continuation, blank lines and lines starting with `#` are dropped
+/// Unfolds `text[span]`: a line ending in the escape character (trailing blanks allowed, not
+/// itself escaped) joins the next; inside a continuation, blank lines and lines starting with `#` are dropped
 /// (BuildKit's behaviour).
 pub fn unfold(text: &str, span: Range<usize>, escape: char) -> Unfolded {
     let mut out = String::with_capacity(span.len());
@@ -51,9 +51,10 @@ pub fn unfold(text: &str, span: Range<usize>, escape: char) -> Unfolded {
         }
         first = false;
         let trimmed = content.trim_end_matches([' ', '\t']);
+        // BuildKit: an escape at the end continues the line unless an escape precedes it.
         let (keep, continues) = match trimmed.strip_suffix(escape) {
-            Some(k) => (k.len(), true),
-            None => (content.len(), false),
+            Some(k) if !k.ends_with(escape) => (k.len(), true),
+            _ => (content.len(), false),
         };
         out.push_str(&content[..keep]);
         map.extend(pos..pos + keep);

@@ -106,8 +106,9 @@ pub struct Document<'s> {
 impl<'s> Document<'s> {
     pub fn parse(text: &'s str) -> Result<Self, SyntaxError> {
         let bom = if text.starts_with(BOM) { BOM.len() } else { 0 };
-        let body = &text[bom..];
         let lines = LineIndex::new(text);
+        let view = parser_view(&text[bom..]);
+        let body: &str = &view;
         let parsed = pd::parse(body).map_err(|e| SyntaxError {
             line: e.line(),
             column: e.column(),
@@ -128,6 +129,7 @@ impl<'s> Document<'s> {
         for ins in &parsed.instructions {
             instructions.push(flatten(ins, body, bom));
         }
+        check_name_values(&instructions, &lines)?;
         let stages = assign_stages(&mut instructions);
         let directives_end = directive_block_end(text, bom);
         Ok(Document {
@@ -188,23 +190,102 @@ impl<'s> Document<'s> {
         &self.stages[s].base
     }
 
-    /// Is the line just before `offset`'s line a comment? Returns its text (trimmed).
+    /// The comment lines right above `offset`'s line (nearest first), trimmed.
     pub fn comment_lines_before(&self, offset: usize) -> Vec<&'s str> {
         let mut out = Vec::new();
         let mut line = self.line_of(offset);
         while line > 1 {
             line -= 1;
             let t = self.lines.line_text(self.text, line).trim();
-            if t.starts_with('#') {
-                out.push(t);
-            } else if !t.is_empty() {
-                break;
-            } else {
+            if !t.starts_with('#') {
                 break;
             }
+            out.push(t);
         }
         out
     }
+}
+
+/// The text as the parser crate should see it, byte for byte the same length so that every
+/// span holds for the real text. It masks two things the crate reads differently from BuildKit:
+/// a line ending in an escaped escape (`foo\\`), which BuildKit does not treat as a line
+/// continuation, and a heredoc on another file descriptor (`RUN 3<<EOF`), which BuildKit
+/// takes as a heredoc.
+fn parser_view(text: &str) -> std::borrow::Cow<'_, str> {
+    let escape = directive_escape(text);
+    let mut out: Option<String> = None;
+    let mut pos = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r', ' ', '\t']);
+        let mut chars = content.chars().rev();
+        if chars.next() == Some(escape) && chars.next() == Some(escape) {
+            let at = pos + content.len() - escape.len_utf8();
+            let buf = out.get_or_insert_with(|| text.to_string());
+            // A backtick or backslash is one byte; `_` keeps the length.
+            buf.replace_range(at..at + 1, "_");
+        }
+        let head = content.trim_start().to_ascii_uppercase();
+        if head.starts_with("RUN")
+            || head.starts_with("COPY")
+            || head.starts_with("ADD")
+            || head.starts_with("ONBUILD")
+        {
+            let bytes = content.as_bytes();
+            for i in 1..bytes.len().saturating_sub(2) {
+                let fd_heredoc = bytes[i].is_ascii_digit()
+                    && bytes[i - 1].is_ascii_whitespace()
+                    && bytes[i + 1] == b'<'
+                    && bytes[i + 2] == b'<';
+                if fd_heredoc {
+                    let buf = out.get_or_insert_with(|| text.to_string());
+                    buf.replace_range(pos + i..pos + i + 1, " ");
+                }
+            }
+        }
+        pos += line.len();
+    }
+    match out {
+        Some(s) => std::borrow::Cow::Owned(s),
+        None => std::borrow::Cow::Borrowed(text),
+    }
+}
+
+/// The escape character named by a leading `# escape=` directive.
+fn directive_escape(text: &str) -> char {
+    for line in text.lines() {
+        let t = line.trim();
+        let Some(rest) = t.strip_prefix('#') else {
+            break;
+        };
+        let Some((key, value)) = rest.split_once('=') else {
+            break;
+        };
+        match key.trim().to_ascii_lowercase().as_str() {
+            "escape" => return if value.trim() == "`" { '`' } else { '\\' },
+            "syntax" | "check" => continue,
+            _ => break,
+        }
+    }
+    '\\'
+}
+
+/// BuildKit refuses `ENV NAME` / `LABEL NAME` with no value ("must have two arguments");
+/// parse-dockerfile accepts them.
+fn check_name_values(instrs: &[Instr], lines: &LineIndex) -> Result<(), SyntaxError> {
+    for ins in instrs.iter().filter(|i| i.is("ENV") || i.is("LABEL")) {
+        let value = ins.args.first().map(|a| a.value.trim()).unwrap_or("");
+        let mut words = value.split_whitespace();
+        let first = words.next().unwrap_or("");
+        if !first.contains('=') && words.next().is_none() {
+            let (line, column) = lines.line_col(ins.span.start);
+            return Err(SyntaxError {
+                line,
+                column,
+                message: format!("{} must have two arguments", ins.keyword),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn first_line(s: &str) -> String {
@@ -276,8 +357,21 @@ fn command_body(c: &pd::Command<'_>, by: usize) -> Body {
     }
 }
 
+/// A heredoc's content. For `<<-EOF` the crate's span also takes the tabs that indent the
+/// terminator line; they are not content.
+fn heredoc_span(h: &pd::HereDoc<'_>, body: &str, by: usize) -> Range<usize> {
+    let mut span = shift(&h.span, by);
+    let raw: &str = &body[h.span.clone()];
+    let tabs = raw.len() - raw.trim_end_matches('\t').len();
+    if tabs > 0 && (raw.len() == tabs || raw[..raw.len() - tabs].ends_with('\n')) {
+        span.end -= tabs.min(span.len());
+    }
+    span
+}
+
 fn sources(
     src: &[pd::Source<'_>],
+    body: &str,
     by: usize,
     args: &mut Vec<Arg>,
     heredocs: &mut Vec<Range<usize>>,
@@ -285,7 +379,7 @@ fn sources(
     for s in src {
         match s {
             pd::Source::Path(p) => args.push(unescaped(p, by)),
-            pd::Source::HereDoc(h) => heredocs.push(shift(&h.span, by)),
+            pd::Source::HereDoc(h) => heredocs.push(heredoc_span(h, body, by)),
             _ => {}
         }
     }
@@ -302,13 +396,13 @@ fn flatten(ins: &pd::Instruction<'_>, body: &str, by: usize) -> Instr {
     let (keyword, kw): (&str, &Range<usize>) = match ins {
         I::Add(i) => {
             flags_v = flags(&i.options, by);
-            sources(&i.src, by, &mut args, &mut heredocs);
+            sources(&i.src, body, by, &mut args, &mut heredocs);
             args.push(unescaped(&i.dest, by));
             ("ADD", &i.add.span)
         }
         I::Copy(i) => {
             flags_v = flags(&i.options, by);
-            sources(&i.src, by, &mut args, &mut heredocs);
+            sources(&i.src, body, by, &mut args, &mut heredocs);
             args.push(unescaped(&i.dest, by));
             ("COPY", &i.copy.span)
         }
@@ -379,7 +473,7 @@ fn flatten(ins: &pd::Instruction<'_>, body: &str, by: usize) -> Instr {
         I::Run(i) => {
             flags_v = flags(&i.options, by);
             cmd = command_body(&i.arguments, by);
-            heredocs.extend(i.here_docs.iter().map(|h| shift(&h.span, by)));
+            heredocs.extend(i.here_docs.iter().map(|h| heredoc_span(h, body, by)));
             ("RUN", &i.run.span)
         }
         I::Shell(i) => {

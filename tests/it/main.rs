@@ -1,0 +1,8 @@
+//! One integration test binary: pass fixtures, conformance with BuildKit's parser cases,
+//! the CLI (the real binary), and the corpus.
+
+mod cli;
+mod conformance;
+mod corpus;
+mod passes;
+mod support;

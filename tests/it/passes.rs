@@ -1,0 +1,167 @@
+//! Every fixture in `tests/fixtures/passes/<pass>/` runs through its pass alone, in safe and in
+//! unsafe mode. `*.ok.Dockerfile` must not change in either. `*.cache-mounts.Dockerfile` runs
+//! with `--cache-mounts`. The snapshot shows the findings, the diff and the output.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use dockopt::passes::REGISTRY;
+use dockopt::{Settings, diff};
+
+use crate::support::{only, optimize_checked, repo};
+
+fn render(name: &str, text: &str, settings: &Settings) -> String {
+    let out = optimize_checked(text, settings);
+    let mut s = String::new();
+    for a in &out.applied {
+        writeln!(s, "applied {}:{} {} {}", a.code, a.line, a.name, a.message).unwrap();
+    }
+    for g in &out.suggestions {
+        writeln!(
+            s,
+            "suggest {}:{} {} [{}] {}",
+            g.code,
+            g.line,
+            g.name,
+            g.applicability.as_str(),
+            g.message
+        )
+        .unwrap();
+    }
+    let d = diff::unified(name, text, &out.output);
+    if d.is_empty() {
+        s.push_str("(unchanged)\n");
+    } else {
+        s.push_str(&d);
+        s.push_str("----- output -----\n");
+        s.push_str(&out.output);
+    }
+    s
+}
+
+#[test]
+fn pass_fixtures() {
+    let mut failures = Vec::new();
+    let mut fixtures: Vec<_> = std::fs::read_dir(repo().join("tests/fixtures/passes"))
+        .unwrap()
+        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+        .map(|e| e.unwrap().path())
+        .collect();
+    fixtures.sort();
+    assert!(fixtures.len() >= 20, "only {} fixtures", fixtures.len());
+    for path in fixtures {
+        let pass = path
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let file = path.file_name().unwrap().to_str().unwrap().to_string();
+        let result = std::panic::catch_unwind(|| check_fixture(&pass, &file, &path));
+        if result.is_err() {
+            failures.push(format!("{pass}/{file}"));
+        }
+    }
+    assert!(failures.is_empty(), "failing fixtures: {failures:#?}");
+}
+
+fn check_fixture(pass: &str, file: &str, path: &Path) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let cache = file.contains(".cache-mounts.");
+    let safe = render(file, &text, &only(pass, false, cache));
+    let unsafe_ = render(file, &text, &only(pass, true, cache));
+    if file.ends_with(".ok.Dockerfile") {
+        assert!(
+            safe.contains("(unchanged)") && unsafe_.contains("(unchanged)"),
+            "{file} changed:\n{safe}\n{unsafe_}"
+        );
+    } else {
+        assert!(
+            !unsafe_.contains("(unchanged)"),
+            "{file}: a positive fixture must change (at least with --unsafe-fixes)"
+        );
+    }
+    let both = if safe == unsafe_ {
+        format!("## safe = unsafe\n{safe}")
+    } else {
+        format!("## safe\n{safe}\n## --unsafe-fixes\n{unsafe_}")
+    };
+    insta::with_settings!({ snapshot_path => repo().join("snapshots/passes"), prepend_module_to_snapshot => false, description => format!("{pass}/{file}") }, {
+        insta::assert_snapshot!(format!("{pass}__{}", file.trim_end_matches(".Dockerfile")), both);
+    });
+}
+
+#[test]
+fn every_pass_is_documented_and_has_fixtures() {
+    let mut codes = std::collections::HashSet::new();
+    let mut names = std::collections::HashSet::new();
+    for p in REGISTRY {
+        let m = p.meta();
+        assert!(codes.insert(m.code), "duplicate code {}", m.code);
+        assert!(names.insert(m.name), "duplicate name {}", m.name);
+        for section in ["## What it does", "## Why", "## Example", "## Fix safety"] {
+            assert!(m.docs.contains(section), "{} docs lack {section}", m.name);
+        }
+        let dir = repo().join("tests/fixtures/passes").join(m.name);
+        let files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|_| panic!("{} has no fixture folder {}", m.name, dir.display()))
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            files.iter().any(|f| f.ends_with(".ok.Dockerfile")),
+            "{}: no must-not-change fixture",
+            m.name
+        );
+        assert!(
+            files.iter().any(|f| !f.ends_with(".ok.Dockerfile")),
+            "{}: no positive fixture",
+            m.name
+        );
+    }
+    for entry in std::fs::read_dir(repo().join("tests/fixtures/passes")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            names.contains(name.as_str()),
+            "fixture folder {name} names no pass"
+        );
+    }
+}
+
+/// The whole pipeline on the classic exercise (techniques.md): the winning single-stage "after".
+#[test]
+fn classic_exercise() {
+    let text = std::fs::read_to_string(repo().join("examples/classic/Dockerfile")).unwrap();
+    let safe = optimize_checked(&text, &Settings::default());
+    let runs: Vec<&str> = safe
+        .output
+        .lines()
+        .filter(|l| l.starts_with("RUN"))
+        .collect();
+    assert_eq!(
+        runs.len(),
+        2,
+        "one apt RUN and one pip RUN:\n{}",
+        safe.output
+    );
+    assert_eq!(
+        safe.output.matches("rm -rf /var/lib/apt/lists/*").count(),
+        1
+    );
+    assert_eq!(safe.output.matches("--no-cache-dir").count(), 3);
+    assert!(safe.output.contains(r#"CMD ["python3", "app.py"]"#));
+    assert!(!safe.output.contains("--no-install-recommends"));
+    let unsafe_ = optimize_checked(
+        &text,
+        &Settings {
+            unsafe_fixes: true,
+            ..Settings::default()
+        },
+    );
+    assert!(unsafe_.output.contains("--no-install-recommends"));
+    insta::with_settings!({ snapshot_path => repo().join("snapshots"), prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("classic_safe", safe.output);
+        insta::assert_snapshot!("classic_unsafe", unsafe_.output);
+    });
+}
