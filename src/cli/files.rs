@@ -28,7 +28,16 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<(PathBuf, PathBuf)>, Vec<FileReport>)
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for p in paths {
-        if p.is_dir() {
+        let named_like_a_dockerfile = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(is_dockerfile_name);
+        if p.is_dir() && named_like_a_dockerfile {
+            errors.push(error_report(
+                &p.display().to_string(),
+                format!("{}: is a directory, not a Dockerfile", p.display()),
+            ));
+        } else if p.is_dir() {
             let walker = ignore::WalkBuilder::new(p)
                 .hidden(false)
                 .require_git(false)
@@ -36,7 +45,11 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<(PathBuf, PathBuf)>, Vec<FileReport>)
                 .build();
             let mut here: Vec<PathBuf> = walker
                 .filter_map(Result::ok)
-                .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+                .filter(|e| {
+                    // A symlink counts when it leads to a file; `--write` checks where.
+                    e.file_type()
+                        .is_some_and(|t| t.is_file() || (t.is_symlink() && e.path().is_file()))
+                })
                 .filter(|e| e.file_name().to_str().is_some_and(is_dockerfile_name))
                 .map(|e| e.into_path())
                 .collect();
@@ -51,7 +64,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<(PathBuf, PathBuf)>, Vec<FileReport>)
         } else {
             errors.push(error_report(
                 &p.display().to_string(),
-                "no such file or directory".into(),
+                format!("{}: no such file or directory", p.display()),
             ));
         }
     }

@@ -140,24 +140,30 @@ fn summary(err: &mut impl Write, args: &OptimizeArgs, reports: &[FileReport]) ->
     let errors = reports.iter().filter(|r| r.error.is_some()).count();
     let hidden: usize = reports.iter().map(|r| r.hidden_unsafe).sum();
     let verb = if args.write { "fixed" } else { "would change" };
-    let files = |n: usize| {
-        if n == 1 {
-            "1 file".to_string()
-        } else {
-            format!("{n} files")
-        }
-    };
+    let files = |n: usize| plural(n, "file", "files");
     let mut line = format!("{} scanned, {} {verb}", files(reports.len()), changed.len());
     if fixes > 0 {
         let detail: Vec<String> = by_pass.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        line.push_str(&format!(" ({fixes} fixes: {})", detail.join(", ")));
+        line.push_str(&format!(
+            " ({}: {})",
+            plural(fixes, "fix", "fixes"),
+            detail.join(", ")
+        ));
     }
     if errors > 0 {
         line.push_str(&format!(", {errors} with errors"));
     }
     writeln!(err, "{line}")?;
     if hidden > 0 {
-        writeln!(err, "{hidden} more fixes with --unsafe-fixes")?;
+        writeln!(
+            err,
+            "{} more with --unsafe-fixes",
+            plural(hidden, "fix", "fixes")
+        )?;
     }
     Ok(())
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

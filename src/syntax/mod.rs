@@ -288,8 +288,13 @@ fn check_name_values(instrs: &[Instr], lines: &LineIndex) -> Result<(), SyntaxEr
     Ok(())
 }
 
+/// The parser's message without its own trailing " at line L column C" (we say where).
 fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or("").to_string()
+    let line = s.lines().next().unwrap_or("");
+    match line.rfind(" at line ") {
+        Some(i) if line[i..].contains(" column ") => line[..i].to_string(),
+        _ => line.to_string(),
+    }
 }
 
 fn dominant_newline(text: &str) -> &'static str {

@@ -1,1 +1,325 @@
+//! The real binary: exit codes, stdout, stderr, and what `--write` leaves on disk.
 
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::support::repo;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    /// One text for a snapshot, with temporary paths made stable.
+    fn render(&self, tmp: Option<&Path>) -> String {
+        let mut s = format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        if let Some(t) = tmp {
+            s = s.replace(&t.display().to_string(), "[TMP]");
+        }
+        s
+    }
+}
+
+fn dockopt(args: &[&str], stdin: Option<&[u8]>, cwd: &Path) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dockopt"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run dockopt");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn snap(name: &str, value: String) {
+    insta::with_settings!({ snapshot_path => repo().join("snapshots/cli"), prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!(name, value);
+    });
+}
+
+const CLASSIC: &str = "examples/classic/Dockerfile";
+
+#[test]
+fn default_prints_a_diff_and_exits_0() {
+    let r = dockopt(&["optimize", CLASSIC], None, &repo());
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stdout
+            .starts_with("--- a/examples/classic/Dockerfile\n+++ b/examples/classic/Dockerfile\n")
+    );
+    snap("classic_default", r.render(None));
+}
+
+#[test]
+fn diff_and_check_exit_1_when_changes_are_pending() {
+    let d = dockopt(&["optimize", "--diff", CLASSIC], None, &repo());
+    assert_eq!(d.code, 1, "{}", d.stderr);
+    assert!(d.stdout.contains("+RUN apt-get update \\"));
+    let c = dockopt(&["optimize", "--check", CLASSIC], None, &repo());
+    assert_eq!(c.code, 1);
+    assert_eq!(c.stdout, "");
+    snap("classic_check", c.render(None));
+}
+
+#[test]
+fn stdin_filter_writes_the_rewritten_file() {
+    let text = std::fs::read(repo().join(CLASSIC)).unwrap();
+    let r = dockopt(&["optimize", "--unsafe-fixes", "-"], Some(&text), &repo());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("apt-get install --no-install-recommends -y python3")
+    );
+    snap("classic_stdin_unsafe", r.render(None));
+}
+
+#[test]
+fn write_is_atomic_keeps_permissions_and_settles() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("Dockerfile");
+    std::fs::copy(repo().join(CLASSIC), &file).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    }
+    let expected = dockopt(
+        &["optimize", "-"],
+        Some(&std::fs::read(&file).unwrap()),
+        tmp.path(),
+    )
+    .stdout;
+    let w = dockopt(&["optimize", "--write", "."], None, tmp.path());
+    assert_eq!(w.code, 0, "{}", w.stderr);
+    assert_eq!(w.stdout, "", "--write prints no diff");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), expected);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "temporary files left: {leftovers:?}");
+    let again = dockopt(&["optimize", "--check", "."], None, tmp.path());
+    assert_eq!(again.code, 0, "second run finds nothing: {}", again.stderr);
+    snap("write", w.render(Some(tmp.path())));
+}
+
+#[test]
+fn select_and_ignore() {
+    let only = dockopt(
+        &["optimize", "--select", "merge-runs", CLASSIC],
+        None,
+        &repo(),
+    );
+    assert!(
+        only.stdout
+            .contains("+    && apt-get install -y python3-pip \\")
+    );
+    assert!(!only.stdout.contains("--no-cache-dir"));
+    assert!(
+        only.stderr.contains("(2 fixes: merge-runs 2)"),
+        "{}",
+        only.stderr
+    );
+    let ignored = dockopt(
+        &["optimize", "--ignore", "DO001,pip-no-cache-dir", CLASSIC],
+        None,
+        &repo(),
+    );
+    assert!(!ignored.stdout.contains("--no-cache-dir"));
+    assert!(!ignored.stdout.contains("+    && apt-get install"));
+    let bad = dockopt(
+        &["optimize", "--select", "no-such-pass", CLASSIC],
+        None,
+        &repo(),
+    );
+    assert_eq!(bad.code, 2);
+    assert_eq!(
+        bad.stderr,
+        "error: unknown pass `no-such-pass` in --select/--ignore (see `dockopt passes`)\n"
+    );
+}
+
+#[test]
+fn json_format() {
+    let r = dockopt(&["optimize", "--format", "json", CLASSIC], None, &repo());
+    assert_eq!(r.code, 0);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let file = &v[0];
+    assert_eq!(file["path"], CLASSIC);
+    assert_eq!(file["changed"], true);
+    assert!(file["error"].is_null());
+    assert!(
+        file["applied"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["name"] == "merge-runs" && a["code"] == "DO001")
+    );
+    let s = &file["suggestions"][0];
+    assert_eq!(s["name"], "apt-no-install-recommends");
+    assert_eq!(s["applicability"], "unsafe");
+    assert!(s["line"].as_u64().unwrap() > 0 && s["message"].is_string());
+}
+
+#[test]
+fn passes_and_explain() {
+    let p = dockopt(&["passes"], None, &repo());
+    assert_eq!(p.code, 0);
+    snap("passes", p.stdout);
+    let by_name = dockopt(&["explain", "merge-runs"], None, &repo());
+    let by_code = dockopt(&["explain", "do001"], None, &repo());
+    assert_eq!(by_name.stdout, by_code.stdout);
+    for section in ["## What it does", "## Why", "## Example", "## Fix safety"] {
+        assert!(by_name.stdout.contains(section));
+    }
+    snap("explain_merge_runs", by_name.stdout);
+    let unknown = dockopt(&["explain", "nope"], None, &repo());
+    assert_eq!(unknown.code, 2);
+}
+
+#[test]
+fn bad_inputs_get_a_one_line_reason_and_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    std::fs::write(t.join("binary.Dockerfile"), b"FROM x\n\0\x01\x02").unwrap();
+    std::fs::write(t.join("latin1.Dockerfile"), b"FROM x\nLABEL a=\xe9t\xe9\n").unwrap();
+    std::fs::write(t.join("empty.Dockerfile"), b"\n\n").unwrap();
+    std::fs::write(t.join("nofrom.Dockerfile"), b"RUN echo hi\n").unwrap();
+    std::fs::write(
+        t.join("broken.Dockerfile"),
+        b"FROM x\nRUN <<EOF\necho never closed\n",
+    )
+    .unwrap();
+    std::fs::create_dir(t.join("Dockerfile")).unwrap();
+    std::fs::write(t.join("good.Dockerfile"), b"FROM x\nMAINTAINER me\n").unwrap();
+    std::fs::write(t.join("huge.Dockerfile"), "FROM x\n".repeat(2_000_000)).unwrap();
+    let mut names: Vec<String> = [
+        "binary", "latin1", "empty", "nofrom", "broken", "good", "huge",
+    ]
+    .iter()
+    .map(|n| format!("{n}.Dockerfile"))
+    .collect();
+    names.push("Dockerfile".into());
+    names.push("missing.Dockerfile".into());
+    let mut args = vec!["optimize", "--check"];
+    args.extend(names.iter().map(String::as_str));
+    let r = dockopt(&args, None, t);
+    assert_eq!(r.code, 2);
+    assert!(!r.stderr.contains("panic"));
+    for line in r.stderr.lines().filter(|l| l.starts_with("error:")) {
+        assert!(!line.contains('\n'));
+    }
+    snap("bad_inputs", r.render(Some(t)));
+}
+
+#[test]
+fn directories_are_searched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    for dir in ["svc", ".devcontainer", "ignored", ".git", "docs"] {
+        std::fs::create_dir(t.join(dir)).unwrap();
+    }
+    let df = "FROM x\nMAINTAINER me\n";
+    for f in [
+        "Dockerfile",
+        "svc/Dockerfile.prod",
+        "svc/api.dockerfile",
+        ".devcontainer/Dockerfile",
+        "ignored/Dockerfile",
+        ".git/Dockerfile",
+        "Containerfile",
+    ] {
+        std::fs::write(t.join(f), df).unwrap();
+    }
+    std::fs::write(t.join("docs/README.md"), "not a Dockerfile").unwrap();
+    std::fs::write(t.join(".gitignore"), "ignored/\n").unwrap();
+    let r = dockopt(&["optimize", "--format", "json", "."], None, t);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let mut paths: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "./.devcontainer/Dockerfile",
+            "./Containerfile",
+            "./Dockerfile",
+            "./svc/Dockerfile.prod",
+            "./svc/api.dockerfile"
+        ]
+    );
+}
+
+#[test]
+fn crlf_and_bom_survive() {
+    let input = "\u{feff}FROM debian:bookworm\r\n# keep me\r\nRUN apt-get update\r\nRUN apt-get install -y curl\r\n";
+    let r = dockopt(&["optimize", "-"], Some(input.as_bytes()), &repo());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .starts_with("\u{feff}FROM debian:bookworm\r\n# keep me\r\n")
+    );
+    assert_eq!(
+        r.stdout.matches('\n').count(),
+        r.stdout.matches("\r\n").count(),
+        "every line ends in CRLF:\n{:?}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("rm -rf /var/lib/apt/lists/*"));
+}
+
+#[test]
+fn no_final_newline_stays_so() {
+    let r = dockopt(
+        &["optimize", "-"],
+        Some(b"FROM x\nRUN echo a\nRUN echo b"),
+        &repo(),
+    );
+    assert_eq!(r.stdout, "FROM x\nRUN echo a \\\n    && echo b");
+}
+
+#[cfg(unix)]
+#[test]
+fn write_refuses_a_symlink_out_of_the_tree() {
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("Dockerfile");
+    std::fs::write(&target, "FROM x\nMAINTAINER me\n").unwrap();
+    let tree = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(&target, tree.path().join("Dockerfile")).unwrap();
+    let r = dockopt(&["optimize", "--write", "."], None, tree.path());
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("symlink points outside"), "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "FROM x\nMAINTAINER me\n"
+    );
+}
