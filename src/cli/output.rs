@@ -155,11 +155,8 @@ fn summary(err: &mut impl Write, args: &OptimizeArgs, reports: &[FileReport]) ->
     }
     writeln!(err, "{line}")?;
     if hidden > 0 {
-        writeln!(
-            err,
-            "{} more with --unsafe-fixes",
-            plural(hidden, "fix", "fixes")
-        )?;
+        let noun = if hidden == 1 { "fix" } else { "fixes" };
+        writeln!(err, "{hidden} more {noun} with --unsafe-fixes")?;
     }
     Ok(())
 }

@@ -32,8 +32,9 @@ COPY app.py /app/
 ## Fix safety
 Safe when the build context on disk shows that no source is an archive (by content, as `ADD`
 decides), or when the source is `.` or its name has an extension that is not an archive's.
-Unsafe when a source could be an archive that `ADD` unpacks: a glob, or a name without an
-extension that is not in the context. Skipped for URLs, `git@` sources, variables, heredocs and
+Unsafe when a source could be an archive that `ADD` unpacks: a glob without an extension, or a
+name without an extension that is not in the context and not a well-known source-tree name
+(`src`, `app`, `config`, `Gemfile`, ...). Skipped for URLs, `git@` sources, variables, heredocs and
 ADD-only flags (`--checksum`, `--keep-git-dir`, `--unpack`).
 "#,
 };
@@ -41,6 +42,13 @@ ADD-only flags (`--checksum`, `--keep-git-dir`, `--unpack`).
 const ARCHIVE_EXT: &[&str] = &[
     ".tar", ".gz", ".tgz", ".bz2", ".tbz", ".tbz2", ".xz", ".txz", ".zst", ".tzst", ".lz4", ".z",
     ".lzma",
+];
+/// Names that are files or folders of a source tree, never archives.
+const WELL_KNOWN: &[&str] = &[
+    "gemfile", "rakefile", "procfile", "makefile", "dockerfile", "pipfile", "license", "readme",
+    "src", "app", "apps", "bin", "lib", "config", "conf", "etc", "scripts", "script", "static",
+    "public", "templates", "views", "docs", "www", "html", "web", "server", "client", "certs",
+    "tools", "vendor", "assets", "test", "tests", "cmd", "pkg", "internal", "api", "root",
 ];
 const COPY_FLAGS: &[&str] = &["chown", "chmod", "link", "exclude", "parents"];
 
@@ -87,10 +95,9 @@ fn source_safety(src: &str, context: Option<&Path>) -> Option<Applicability> {
     if ARCHIVE_EXT.iter().any(|e| name.ends_with(e)) {
         return None;
     }
-    if src.contains(['*', '?', '[']) {
-        return Some(Applicability::Unsafe);
-    }
-    if src == "." || src.ends_with('/') || name.contains('.') && !name.starts_with('.') {
+    // A name with an extension that is not an archive's (`*.jar` included) is not unpacked.
+    let has_plain_ext = name.contains('.') && !name.starts_with('.') && !name.ends_with('*');
+    if src == "." || src.ends_with('/') || has_plain_ext || WELL_KNOWN.contains(&name.as_str()) {
         return Some(Applicability::Safe);
     }
     Some(Applicability::Unsafe)
