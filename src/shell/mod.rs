@@ -115,9 +115,18 @@ impl Script {
             .filter(move |c| c.name().is_some_and(|n| names.contains(&basename(n))))
     }
 
-    /// Can text be appended after the script's end without changing what runs before?
+    /// Can a command be appended after the script's end, so that it runs after everything else
+    /// (no trailing comment to swallow it, no background job, no final `exit` that skips it)?
     pub fn can_append(&self) -> bool {
+        let last = self.lists.len().checked_sub(1);
+        let ends_in_exit = self
+            .commands
+            .iter()
+            .rev()
+            .find(|c| Some(c.list) == last && !c.nested)
+            .is_some_and(|c| matches!(c.name(), Some("exit" | "return" | "exec")));
         !self.trailing_comment
+            && !ends_in_exit
             && self
                 .lists
                 .last()
