@@ -129,6 +129,12 @@ def check_mode(binary, files, originals, bk_ok, before, mode, verbose, show_rule
                 # yum install && yum clean all` (two yum steps merged into one RUN), though
                 # every RUN cleans after its last yum command; checked here on the output.
                 problems["hadolint DL3032 false positive, verified (not new)"].append(f"{f.name}: {g}")
+            elif g.startswith("SC"):
+                # ShellCheck notes surface through hadolint. A merge can change what ShellCheck
+                # infers (e.g. an `export x=1` that now follows `a &&` is no longer a known
+                # constant, so an already unquoted `$x` gets SC2086). Listed, not counted as a
+                # new hadolint rule; read them in the report.
+                problems["new ShellCheck note (listed, see report)"].append(f"{f.name}: {g}")
             else:
                 problems["new hadolint rule"].append(f"{f.name}: {g}")
     removed = 1 - rule_after / rule_before if rule_before else 1.0
@@ -145,7 +151,8 @@ def check_mode(binary, files, originals, bk_ok, before, mode, verbose, show_rule
     per_rule = {k: (sum(before[str(f)][k] for f in files), sum(after[str(c)][k] for c in copies)) for k in sorted(rules)}
     print("  per rule (before→after): " + ", ".join(f"{k} {b}→{a}" for k, (b, a) in per_rule.items()))
     for key in ["panics", "output BuildKit rejects", "not idempotent", "changed without a fix",
-                "new hadolint rule", "unmasked by apt → apt-get (not new)", "unmasked by ADD → COPY (not new)",
+                "new hadolint rule", "new ShellCheck note (listed, see report)",
+                "unmasked by apt → apt-get (not new)", "unmasked by ADD → COPY (not new)",
                 "hadolint DL3032 false positive, verified (not new)", "refused (BuildKit parses)"]:
         items = problems.get(key, [])
         print(f"{key}: {len(items)}")
