@@ -11,7 +11,10 @@ pub fn unified(path: &str, before: &str, after: &str) -> String {
     let mut out = diff
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .header(
+            &format!("a/{}", path.trim_start_matches('/')),
+            &format!("b/{}", path.trim_start_matches('/')),
+        )
         .to_string();
     if !out.ends_with('\n') {
         out.push('\n');

@@ -130,6 +130,18 @@ impl<'s> Document<'s> {
             instructions.push(flatten(ins, body, bom));
         }
         check_name_values(&instructions, &lines)?;
+        for ins in &mut instructions {
+            // Undo the `[]` → `""` mask of `parser_view`: exec form, no arguments.
+            if let Body::Shell(span) = &ins.body {
+                let raw = &text[span.clone()];
+                if raw.starts_with('[')
+                    && raw.ends_with(']')
+                    && raw[1..raw.len() - 1].trim().is_empty()
+                {
+                    ins.body = Body::Exec(span.clone(), Vec::new());
+                }
+            }
+        }
         let stages = assign_stages(&mut instructions);
         let directives_end = directive_block_end(text, bom);
         Ok(Document {
@@ -225,6 +237,13 @@ fn parser_view(text: &str) -> std::borrow::Cow<'_, str> {
             buf.replace_range(at..at + 1, "_");
         }
         let head = content.trim_start().to_ascii_uppercase();
+        if let Some(at) = empty_exec_form(content) {
+            // `ENTRYPOINT []` / `CMD []` reset the command; the crate wants one argument. `""`
+            // parses, and the instruction is marked exec form with no arguments afterwards.
+            let buf = out.get_or_insert_with(|| text.to_string());
+            buf.replace_range(pos + at.start..pos + at.start + 1, "\"");
+            buf.replace_range(pos + at.end - 1..pos + at.end, "\"");
+        }
         if head.starts_with("RUN")
             || head.starts_with("COPY")
             || head.starts_with("ADD")
@@ -248,6 +267,23 @@ fn parser_view(text: &str) -> std::borrow::Cow<'_, str> {
         Some(s) => std::borrow::Cow::Owned(s),
         None => std::borrow::Cow::Borrowed(text),
     }
+}
+
+/// The `[ ]` of a `CMD []` or `ENTRYPOINT []` line, as a byte range in `line`.
+fn empty_exec_form(line: &str) -> Option<Range<usize>> {
+    let lead = line.len() - line.trim_start().len();
+    let rest = &line[lead..];
+    let kw = rest.split(|c: char| c.is_whitespace()).next()?;
+    if !(kw.eq_ignore_ascii_case("CMD") || kw.eq_ignore_ascii_case("ENTRYPOINT")) {
+        return None;
+    }
+    let args = rest[kw.len()..].trim();
+    let inner = args.strip_prefix('[')?.strip_suffix(']')?;
+    if !inner.trim().is_empty() || rest[kw.len()..].trim_start().len() == rest[kw.len()..].len() {
+        return None;
+    }
+    let start = lead + rest.find('[')?;
+    Some(start..start + args.len())
 }
 
 /// The escape character named by a leading `# escape=` directive.
@@ -567,4 +603,65 @@ fn assign_stages(instrs: &mut [Instr]) -> Vec<Stage> {
         last.instrs.end = n;
     }
     stages
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bom_shifts_every_span() {
+        let text = "\u{feff}FROM x\nRUN echo hi\n";
+        let doc = Document::parse(text).unwrap();
+        let run = &doc.instructions[1];
+        assert_eq!(doc.slice(&run.keyword_span), "RUN");
+        assert_eq!(doc.slice(&run.span), "RUN echo hi");
+    }
+
+    #[test]
+    fn escaped_escape_ends_the_line() {
+        let doc = Document::parse("FROM x\nENV C trailing\\\\\nENV D next\n").unwrap();
+        assert_eq!(doc.instructions.len(), 3);
+    }
+
+    #[test]
+    fn heredoc_on_another_fd() {
+        let text = "FROM x\nRUN 3<<EOF\nhello\nEOF\nRUN echo after\n";
+        let doc = Document::parse(text).unwrap();
+        assert_eq!(doc.instructions.len(), 3);
+        assert_eq!(doc.slice(&doc.instructions[1].heredocs[0]), "hello\n");
+        assert_eq!(
+            doc.slice(&doc.instructions[1].span),
+            "RUN 3<<EOF\nhello\nEOF"
+        );
+    }
+
+    #[test]
+    fn empty_exec_form_resets() {
+        let doc = Document::parse("FROM x\nENTRYPOINT []\nCMD [ ]\n").unwrap();
+        assert!(matches!(&doc.instructions[1].body, Body::Exec(_, a) if a.is_empty()));
+        assert!(matches!(&doc.instructions[2].body, Body::Exec(_, a) if a.is_empty()));
+    }
+
+    #[test]
+    fn env_without_value_is_refused_like_buildkit() {
+        let e = Document::parse("FROM x\nENV PATH\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (2, "ENV must have two arguments")
+        );
+        assert!(Document::parse("FROM x\nENV A=1\nENV B 2\nARG C\n").is_ok());
+    }
+
+    #[test]
+    fn stages_and_descendants() {
+        let doc = Document::parse(
+            "FROM debian AS base\nRUN a\nFROM base AS mid\nFROM mid\nFROM alpine\n",
+        )
+        .unwrap();
+        assert_eq!(doc.stages.len(), 4);
+        assert_eq!(doc.descendants(0), vec![1, 2]);
+        assert_eq!(doc.root_image(2), "debian");
+        assert_eq!(doc.parent_stage(3), None);
+    }
 }
