@@ -171,10 +171,20 @@ impl Pass for AddToCopy {
             } else {
                 "COPY"
             };
+            let message = match sources
+                .iter()
+                .find(|s| source_safety(&s.value, context) == Some(Applicability::Unsafe))
+            {
+                Some(doubt) => format!(
+                    "ADD of local files: COPY says what it does, if `{}` is not a tar archive (ADD would unpack it)",
+                    doubt.value
+                ),
+                None => "ADD of local files: COPY says what it does".to_string(),
+            };
             out.push(cx.finding(
                 &META,
                 ins.span.start,
-                "ADD of local files: COPY says what it does",
+                message,
                 Some(Fix::new(
                     applicability,
                     vec![Edit::replace(ins.keyword_span.clone(), copy)],

@@ -112,7 +112,7 @@ impl<'s> Document<'s> {
         let parsed = pd::parse(body).map_err(|e| SyntaxError {
             line: e.line(),
             column: e.column(),
-            message: first_line(&e.to_string()),
+            message: explain_refusal(first_line(&e.to_string())),
         })?;
         let escape = parsed
             .parser_directives
@@ -322,6 +322,17 @@ fn check_name_values(instrs: &[Instr], lines: &LineIndex) -> Result<(), SyntaxEr
         }
     }
     Ok(())
+}
+
+/// Says, for the refusals a build shares, that it does.
+fn explain_refusal(message: String) -> String {
+    if message.starts_with("unknown instruction") {
+        format!("{message} (a build rejects it too)")
+    } else if message.starts_with("expected FROM") {
+        "no FROM before this instruction (a build needs a base image first)".to_string()
+    } else {
+        message
+    }
 }
 
 /// The parser's message without its own trailing " at line L column C" (we say where).

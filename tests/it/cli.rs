@@ -323,3 +323,33 @@ fn write_refuses_a_symlink_out_of_the_tree() {
         "FROM x\nMAINTAINER me\n"
     );
 }
+
+#[test]
+fn add_to_copy_reads_the_build_context() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    std::fs::write(t.join("rootfs"), [0x1f, 0x8b, 8, 0, 0, 0, 0, 0]).unwrap(); // gzip: ADD unpacks it
+    std::fs::write(t.join("config"), "key=value\n").unwrap();
+    std::fs::create_dir(t.join("site")).unwrap();
+    let df = "FROM debian:bookworm\nADD rootfs /\nADD config /etc/app\nADD site /srv/www\n";
+    std::fs::write(t.join("Dockerfile"), df).unwrap();
+    let r = dockopt(
+        &["optimize", "-", "--stdin-filename", "Dockerfile"],
+        Some(df.as_bytes()),
+        t,
+    );
+    assert_eq!(
+        r.stdout, "FROM debian:bookworm\nADD rootfs /\nCOPY config /etc/app\nCOPY site /srv/www\n",
+        "{}",
+        r.stderr
+    );
+    // The same file with no context to look at: `rootfs` might be an archive, so unsafe only.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let r = dockopt(&["optimize", "-"], Some(df.as_bytes()), elsewhere.path());
+    assert!(r.stdout.contains("ADD rootfs /"));
+    assert!(
+        r.stderr.contains("`rootfs` is not a tar archive"),
+        "{}",
+        r.stderr
+    );
+}
