@@ -8,6 +8,7 @@
 
 pub mod diff;
 pub mod fix;
+pub mod images;
 pub mod passes;
 pub mod pipeline;
 pub mod settings;

@@ -2,7 +2,7 @@
 
 use crate::passes::{self, Meta};
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// Apply Unsafe fixes too.
     pub unsafe_fixes: bool,
@@ -14,6 +14,23 @@ pub struct Settings {
     pub ignore: Vec<String>,
     /// The build context on disk, when known.
     pub context: Option<std::path::PathBuf>,
+    /// The user the non-root-user pass creates.
+    pub user_name: String,
+    pub user_uid: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            unsafe_fixes: false,
+            cache_mounts: false,
+            select: None,
+            ignore: Vec::new(),
+            context: None,
+            user_name: "app".to_string(),
+            user_uid: 10001,
+        }
+    }
 }
 
 impl Settings {

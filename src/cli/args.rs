@@ -71,7 +71,29 @@ pub struct OptimizeArgs {
     /// The build context (default: each Dockerfile's folder).
     #[arg(long)]
     pub context: Option<PathBuf>,
+    /// The user that the non-root-user pass creates.
+    #[arg(long, default_value = "app", value_parser = parse_user_name)]
+    pub user_name: String,
+    /// Its uid (and gid).
+    #[arg(long, default_value_t = 10001)]
+    pub user_uid: u32,
     /// Colour the diff.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Color,
+}
+
+/// A portable user name: what `useradd` and BusyBox `adduser` both accept.
+fn parse_user_name(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 32
+        && s.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err("use lower-case letters, digits, `_` and `-`, starting with a letter".into())
+    }
 }

@@ -98,6 +98,8 @@ fn settings_for(args: &OptimizeArgs, context: Option<PathBuf>) -> Settings {
         select: (!args.select.is_empty()).then(|| args.select.clone()),
         ignore: args.ignore.clone(),
         context,
+        user_name: args.user_name.clone(),
+        user_uid: args.user_uid,
     }
 }
 

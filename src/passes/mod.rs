@@ -9,6 +9,7 @@ mod exec_form;
 mod maintainer_to_label;
 mod merge_runs;
 mod node_cache_clean;
+mod non_root_user;
 mod pip_no_cache_dir;
 mod rpm_cache_clean;
 
@@ -74,6 +75,7 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &exec_form::ExecForm,
     &add_to_copy::AddToCopy,
     &maintainer_to_label::MaintainerToLabel,
+    &non_root_user::NonRootUser,
 ];
 
 /// Finds a pass by code or name (case-insensitive).
