@@ -5,6 +5,7 @@ mod add_to_copy;
 mod apk_no_cache;
 mod apt_cleanup;
 mod apt_no_install_recommends;
+mod dependency_first;
 mod exec_form;
 mod maintainer_to_label;
 mod merge_runs;
@@ -75,6 +76,7 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &exec_form::ExecForm,
     &add_to_copy::AddToCopy,
     &maintainer_to_label::MaintainerToLabel,
+    &dependency_first::DependencyFirst,
     &non_root_user::NonRootUser,
 ];
 

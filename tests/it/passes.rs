@@ -46,6 +46,7 @@ fn pass_fixtures() {
         .unwrap()
         .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "Dockerfile"))
         .collect();
     fixtures.sort();
     assert!(fixtures.len() >= 20, "only {} fixtures", fixtures.len());
@@ -70,8 +71,17 @@ fn pass_fixtures() {
 fn check_fixture(pass: &str, file: &str, path: &Path) {
     let text = std::fs::read_to_string(path).unwrap();
     let cache = file.contains(".cache-mounts.");
-    let safe = render(file, &text, &only(pass, false, cache));
-    let unsafe_ = render(file, &text, &only(pass, true, cache));
+    // `name.context/` beside `name.Dockerfile` is its build context.
+    let context = path.with_file_name(
+        file.replace(".ok.Dockerfile", ".context")
+            .replace(".Dockerfile", ".context"),
+    );
+    let with_context = |mut s: dockopt::Settings| {
+        s.context = context.is_dir().then(|| context.clone());
+        s
+    };
+    let safe = render(file, &text, &with_context(only(pass, false, cache)));
+    let unsafe_ = render(file, &text, &with_context(only(pass, true, cache)));
     if file.ends_with(".ok.Dockerfile") {
         assert!(
             safe.contains("(unchanged)") && unsafe_.contains("(unchanged)"),

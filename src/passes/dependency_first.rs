@@ -1,0 +1,751 @@
+use std::path::Path;
+
+use super::{Context, Finding, Meta, Pass};
+use crate::fix::{Applicability, Edit, Fix};
+use crate::shell::{Script, SimpleCmd, basename};
+use crate::syntax::Instr;
+
+pub struct DependencyFirst;
+
+static META: Meta = Meta {
+    code: "DO031",
+    name: "dependency-first",
+    summary: "Install dependencies before copying the source, so that a source edit reuses them",
+    safety: Applicability::Safe,
+    hadolint: &[],
+    docs: r#"## What it does
+When a broad `COPY` of the source (`COPY . .`, `COPY . /app`, `COPY src/ /app/`) comes before
+dependency installs, it moves that `COPY` below them:
+- an install by name that does not read the source (`pip install flask`, `apt-get install`,
+  `apk add`, `npm install -g`) simply runs before the `COPY`;
+- an install that reads manifests gets them copied first: `requirements*.txt` (and the files
+  they include with `-r`/`-c`), `Pipfile*`, `pyproject.toml` + `poetry.lock` (`poetry install
+  --no-root`), `package.json` + `package-lock.json`/`npm-shrinkwrap.json`/`yarn.lock`/
+  `pnpm-lock.yaml`, `go.mod` + `go.sum`, `Gemfile` + `Gemfile.lock`, `composer.json` +
+  `composer.lock`, `pom.xml`, `*.csproj`/`*.sln`.
+The build context on disk (the Dockerfile's folder, or `--context`) says which manifests exist
+and what they include; without it the install command's own arguments are used. A build step
+that downloads its dependencies itself (`go build`, `mvn package`, `cargo build`,
+`dotnet publish`) gets a suggestion that says what a cached dependency step needs.
+
+## Why
+The build cache is checked step by step: once `COPY . .` sees a changed file, every later step
+runs again. With the install above it, editing a source file rebuilds in seconds instead of
+reinstalling every dependency.
+
+## Example
+```dockerfile
+WORKDIR /app
+COPY . .
+RUN pip install -r requirements.txt
+```
+becomes
+```dockerfile
+WORKDIR /app
+COPY requirements.txt ./
+RUN pip install -r requirements.txt
+COPY . .
+```
+
+## Fix safety
+Moving an install by name is Safe: such an install reads nothing the `COPY` brings, and the
+`COPY` writes only the application's folder. Copying manifests first is Unsafe: an install may
+read more than its manifests (a lifecycle script, a local path in a requirements file). The
+pass refuses when anything between the `COPY` and the install could read the source or change
+where the `COPY` lands (`RUN`s that are not installs, other `COPY`s, `WORKDIR` with a relative
+destination, variables in the `COPY`), when `package.json` has install scripts or workspaces,
+`go.mod` replaces modules with local paths, a `Gemfile` uses `gemspec`, or a requirements file
+installs local paths.
+"#,
+};
+
+/// Commands that install dependencies (worth a word when they cannot be moved).
+const INSTALLERS: &[&str] = &[
+    "npm", "yarn", "pnpm", "go", "bundle", "composer", "pipenv", "poetry", "mvn", "dotnet",
+    "gradle", "cargo",
+];
+
+/// Instructions a COPY can be moved past without changing what it copies or where.
+fn harmless_between(ins: &Instr) -> bool {
+    matches!(
+        ins.keyword.as_str(),
+        "WORKDIR" | "ENV" | "ARG" | "LABEL" | "EXPOSE" | "USER" | "MAINTAINER" | "STOPSIGNAL"
+    )
+}
+
+/// Folders an install writes to: a COPY there could clash with it.
+const SYSTEM_DESTS: &[&str] = &[
+    "/",
+    "/usr",
+    "/usr/local",
+    "/usr/lib",
+    "/usr/local/lib",
+    "/lib",
+    "/etc",
+    "/opt",
+    "/root",
+    "/var",
+];
+
+/// What one RUN needs from the build context.
+#[derive(Debug, Default)]
+struct Needs {
+    /// Manifest paths, relative to the folder the RUN reads them in.
+    manifests: Vec<String>,
+    /// Why the RUN cannot go above the COPY (the first reason).
+    refusal: Option<String>,
+}
+
+struct Ctx<'a> {
+    context: Option<&'a Path>,
+    /// The context folder the broad COPY copies from (`.` or `src/`).
+    source: &'a str,
+}
+
+impl Ctx<'_> {
+    fn path(&self, name: &str) -> Option<std::path::PathBuf> {
+        let base = self.context?.join(self.source.trim_start_matches("./"));
+        Some(base.join(name))
+    }
+    fn exists(&self, name: &str) -> Option<bool> {
+        self.path(name).map(|p| p.exists())
+    }
+    fn read(&self, name: &str) -> Option<String> {
+        std::fs::read_to_string(self.path(name)?).ok()
+    }
+    /// The names that exist, or all of them when there is no context to look at.
+    fn present(&self, names: &[&str]) -> Vec<String> {
+        match self.context {
+            Some(_) => names
+                .iter()
+                .filter(|n| self.exists(n) == Some(true))
+                .map(|n| n.to_string())
+                .collect(),
+            None => names.iter().map(|n| n.to_string()).collect(),
+        }
+    }
+}
+
+/// A word that names a package rather than a path or an expansion.
+fn is_package_name(w: &str) -> bool {
+    !w.is_empty()
+        && !w.contains('/')
+        && !w.starts_with('.')
+        && !w.contains(['$', '`', '*', '?'])
+        && !w.ends_with(".deb")
+}
+
+fn pip_subcommand(c: &SimpleCmd) -> Option<usize> {
+    let name = basename(c.name()?);
+    let lits: Vec<Option<&str>> = c.words.iter().map(|w| w.lit.as_deref()).collect();
+    let start = if name == "pip"
+        || (name.starts_with("pip") && name[3..].chars().all(|x| x.is_ascii_digit() || x == '.'))
+    {
+        1
+    } else if name.starts_with("python")
+        && lits.get(1) == Some(&Some("-m"))
+        && lits.get(2) == Some(&Some("pip"))
+    {
+        3
+    } else {
+        return None;
+    };
+    (start..lits.len()).find(|&k| lits[k].is_some_and(|a| !a.starts_with('-')))
+}
+
+/// Options whose value is the next word (so that value is not a package).
+const PIP_VALUE_OPTS: &[&str] = &[
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "--trusted-host",
+    "--target",
+    "-t",
+    "--prefix",
+    "--root",
+    "--platform",
+    "--python-version",
+    "--implementation",
+    "--abi",
+    "--timeout",
+    "--retries",
+    "--proxy",
+    "--cert",
+    "--progress-bar",
+];
+
+/// Classifies one command. Ok(None): independent of the source. Ok(Some(manifests)): reads only
+/// these manifests (relative to its folder). Err: reads the source or is not understood.
+fn classify(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>>, String> {
+    let name = c
+        .name()
+        .map(basename)
+        .ok_or("a command whose name is computed")?;
+    let args: Vec<&str> = c.args().map(|w| w.lit.as_deref().unwrap_or("$")).collect();
+    let operands: Vec<&str> = args
+        .iter()
+        .copied()
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    match name {
+        "apt-get" | "apt" | "aptitude" | "apk" | "yum" | "dnf" | "microdnf" | "zypper" => {
+            if operands.iter().skip(1).all(|p| is_package_name(p) || p.contains('=')) {
+                Ok(None)
+            } else {
+                Err(format!("`{name}` installs a local file"))
+            }
+        }
+        "rm" => {
+            let caches = ["/var/lib/apt/lists", "/var/cache/", "/tmp/", "/root/.cache", "/root/.npm"];
+            if c.args().all(|w| w.raw.starts_with('-') || caches.iter().any(|p| w.raw.starts_with(p))) {
+                Ok(None)
+            } else {
+                Err("`rm` of something other than a cache".into())
+            }
+        }
+        "groupadd" | "useradd" | "addgroup" | "adduser" | "true" => Ok(None),
+        "npm" => {
+            let global = args.iter().any(|a| matches!(*a, "-g" | "--global"));
+            match operands.first().copied() {
+                Some("cache") => Ok(None),
+                Some("install" | "i" | "add") if global && operands[1..].iter().all(|p| is_package_name(p) || p.starts_with('@')) => Ok(None),
+                Some("ci") | Some("install" | "i") if operands.len() == 1 => node_manifests(cx, &["package-lock.json", "npm-shrinkwrap.json"]).map(Some),
+                _ => Err("`npm` reads the project".into()),
+            }
+        }
+        "yarn" => match operands.first().copied() {
+            None | Some("install") if operands.len() <= 1 => {
+                if cx.exists(".yarnrc.yml") == Some(true) {
+                    return Err("Yarn 2+ project (`.yarnrc.yml`) needs its `.yarn/` folder".into());
+                }
+                node_manifests(cx, &["yarn.lock", ".yarnrc"]).map(Some)
+            }
+            Some("cache") => Ok(None),
+            _ => Err("`yarn` reads the project".into()),
+        },
+        "pnpm" => match operands.first().copied() {
+            Some("install" | "i") if operands.len() == 1 => {
+                if cx.exists("pnpm-workspace.yaml") == Some(true) {
+                    return Err("a pnpm workspace needs every package's manifest".into());
+                }
+                node_manifests(cx, &["pnpm-lock.yaml"]).map(Some)
+            }
+            _ => Err("`pnpm` reads the project".into()),
+        },
+        "go" => match operands.first().copied() {
+            Some("mod") if operands.get(1) == Some(&"download") => {
+                let local_replace = cx.read("go.mod").is_some_and(|g| {
+                    g.lines().any(|l| l.contains("=> ./") || l.contains("=> ../"))
+                });
+                if local_replace {
+                    return Err("go.mod replaces a module with a local folder".into());
+                }
+                Ok(Some(cx.present(&["go.mod", "go.sum"])))
+            }
+            _ => Err("`go` reads the source".into()),
+        },
+        "bundle" => match operands.first().copied() {
+            None | Some("install") => {
+                if cx.read("Gemfile").is_some_and(|g| g.lines().any(|l| l.trim_start().starts_with("gemspec"))) {
+                    return Err("the Gemfile installs the project's own gemspec".into());
+                }
+                Ok(Some(cx.present(&["Gemfile", "Gemfile.lock"])))
+            }
+            Some("config") => Ok(None),
+            _ => Err("`bundle` reads the project".into()),
+        },
+        "composer" => match operands.first().copied() {
+            Some("install") if args.contains(&"--no-scripts") && args.contains(&"--no-autoloader") => {
+                Ok(Some(cx.present(&["composer.json", "composer.lock"])))
+            }
+            Some("install") => Err("`composer install` runs scripts and builds the autoloader from the source (add `--no-scripts --no-autoloader`, then `composer dump-autoload` after the COPY)".into()),
+            _ => Err("`composer` reads the project".into()),
+        },
+        "pipenv" => match operands.first().copied() {
+            Some("install" | "sync") if operands.len() == 1 => Ok(Some(cx.present(&["Pipfile", "Pipfile.lock"]))),
+            _ => Err("`pipenv` reads the project".into()),
+        },
+        "poetry" => match operands.first().copied() {
+            Some("install") if args.contains(&"--no-root") => Ok(Some(cx.present(&["pyproject.toml", "poetry.lock"]))),
+            Some("install") => Err("`poetry install` without `--no-root` installs the project itself".into()),
+            Some("config") => Ok(None),
+            _ => Err("`poetry` reads the project".into()),
+        },
+        "mvn" | "mvnw" => {
+            if operands.iter().all(|o| o.starts_with("dependency:")) && !operands.is_empty() {
+                Ok(Some(vec!["pom.xml".to_string()]))
+            } else {
+                Err("`mvn` builds the source".into())
+            }
+        }
+        "dotnet" => match operands.first().copied() {
+            Some("restore") if operands.len() == 1 => {
+                let ctx = cx.context.ok_or("`dotnet restore` needs the project files from the build context")?;
+                let dir = ctx.join(cx.source.trim_start_matches("./"));
+                let mut projects: Vec<String> = std::fs::read_dir(dir)
+                    .map_err(|e| e.to_string())?
+                    .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                    .filter(|n| [".csproj", ".fsproj", ".vbproj", ".sln"].iter().any(|x| n.ends_with(x)) || n.eq_ignore_ascii_case("nuget.config"))
+                    .collect();
+                projects.sort();
+                if projects.iter().any(|p| p.ends_with("proj")) { Ok(Some(projects)) } else { Err("no project file at the top of the context".into()) }
+            }
+            _ => Err("`dotnet` builds the source".into()),
+        },
+        _ if pip_subcommand(c).is_some() => pip(c, cx),
+        other => Err(format!("`{other}` may read the source")),
+    }
+}
+
+fn node_manifests(cx: &Ctx<'_>, locks: &[&str]) -> Result<Vec<String>, String> {
+    if let Some(pkg) = cx.read("package.json") {
+        let json: serde_json::Value =
+            serde_json::from_str(&pkg).map_err(|_| "package.json does not parse".to_string())?;
+        if json.get("workspaces").is_some() {
+            return Err("package.json declares workspaces".into());
+        }
+        let scripts = json.get("scripts").and_then(|s| s.as_object());
+        if let Some(hook) = ["preinstall", "install", "postinstall", "prepare"]
+            .iter()
+            .find(|h| scripts.is_some_and(|s| s.contains_key(**h)))
+        {
+            return Err(format!(
+                "package.json runs a `{hook}` script, which may read the source"
+            ));
+        }
+    }
+    let mut files = vec!["package.json".to_string()];
+    match cx.context {
+        Some(_) => files.extend(cx.present(locks).into_iter().chain(cx.present(&[".npmrc"]))),
+        None => files = vec!["package*.json".to_string()],
+    }
+    if cx.context.is_none() && locks.contains(&"yarn.lock") {
+        files.push("yarn.lock".to_string());
+    }
+    if cx.context.is_none() && locks.contains(&"pnpm-lock.yaml") {
+        files.push("pnpm-lock.yaml".to_string());
+    }
+    Ok(files)
+}
+
+/// pip: by name (independent) or `-r`/`-c` files (manifests, with what they include).
+fn pip(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>>, String> {
+    let k = pip_subcommand(c).expect("checked");
+    if c.words[k].lit.as_deref() != Some("install") {
+        return Err("pip subcommand other than install".into());
+    }
+    let words: Vec<&str> = c.words[k + 1..]
+        .iter()
+        .map(|w| w.lit.as_deref().unwrap_or("$"))
+        .collect();
+    let mut files = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        let file_opt = |o: &str| matches!(o, "-r" | "--requirement" | "-c" | "--constraint");
+        if file_opt(w) {
+            let f = words.get(i + 1).ok_or("`-r` without a file")?;
+            files.push(f.to_string());
+            i += 2;
+            continue;
+        }
+        if let Some((o, f)) = w.split_once('=').filter(|(o, _)| file_opt(o)) {
+            let _ = o;
+            files.push(f.to_string());
+        } else if PIP_VALUE_OPTS.contains(&w) {
+            i += 1;
+        } else if w == "-e" || w == "--editable" {
+            return Err("pip installs the project itself (`-e`)".into());
+        } else if !w.starts_with('-') && !is_package_name(w) {
+            return Err(format!("pip installs `{w}` from the source"));
+        }
+        i += 1;
+    }
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let mut all = Vec::new();
+    while let Some(f) = files.pop() {
+        if f.contains('$') || f.starts_with('/') || f.contains("..") {
+            return Err(format!(
+                "requirements file `{f}` is not a plain relative path"
+            ));
+        }
+        if let Some(text) = cx.read(&f) {
+            for line in text.lines().map(str::trim) {
+                let mut parts = line.split_whitespace();
+                match parts.next() {
+                    Some("-r" | "--requirement" | "-c" | "--constraint") => {
+                        let inc = parts.next().ok_or("include without a file")?;
+                        let dir = Path::new(&f)
+                            .parent()
+                            .map(|p| p.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        files.push(if dir.is_empty() {
+                            inc.to_string()
+                        } else {
+                            format!("{dir}/{inc}")
+                        });
+                    }
+                    Some(x)
+                        if x.starts_with("-e")
+                            || x.starts_with('.')
+                            || x.starts_with('/')
+                            || x.starts_with("file:") =>
+                    {
+                        return Err(format!("`{f}` installs a local path (`{x}`)"));
+                    }
+                    _ => {}
+                }
+            }
+        } else if cx.context.is_some() {
+            return Err(format!("`{f}` is not in the build context"));
+        }
+        if !all.contains(&f) {
+            all.push(f);
+        }
+    }
+    Ok(Some(all))
+}
+
+/// What a RUN needs: nothing (by name), manifests, or a refusal.
+fn needs(script: &Script, cx: &Ctx<'_>) -> Needs {
+    let mut n = Needs::default();
+    let mut reads_manifests = false;
+    for c in &script.commands {
+        if c.has_assignment && c.words.is_empty() {
+            continue;
+        }
+        match classify(c, cx) {
+            Ok(None) => {}
+            Ok(Some(files)) => {
+                reads_manifests = true;
+                for f in files {
+                    if !n.manifests.contains(&f) {
+                        n.manifests.push(f);
+                    }
+                }
+            }
+            Err(why) => {
+                n.refusal = Some(why);
+                return n;
+            }
+        }
+    }
+    if reads_manifests && n.manifests.is_empty() {
+        n.refusal = Some("no manifest found in the build context".into());
+    }
+    n
+}
+
+/// Build steps that fetch dependencies themselves, and what a cached step needs.
+fn self_fetching_build(script: &Script) -> Option<&'static str> {
+    for c in &script.commands {
+        let ops: Vec<&str> = c
+            .args()
+            .filter_map(|w| w.lit.as_deref())
+            .filter(|a| !a.starts_with('-'))
+            .collect();
+        let hint = match (c.name().map(basename), ops.first().copied()) {
+            (Some("go"), Some("build" | "install" | "test")) => {
+                "copy `go.mod go.sum` and `RUN go mod download` before the source"
+            }
+            (Some("mvn" | "mvnw" | "./mvnw"), Some("package" | "install" | "verify")) => {
+                "copy `pom.xml` and `RUN mvn dependency:go-offline` before the source"
+            }
+            (Some("gradle" | "gradlew" | "./gradlew"), Some(_)) => {
+                "copy the Gradle build files and run `gradle dependencies` before the source"
+            }
+            (Some("cargo"), Some("build" | "install")) => {
+                "build the dependencies first from `Cargo.toml` + `Cargo.lock` with a stub `src/main.rs` (or cargo-chef), then copy the source"
+            }
+            (Some("dotnet"), Some("publish" | "build")) => {
+                "copy the `*.csproj` files and `RUN dotnet restore` before the source"
+            }
+            _ => continue,
+        };
+        return Some(hint);
+    }
+    None
+}
+
+/// `dest` resolved against the WORKDIR in force (`None` when unknown).
+fn resolve(dest: &str, cwd: Option<&str>) -> Option<String> {
+    let d = dest.trim_end_matches('/');
+    let path = if dest.starts_with('/') {
+        d.to_string()
+    } else {
+        let base = cwd?;
+        let rel = d.trim_start_matches("./").trim_start_matches('.');
+        if rel.is_empty() {
+            base.trim_end_matches('/').to_string()
+        } else {
+            format!("{}/{}", base.trim_end_matches('/'), rel)
+        }
+    };
+    Some(if path.is_empty() {
+        "/".to_string()
+    } else {
+        path
+    })
+}
+
+impl Pass for DependencyFirst {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
+        let doc = cx.doc;
+        for stage in 0..doc.stages.len() {
+            let instrs: Vec<(usize, &Instr)> = cx.stage_instrs(stage).collect();
+            // The WORKDIR in force at each instruction (None: inherited, unknown).
+            let mut cwd: Option<String> = None;
+            let mut cwds = Vec::with_capacity(instrs.len());
+            for (_, ins) in &instrs {
+                cwds.push(cwd.clone());
+                if ins.is("WORKDIR") {
+                    let arg = ins.args.first().map(|a| a.value.as_str()).unwrap_or("");
+                    cwd = if arg.contains('$') {
+                        Some("$".into())
+                    } else {
+                        resolve(arg, cwd.as_deref()).or(Some(format!("?{arg}")))
+                    };
+                }
+            }
+            for (pos, (_, copy)) in instrs.iter().enumerate() {
+                if let Some(f) = self.check_copy(cx, &instrs, &cwds, pos, copy) {
+                    out.push(f);
+                    return; // one move per round; the next round sees the new order
+                }
+            }
+        }
+    }
+}
+
+impl DependencyFirst {
+    fn check_copy(
+        &self,
+        cx: &Context<'_, '_>,
+        instrs: &[(usize, &Instr)],
+        cwds: &[Option<String>],
+        pos: usize,
+        copy: &Instr,
+    ) -> Option<Finding> {
+        let doc = cx.doc;
+        if !(copy.is("COPY") || copy.is("ADD"))
+            || copy.flag("from").is_some()
+            || copy.args.len() != 2
+            || !copy.heredocs.is_empty()
+        {
+            return None;
+        }
+        let source = copy.args[0].value.as_str();
+        let dest = copy.args[1].value.as_str();
+        let broad = source == "."
+            || source == "./"
+            || (source.ends_with('/')
+                && !source.contains(['*', '?', '$'])
+                && !source.starts_with('/'));
+        if !broad || cx.text(&copy.span).contains('$') || (copy.is("ADD") && source.contains("://"))
+        {
+            return None;
+        }
+        let dest_dir = resolve(dest, cwds[pos].as_deref());
+        if let Some(d) = &dest_dir {
+            if SYSTEM_DESTS.contains(&d.as_str()) {
+                return None;
+            }
+        } else if dest.starts_with('/') {
+            return None;
+        }
+        let ctx = Ctx {
+            context: cx.settings.context.as_deref(),
+            source,
+        };
+        // The RUNs right after the COPY (past harmless instructions) that do not need the source.
+        let mut last_movable = None;
+        let mut manifests: Vec<String> = Vec::new();
+        let mut refusal = None;
+        for (k, (idx, ins)) in instrs.iter().enumerate().skip(pos + 1) {
+            if harmless_between(ins) {
+                if ins.is("WORKDIR") && !dest.starts_with('/') {
+                    break; // a relative destination would land elsewhere
+                }
+                continue;
+            }
+            if !ins.is("RUN") {
+                break;
+            }
+            let Some(script) = cx.script(*idx) else { break };
+            let n = needs(script, &ctx);
+            if let Some(why) = n.refusal {
+                if last_movable.is_none() {
+                    refusal = Some((why, *idx, self_fetching_build(script)));
+                }
+                break;
+            }
+            if !n.manifests.is_empty() {
+                // Manifests are read relative to the RUN's folder: it must be where they land.
+                let lands_in_cwd = if dest.starts_with('/') {
+                    cwds[k].is_some() && cwds[k].as_deref() == dest_dir.as_deref()
+                } else {
+                    matches!(dest, "." | "./") && cwds[k] == cwds[pos]
+                };
+                if !lands_in_cwd {
+                    if last_movable.is_none() {
+                        refusal = Some((
+                            "the install runs in another folder than the COPY fills".to_string(),
+                            *idx,
+                            None,
+                        ));
+                    }
+                    break;
+                }
+            }
+            manifests.extend(
+                n.manifests
+                    .into_iter()
+                    .filter(|m| !manifests.contains(m))
+                    .collect::<Vec<_>>(),
+            );
+            last_movable = Some(k);
+        }
+        let Some(last) = last_movable else {
+            let (why, idx, hint) = refusal?;
+            // A dependency step earlier in the stage already did what the hint asks.
+            let done_before = |marker: &str| {
+                instrs[..pos]
+                    .iter()
+                    .any(|(_, i)| i.is("RUN") && cx.text(&i.span).contains(marker))
+            };
+            if let Some(h) = hint {
+                let marker = [
+                    "go mod download",
+                    "dependency:",
+                    "dotnet restore",
+                    "gradle dependencies",
+                ]
+                .into_iter()
+                .find(|m| h.contains(m));
+                if marker.is_some_and(done_before) {
+                    return None;
+                }
+            }
+            let installs = cx.script(idx).is_some_and(|s| {
+                s.commands.iter().any(|c| {
+                    c.name()
+                        .map(basename)
+                        .is_some_and(|n| INSTALLERS.contains(&n) || n.starts_with("pip"))
+                })
+            });
+            if hint.is_none() && !installs {
+                return None; // an ordinary build step after the COPY: nothing to say
+            }
+            let line = doc.line_of(doc.instructions[idx].span.start);
+            let msg = match hint {
+                Some(h) => format!(
+                    "source copied before the build on line {line}, which fetches dependencies itself: {h}"
+                ),
+                None => format!(
+                    "source copied before line {line}, which needs it ({why}); dependencies not moved"
+                ),
+            };
+            return Some(cx.finding(&META, copy.span.start, msg, None));
+        };
+        let (_, last_run) = instrs[last];
+        let nl = doc.newline;
+        let copy_text = cx.text(&copy.span);
+        let mut edits = Vec::new();
+        let applicability = if manifests.is_empty() {
+            edits.push(Edit::delete(whole_lines(doc.text, &copy.span)));
+            Applicability::Safe
+        } else {
+            let mut dest_slash = dest.to_string();
+            if !dest_slash.ends_with('/') {
+                dest_slash.push('/');
+            }
+            let prefix = if source == "." || source == "./" {
+                String::new()
+            } else {
+                format!("{}/", source.trim_end_matches('/'))
+            };
+            let flags: Vec<&str> = copy.flags.iter().map(|f| cx.text(&f.span)).collect();
+            let kw = cx.text(&copy.keyword_span);
+            let kw = if kw.chars().all(|c| c.is_ascii_lowercase()) {
+                "copy"
+            } else {
+                "COPY"
+            };
+            // One COPY per folder, so that `requirements/prod.txt` lands in `requirements/`.
+            let mut dirs: Vec<&str> = Vec::new();
+            for m in &manifests {
+                let dir = m.rsplit_once('/').map_or("", |(d, _)| d);
+                if !dirs.contains(&dir) {
+                    dirs.push(dir);
+                }
+            }
+            let lines: Vec<String> = dirs
+                .iter()
+                .map(|dir| {
+                    let mut line = kw.to_string();
+                    for f in &flags {
+                        line.push(' ');
+                        line.push_str(f);
+                    }
+                    for m in manifests
+                        .iter()
+                        .filter(|m| m.rsplit_once('/').map_or("", |(d, _)| d) == *dir)
+                    {
+                        line.push(' ');
+                        line.push_str(&prefix);
+                        line.push_str(m);
+                    }
+                    line.push(' ');
+                    line.push_str(&dest_slash);
+                    if !dir.is_empty() {
+                        line.push_str(dir);
+                        line.push('/');
+                    }
+                    line
+                })
+                .collect();
+            edits.push(Edit::replace(copy.span.clone(), lines.join(nl)));
+            Applicability::Unsafe
+        };
+        let at = line_end(doc.text, last_run.span.end);
+        // At the end of a file with no final line break, keep it without one.
+        let moved = if at == doc.text.len() && !doc.text.ends_with('\n') {
+            format!("{nl}{copy_text}")
+        } else {
+            format!("{copy_text}{nl}")
+        };
+        edits.push(Edit::insert(at, moved));
+        let what = if manifests.is_empty() {
+            "installs".to_string()
+        } else {
+            format!("installs (manifests first: {})", manifests.join(", "))
+        };
+        Some(cx.finding(
+            &META,
+            copy.span.start,
+            format!("source copied after the dependency {what}, so a source edit reuses them"),
+            Some(Fix::new(applicability, edits)),
+        ))
+    }
+}
+
+/// The span widened to whole lines, with the final line break.
+fn whole_lines(text: &str, span: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let start = text[..span.start].rfind('\n').map_or(0, |p| p + 1);
+    start..line_end(text, span.end)
+}
+
+/// Just after the line break that ends the line holding `offset` (or the end of the text).
+fn line_end(text: &str, offset: usize) -> usize {
+    text[offset..]
+        .find('\n')
+        .map_or(text.len(), |p| offset + p + 1)
+}
