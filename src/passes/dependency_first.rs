@@ -210,8 +210,8 @@ fn classify(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>>, String> 
             let global = args.iter().any(|a| matches!(*a, "-g" | "--global"));
             match operands.first().copied() {
                 Some("cache") => Ok(None),
-                Some("install" | "i" | "add") if global && operands[1..].iter().all(|p| is_package_name(p) || p.starts_with('@')) => Ok(None),
-                Some("ci") | Some("install" | "i") if operands.len() == 1 => node_manifests(cx, &["package-lock.json", "npm-shrinkwrap.json"]).map(Some),
+                Some("install" | "i" | "add") if global && operands.len() > 1 && operands[1..].iter().all(|p| is_package_name(p) || p.starts_with('@')) => Ok(None),
+                Some("ci") | Some("install" | "i") if operands.len() == 1 && !global => node_manifests(cx, &["package-lock.json", "npm-shrinkwrap.json"]).map(Some),
                 _ => Err("`npm` reads the project".into()),
             }
         }
@@ -660,7 +660,7 @@ impl DependencyFirst {
         let copy_text = cx.text(&copy.span);
         let mut edits = Vec::new();
         let applicability = if manifests.is_empty() {
-            edits.push(Edit::delete(whole_lines(doc.text, &copy.span)));
+            edits.push(Edit::delete(lines_and_one_blank(doc.text, &copy.span)));
             Applicability::Safe
         } else {
             let mut dest_slash = dest.to_string();
@@ -734,6 +734,20 @@ impl DependencyFirst {
             format!("source copied after the dependency {what}, so a source edit reuses them"),
             Some(Fix::new(applicability, edits)),
         ))
+    }
+}
+
+/// The span's lines, plus the blank line after them when a blank line precedes them too (so
+/// that removing an instruction leaves no double gap).
+fn lines_and_one_blank(text: &str, span: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let r = whole_lines(text, span);
+    let before_blank = text[..r.start].ends_with("\n\n") || text[..r.start].ends_with("\n\r\n");
+    let rest = &text[r.end..];
+    let next_len = rest.find('\n').map_or(rest.len(), |p| p + 1);
+    if before_blank && rest[..next_len].trim().is_empty() && next_len > 0 {
+        r.start..r.end + next_len
+    } else {
+        r
     }
 }
 
