@@ -157,12 +157,13 @@ pub fn family(image: &str) -> Family {
     Family::Unknown
 }
 
-/// A non-root user the image already has, as `user:group`.
+/// A non-root user the image already has, as `uid:gid` (`node` on node images, `nonroot` on
+/// distroless).
 pub fn builtin_user(image: &str) -> Option<&'static str> {
     let r = ImageRef::parse(image)?;
     match family(image) {
-        Family::Distroless => Some("nonroot:nonroot"),
-        _ if r.name == "node" && r.is_official() => Some("node:node"),
+        Family::Distroless => Some("65532:65532"),
+        _ if r.name == "node" && r.is_official() => Some("1000:1000"),
         _ => None,
     }
 }
@@ -229,6 +230,6 @@ mod tests {
             Family::Windows
         );
         assert_eq!(family("myorg/python:3"), Family::Unknown);
-        assert_eq!(builtin_user("node:20-slim"), Some("node:node"));
+        assert_eq!(builtin_user("node:20-slim"), Some("1000:1000"));
     }
 }

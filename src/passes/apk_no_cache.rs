@@ -124,16 +124,10 @@ impl ApkNoCache {
         if !later_ok {
             return Vec::new();
         }
-        let cmds = &s.commands;
         let mut edits = Vec::new();
-        for (k, c) in cmds.iter().enumerate() {
-            if !(is_named(c, &["apk"]) && c.first_operand() == Some("update")) || c.nested {
-                continue;
-            }
-            if let Some(next) = cmds.get(k + 1) {
-                edits.push(Edit::delete(c.span.start..next.span.start));
-            } else if k > 0 {
-                edits.push(Edit::delete(cmds[k - 1].span.end..c.span.end));
+        for (k, c) in s.commands.iter().enumerate() {
+            if is_named(c, &["apk"]) && c.first_operand() == Some("update") {
+                edits.extend(super::common::delete_command(s, k));
             }
         }
         edits

@@ -230,3 +230,18 @@ pub fn is_named(cmd: &SimpleCmd, names: &[&str]) -> bool {
     cmd.name()
         .is_some_and(|n| names.contains(&crate::shell::basename(n)))
 }
+
+/// An edit that removes command `k` of a plain `a && b && c` script with what joins it to its
+/// neighbour, or `None` when it is nested, alone, or not in such a chain.
+pub fn delete_command(script: &crate::shell::Script, k: usize) -> Option<Edit> {
+    let cmds = &script.commands;
+    let c = cmds.get(k)?;
+    if c.nested || !script.is_plain_and_chain() || cmds.len() < 2 {
+        return None;
+    }
+    match (k.checked_sub(1).map(|p| &cmds[p]), cmds.get(k + 1)) {
+        (_, Some(next)) => Some(Edit::delete(c.span.start..next.span.start)),
+        (Some(prev), None) => Some(Edit::delete(prev.span.end..c.span.end)),
+        (None, None) => None,
+    }
+}

@@ -13,6 +13,7 @@ mod node_cache_clean;
 mod non_root_user;
 mod pip_no_cache_dir;
 mod rpm_cache_clean;
+mod slim_base;
 
 pub mod common;
 
@@ -77,6 +78,7 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &add_to_copy::AddToCopy,
     &maintainer_to_label::MaintainerToLabel,
     &dependency_first::DependencyFirst,
+    &slim_base::SlimBase,
     &non_root_user::NonRootUser,
 ];
 

@@ -15,11 +15,12 @@ static META: Meta = Meta {
 When the final stage never sets `USER`, adds a non-root user the way its base image does it and
 switches to it before `CMD`/`ENTRYPOINT` (after the last step that changes files, so that every
 build step still runs as root):
-- a user the base already has: `node` on the official node images, `nonroot` on distroless;
+- a user the base already has: `node` (1000) on the official node images, `nonroot` (65532)
+  on distroless;
 - Debian, Ubuntu and the official images built on them, RHEL/CentOS/Fedora:
   `groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --no-log-init --create-home app`;
 - Alpine: `addgroup -S -g 10001 app && adduser -S -D -u 10001 -G app app`;
-- `scratch`: `USER 10001:10001` (there is no user database to add to).
+- `scratch`: just `USER 10001:10001` (there is no user database to add to).
 Files copied from the build context into the application's folders get `--chown=<uid>:<gid>`
 so that the application owns what it may need to write (artefacts copied `--from` another stage
 and files put into system folders stay root's). Name and uid: `--user-name`, `--user-uid`.
@@ -41,9 +42,10 @@ FROM python:3.12-slim
 WORKDIR /app
 COPY --chown=10001:10001 . .
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --no-log-init --create-home app
-USER app
+USER 10001:10001
 CMD ["python", "app.py"]
 ```
+`USER` names the user by number, as Kubernetes' `runAsNonRoot` needs (hadolint DL3066).
 
 ## Fix safety
 Unsafe: an application that writes outside its folder, binds a port below 1024 without the
@@ -126,27 +128,24 @@ impl Pass for NonRootUser {
         }
         let name = &cx.settings.user_name;
         let uid = cx.settings.user_uid;
-        let (create, user, owner) = match (images::builtin_user(&image), images::family(&image)) {
-            (Some(builtin), _) => (
-                None,
-                builtin.split(':').next().unwrap_or(builtin).to_string(),
-                builtin.to_string(),
-            ),
+        // USER by number: Kubernetes' runAsNonRoot can only verify a numeric user (hadolint
+        // DL3066); the same numbers own the application's files.
+        let ids = format!("{uid}:{uid}");
+        let (create, user) = match (images::builtin_user(&image), images::family(&image)) {
+            (Some(builtin), _) => (None, builtin.to_string()),
             (None, Family::Debian | Family::Rhel) => (
                 Some(format!(
                     "groupadd --system --gid {uid} {name} && useradd --system --uid {uid} --gid {name} --no-log-init --create-home {name}"
                 )),
-                name.clone(),
-                format!("{uid}:{uid}"),
+                ids,
             ),
             (None, Family::Alpine) => (
                 Some(format!(
                     "addgroup -S -g {uid} {name} && adduser -S -D -u {uid} -G {name} {name}"
                 )),
-                name.clone(),
-                format!("{uid}:{uid}"),
+                ids,
             ),
-            (None, Family::Scratch) => (None, format!("{uid}:{uid}"), format!("{uid}:{uid}")),
+            (None, Family::Scratch) => (None, ids),
             (None, family) => {
                 out.push(say(format!(
                     "final stage runs as root; add a non-root USER by hand (`{image}`: {})",
@@ -174,6 +173,14 @@ impl Pass for NonRootUser {
         if insert_at == doc.text.len() && !doc.text.ends_with('\n') {
             text.push_str(nl);
         }
+        // hadolint cannot parse an instruction right after a heredoc's terminator (its issue
+        // #1137); BuildKit can. A blank line keeps both happy.
+        let after_heredoc = instrs[..tail_start].last().is_some_and(|(_, i)| {
+            !i.heredocs.is_empty() && line_end_of(doc.text, i.span.end) >= insert_at
+        });
+        if after_heredoc {
+            text.push_str(nl);
+        }
         if let Some(create) = &create {
             text.push_str(&format!("RUN {create}{nl}"));
         }
@@ -189,7 +196,7 @@ impl Pass for NonRootUser {
             {
                 edits.push(Edit::insert(
                     ins.keyword_span.end,
-                    format!(" --chown={owner}"),
+                    format!(" --chown={user}"),
                 ));
             }
         }
@@ -230,6 +237,13 @@ fn line_start_above_comments(doc: &crate::syntax::Document<'_>, ins: &Instr) -> 
         line -= 1;
     }
     doc.lines.line_start(line)
+}
+
+/// Just after the line break of the line holding `offset`.
+fn line_end_of(text: &str, offset: usize) -> usize {
+    text[offset..]
+        .find('\n')
+        .map_or(text.len(), |p| offset + p + 1)
 }
 
 /// The end of the file, before trailing blank lines.

@@ -84,9 +84,15 @@ fn stdin_filter_writes_the_rewritten_file() {
     let r = dockopt(&["optimize", "--unsafe-fixes", "-"], Some(&text), &repo());
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
+        r.stdout.starts_with("FROM python:3.8-slim\n"),
+        "{}",
         r.stdout
-            .contains("apt-get install --no-install-recommends -y python3")
     );
+    assert!(
+        r.stdout
+            .contains("apt-get install --no-install-recommends -y curl")
+    );
+    assert!(r.stdout.contains("USER 10001:10001"));
     snap("classic_stdin_unsafe", r.render(None));
 }
 

@@ -170,6 +170,16 @@ fn classic_exercise() {
         },
     );
     assert!(unsafe_.output.contains("--no-install-recommends"));
+    // The winning single-stage "after": slim Python base, installs above the source, non-root.
+    assert!(unsafe_.output.starts_with("FROM python:3.8-slim\n"));
+    let pip = unsafe_.output.find("pip3 install").unwrap();
+    assert!(
+        pip < unsafe_
+            .output
+            .find("COPY --chown=10001:10001 . /app/")
+            .unwrap()
+    );
+    assert!(unsafe_.output.contains("\nUSER 10001:10001\n"));
     insta::with_settings!({ snapshot_path => repo().join("snapshots"), prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!("classic_safe", safe.output);
         insta::assert_snapshot!("classic_unsafe", unsafe_.output);
