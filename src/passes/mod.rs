@@ -5,14 +5,19 @@ mod add_to_copy;
 mod apk_no_cache;
 mod apt_cleanup;
 mod apt_no_install_recommends;
+mod cache_bust;
+mod copy_then_modify;
 mod dependency_first;
 mod exec_form;
 mod maintainer_to_label;
 mod merge_runs;
 mod node_cache_clean;
 mod non_root_user;
+mod package_upgrade;
 mod pip_no_cache_dir;
+mod pipefail;
 mod rpm_cache_clean;
+mod secret_in_layer;
 mod slim_base;
 
 pub mod common;
@@ -80,6 +85,11 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &dependency_first::DependencyFirst,
     &slim_base::SlimBase,
     &non_root_user::NonRootUser,
+    &secret_in_layer::SecretInLayer,
+    &cache_bust::CacheBust,
+    &copy_then_modify::CopyThenModify,
+    &package_upgrade::PackageUpgrade,
+    &pipefail::Pipefail,
 ];
 
 /// Finds a pass by code or name (case-insensitive).

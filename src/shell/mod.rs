@@ -42,6 +42,8 @@ pub struct SimpleCmd {
     pub list: usize,
     /// Runs in a subshell (`( ... )` or a pipeline element), so shell state it sets stays there.
     pub contained: bool,
+    /// An element of a pipeline `a | b` (directly, not inside a nested compound).
+    pub piped: bool,
 }
 
 impl SimpleCmd {
@@ -242,6 +244,7 @@ pub fn analyse(text: &str, span: Range<usize>, escape: char) -> Result<Script, O
         commands: Vec::new(),
         lists: Vec::new(),
         contained: 0,
+        piped: false,
         defines_state: false,
     };
     for cc in &program.complete_commands {
@@ -291,6 +294,8 @@ struct Lower<'a> {
     lists: Vec<TopList>,
     /// Depth of subshells around the current node.
     contained: usize,
+    /// The current pipeline has more than one element.
+    piped: bool,
     defines_state: bool,
 }
 
@@ -329,9 +334,11 @@ impl Lower<'_> {
         let piped = p.seq.len() > 1;
         let nested = nested || piped;
         self.contained += usize::from(piped);
+        let outer = std::mem::replace(&mut self.piped, piped);
         for c in &p.seq {
             self.command(c, list, nested);
         }
+        self.piped = outer;
         self.contained -= usize::from(piped);
     }
 
@@ -436,6 +443,7 @@ impl Lower<'_> {
             span,
             list,
             contained,
+            piped: self.piped,
         });
     }
 }

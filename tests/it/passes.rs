@@ -87,11 +87,19 @@ fn check_fixture(pass: &str, file: &str, path: &Path) {
             safe.contains("(unchanged)") && unsafe_.contains("(unchanged)"),
             "{file} changed:\n{safe}\n{unsafe_}"
         );
-    } else {
-        assert!(
+    }
+    let display_only =
+        dockopt::passes::lookup(pass).unwrap().meta().safety == dockopt::Applicability::DisplayOnly;
+    let warned = unsafe_.lines().any(|l| l.starts_with("suggest "));
+    match (file.ends_with(".ok.Dockerfile"), display_only) {
+        // A warning-only pass: positive fixtures warn, `.ok` ones stay silent.
+        (true, true) => assert!(!warned, "{file} warned:\n{unsafe_}"),
+        (false, true) => assert!(warned, "{file}: a positive fixture of a warning must warn"),
+        (false, false) => assert!(
             !unsafe_.contains("(unchanged)"),
             "{file}: a positive fixture must change (at least with --unsafe-fixes)"
-        );
+        ),
+        (true, false) => {}
     }
     let both = if safe == unsafe_ {
         format!("## safe = unsafe\n{safe}")

@@ -1,0 +1,102 @@
+use super::{Context, Finding, Meta, Pass};
+use crate::fix::Applicability;
+
+pub struct SecretInLayer;
+
+static META: Meta = Meta {
+    code: "DO040",
+    name: "secret-in-layer",
+    summary: "A secret-looking file copied into a layer (deleting it later does not remove it)",
+    safety: Applicability::DisplayOnly,
+    hadolint: &[],
+    docs: r#"## What it does
+Warns when `COPY`/`ADD` brings a file that looks like a secret (`id_rsa`, `*.pem`, `*.key`,
+`.env`, `.netrc`, `.npmrc`, `.pypirc`, `credentials*`, `secret*`, `*.p12`, `*.pfx`) into the
+image, and says so louder when a later `RUN` deletes it.
+
+## Why
+Every layer ships with the image: a key copied in one step and deleted in the next is still in
+the first layer, readable by anyone who pulls the image (`docker save`, `dive`).
+
+## Example
+```dockerfile
+COPY id_rsa /root/.ssh/id_rsa
+RUN git clone git@github.com:org/private.git && rm /root/.ssh/id_rsa
+```
+should be
+```dockerfile
+RUN --mount=type=secret,id=ssh_key,target=/root/.ssh/id_rsa git clone git@github.com:org/private.git
+```
+(or `RUN --mount=type=ssh` with an SSH agent).
+
+## Fix safety
+A suggestion only: the build command has to pass the secret (`--secret id=...`).
+"#,
+};
+
+fn looks_secret(path: &str) -> bool {
+    let name = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path)
+        .to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        "id_rsa"
+            | "id_ed25519"
+            | "id_ecdsa"
+            | "id_dsa"
+            | ".env"
+            | ".netrc"
+            | ".npmrc"
+            | ".pypirc"
+            | ".git-credentials"
+    ) || [".pem", ".key", ".p12", ".pfx", ".keystore", ".jks"]
+        .iter()
+        .any(|e| name.ends_with(e))
+        || name.starts_with("credentials")
+        || name.starts_with("secret")
+}
+
+impl Pass for SecretInLayer {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
+        let doc = cx.doc;
+        for (i, ins) in doc.instructions.iter().enumerate() {
+            if !(ins.is("COPY") || ins.is("ADD"))
+                || ins.flag("from").is_some()
+                || ins.args.len() < 2
+            {
+                continue;
+            }
+            for src in &ins.args[..ins.args.len() - 1] {
+                if !looks_secret(&src.value) {
+                    continue;
+                }
+                let name = src.value.rsplit('/').next().unwrap_or(&src.value);
+                let removed_later = cx.later_in_chain(i).iter().any(|&j| {
+                    let x = &doc.instructions[j];
+                    x.is("RUN")
+                        && cx.text(&x.span).contains("rm ")
+                        && cx.text(&x.span).contains(name)
+                });
+                let msg = if removed_later {
+                    format!(
+                        "`{}` is copied into a layer and deleted later, but stays in the image: use `RUN --mount=type=secret`",
+                        src.value
+                    )
+                } else {
+                    format!(
+                        "`{}` looks like a secret and is copied into the image: use `RUN --mount=type=secret` if it is one",
+                        src.value
+                    )
+                };
+                out.push(cx.finding(&META, ins.span.start, msg, None));
+            }
+        }
+    }
+}
