@@ -69,6 +69,15 @@ impl Edit {
 pub struct Fix {
     pub edits: Vec<Edit>,
     pub applicability: Applicability,
+    /// Files the fix creates beside the Dockerfile (such as `.dockerignore`).
+    pub files: Vec<NewFile>,
+}
+
+/// A file to create, relative to the build context.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NewFile {
+    pub path: String,
+    pub content: String,
 }
 
 impl Fix {
@@ -88,6 +97,15 @@ impl Fix {
         Fix {
             edits: merged,
             applicability,
+            files: Vec::new(),
+        }
+    }
+    /// A fix that only creates a file.
+    pub fn create(applicability: Applicability, file: NewFile) -> Self {
+        Fix {
+            edits: Vec::new(),
+            applicability,
+            files: vec![file],
         }
     }
     pub fn safe(edits: Vec<Edit>) -> Self {

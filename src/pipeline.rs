@@ -39,11 +39,13 @@ pub struct Outcome {
     pub suggestions: Vec<Suggestion>,
     /// The loop stopped at its cap before reaching a fixed point.
     pub converged: bool,
+    /// Files to create beside the Dockerfile.
+    pub new_files: Vec<crate::fix::NewFile>,
 }
 
 impl Outcome {
     pub fn changed(&self, input: &str) -> bool {
-        self.output != input
+        self.output != input || !self.new_files.is_empty()
     }
     /// Suggestions whose fix `--unsafe-fixes` would apply.
     pub fn hidden_unsafe(&self) -> usize {
@@ -86,6 +88,21 @@ pub fn optimize(text: &str, settings: &Settings) -> Result<Outcome, Error> {
         let (next, used) = fix::apply(&current, &fixes);
         // Settled: nothing left that can be applied (a fix whose own edits clash never can).
         if used.is_empty() || round == MAX_ROUNDS {
+            // Fixes that create files are taken once the text has settled.
+            let mut new_files = Vec::new();
+            for f in fixable.iter().filter(|f| {
+                f.fix
+                    .as_ref()
+                    .is_some_and(|x| x.edits.is_empty() && !x.files.is_empty())
+            }) {
+                applied.push(Applied {
+                    code: f.code,
+                    name: f.name,
+                    line: doc.line_of(f.offset),
+                    message: f.message.clone(),
+                });
+                new_files.extend(f.fix.iter().flat_map(|x| x.files.iter().cloned()));
+            }
             let suggestions = findings
                 .iter()
                 .filter(|f| f.fix.as_ref().is_none_or(|x| x.applicability < threshold))
@@ -102,6 +119,7 @@ pub fn optimize(text: &str, settings: &Settings) -> Result<Outcome, Error> {
                 applied,
                 suggestions,
                 converged: used.is_empty(),
+                new_files,
             });
         }
         for i in used {

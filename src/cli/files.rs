@@ -78,6 +78,7 @@ pub fn error_report(path: &str, error: String) -> FileReport {
         error: Some(error),
         applied: Vec::new(),
         suggestions: Vec::new(),
+        new_files: Vec::new(),
         diff: String::new(),
         output: None,
         hidden_unsafe: 0,
@@ -132,6 +133,23 @@ pub fn process_bytes(name: &str, bytes: &[u8], settings: &Settings) -> FileRepor
     match result {
         Ok(outcome) => {
             let changed = outcome.changed(text);
+            let base = settings
+                .context
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("."));
+            let new_files: Vec<(PathBuf, String)> = outcome
+                .new_files
+                .iter()
+                .map(|f| (join_clean(&base, &f.path), f.content.clone()))
+                .collect();
+            let mut diff = diff::unified(name, text, &outcome.output);
+            for (p, c) in &new_files {
+                diff.push_str(&diff::unified(&p.display().to_string(), "", c).replacen(
+                    &format!("--- a/{}", p.display().to_string().trim_start_matches('/')),
+                    "--- /dev/null",
+                    1,
+                ));
+            }
             FileReport {
                 path: name.to_string(),
                 changed,
@@ -141,7 +159,8 @@ pub fn process_bytes(name: &str, bytes: &[u8], settings: &Settings) -> FileRepor
                 applied: outcome.applied.iter().map(AppliedJson::from).collect(),
                 hidden_unsafe: outcome.hidden_unsafe(),
                 suggestions: outcome.suggestions,
-                diff: diff::unified(name, text, &outcome.output),
+                new_files,
+                diff,
                 output: Some(outcome.output),
             }
         }
@@ -151,6 +170,37 @@ pub fn process_bytes(name: &str, bytes: &[u8], settings: &Settings) -> FileRepor
         ),
         Err(e) => error_report(name, format!("{name}: {e}")),
     }
+}
+
+/// `base/name`, without a leading `./`.
+fn join_clean(base: &Path, name: &str) -> PathBuf {
+    if base == Path::new(".") {
+        PathBuf::from(name)
+    } else {
+        base.join(name)
+    }
+}
+
+/// Creates a file that must not exist yet (atomically: a temporary file, then a rename that
+/// refuses to replace anything).
+pub fn create_new(path: &Path, content: &str) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".dockopt-")
+        .tempfile_in(dir)?;
+    tmp.write_all(content.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // A temporary file is private; the new file is an ordinary one.
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o644))?;
+    }
+    tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// Writes `content` to `path` through a temporary file in the same folder and a rename,

@@ -24,12 +24,22 @@ pub struct FileReport {
     pub error: Option<String>,
     pub applied: Vec<AppliedJson>,
     pub suggestions: Vec<Suggestion>,
+    /// Files the fixes create (such as a `.dockerignore`), with their paths on disk.
+    #[serde(serialize_with = "new_file_paths")]
+    pub new_files: Vec<(std::path::PathBuf, String)>,
     #[serde(skip)]
     pub diff: String,
     #[serde(skip)]
     pub output: Option<String>,
     #[serde(skip)]
     pub hidden_unsafe: usize,
+}
+
+fn new_file_paths<S: serde::Serializer>(
+    files: &[(std::path::PathBuf, String)],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(files.iter().map(|(p, _)| p.display().to_string()))
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -91,6 +101,14 @@ fn run(cli: Cli) -> Result<i32> {
     }
 }
 
+/// The folder a Dockerfile is in (`.` for a bare file name): its default build context.
+fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 fn settings_for(args: &OptimizeArgs, context: Option<PathBuf>) -> Settings {
     Settings {
         unsafe_fixes: args.unsafe_fixes,
@@ -123,12 +141,10 @@ fn optimize(args: OptimizeArgs) -> Result<i32> {
             .stdin_filename
             .clone()
             .unwrap_or_else(|| PathBuf::from("-"));
-        let context = args.context.clone().or_else(|| {
-            args.stdin_filename
-                .as_ref()
-                .and_then(|p| p.parent())
-                .map(Path::to_path_buf)
-        });
+        let context = args
+            .context
+            .clone()
+            .or_else(|| args.stdin_filename.as_deref().map(folder_of));
         let report = files::process_bytes(
             &name.display().to_string(),
             &bytes,
@@ -139,15 +155,17 @@ fn optimize(args: OptimizeArgs) -> Result<i32> {
         let (found, mut errors) = files::discover(&paths);
         reports.append(&mut errors);
         for (path, root) in found {
-            let context = args
-                .context
-                .clone()
-                .or_else(|| path.parent().map(Path::to_path_buf));
+            let context = args.context.clone().or_else(|| Some(folder_of(&path)));
             let settings = settings_for(&args, context);
             let mut report = files::process_path(&path, &settings);
             let pending = args.write && report.changed && report.error.is_none();
             let written = match (pending, report.output.as_deref()) {
-                (true, Some(output)) => files::write_atomic(&path, &root, output),
+                (true, Some(output)) => files::write_atomic(&path, &root, output).and_then(|()| {
+                    report
+                        .new_files
+                        .iter()
+                        .try_for_each(|(p, c)| files::create_new(p, c))
+                }),
                 _ => Ok(()),
             };
             if let Err(e) = written {

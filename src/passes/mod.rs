@@ -8,6 +8,7 @@ mod apt_no_install_recommends;
 mod cache_bust;
 mod copy_then_modify;
 mod dependency_first;
+mod dockerignore;
 mod exec_form;
 mod maintainer_to_label;
 mod merge_runs;
@@ -85,6 +86,7 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &dependency_first::DependencyFirst,
     &slim_base::SlimBase,
     &non_root_user::NonRootUser,
+    &dockerignore::Dockerignore,
     &secret_in_layer::SecretInLayer,
     &cache_bust::CacheBust,
     &copy_then_modify::CopyThenModify,

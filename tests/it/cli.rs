@@ -359,3 +359,54 @@ fn add_to_copy_reads_the_build_context() {
         r.stderr
     );
 }
+
+#[test]
+fn dockerignore_is_a_new_file_in_the_diff_and_on_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    std::fs::write(
+        t.join("Dockerfile"),
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD [\"python\", \"app.py\"]\n",
+    )
+    .unwrap();
+    std::fs::write(t.join("app.py"), "print('hi')\n").unwrap();
+    let d = dockopt(
+        &[
+            "optimize",
+            "--unsafe-fixes",
+            "--select",
+            "dockerignore",
+            "Dockerfile",
+        ],
+        None,
+        t,
+    );
+    assert_eq!(d.code, 0, "{}", d.stderr);
+    assert!(
+        d.stdout.starts_with("--- /dev/null\n+++ b/.dockerignore\n"),
+        "{}",
+        d.stdout
+    );
+    assert!(d.stdout.contains("+__pycache__/\n"));
+    let j = dockopt(
+        &[
+            "optimize",
+            "--unsafe-fixes",
+            "--select",
+            "dockerignore",
+            "--format",
+            "json",
+            "Dockerfile",
+        ],
+        None,
+        t,
+    );
+    let v: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
+    assert_eq!(v[0]["new_files"][0], ".dockerignore");
+    let w = dockopt(&["optimize", "--unsafe-fixes", "--write", "."], None, t);
+    assert_eq!(w.code, 0, "{}", w.stderr);
+    let ignore = std::fs::read_to_string(t.join(".dockerignore")).unwrap();
+    assert!(ignore.contains(".git\n") && ignore.contains("*.py[cod]\n"));
+    let again = dockopt(&["optimize", "--unsafe-fixes", "--check", "."], None, t);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+}

@@ -28,8 +28,11 @@ fn render(name: &str, text: &str, settings: &Settings) -> String {
         )
         .unwrap();
     }
+    for f in &out.new_files {
+        writeln!(s, "new file {}:\n{}", f.path, f.content).unwrap();
+    }
     let d = diff::unified(name, text, &out.output);
-    if d.is_empty() {
+    if d.is_empty() && out.new_files.is_empty() {
         s.push_str("(unchanged)\n");
     } else {
         s.push_str(&d);

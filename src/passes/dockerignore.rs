@@ -1,0 +1,222 @@
+use std::path::Path;
+
+use super::{Context, Finding, Meta, Pass};
+use crate::fix::{Applicability, Fix, NewFile};
+
+pub struct Dockerignore;
+
+static META: Meta = Meta {
+    code: "DO034",
+    name: "dockerignore",
+    summary: "A .dockerignore for the detected ecosystem when the whole context is copied",
+    safety: Applicability::Unsafe,
+    hadolint: &[],
+    docs: r#"## What it does
+When the build context has no `.dockerignore` (nor `<Dockerfile>.dockerignore`) and the
+Dockerfile copies the whole context (`COPY . …`), creates one with `--write` (shown as a new
+file in the diff): version-control folders, editor files and `.env` files always; then what the
+ecosystems found in the Dockerfile and the context leave behind: `__pycache__/`, `*.pyc` and
+virtualenvs for Python, `node_modules/` and npm logs for Node, `target/` for Rust and Maven,
+`.gradle/` and `build/` for Gradle, `*.test` and `*.out` for Go.
+
+## Why
+The whole context is sent to the builder and, with `COPY . .`, into the image: a 300 MB
+`node_modules` or `.git` slows every build, busts the cache on every commit and can leak
+secrets (`.env`) into the image.
+
+## Example
+A Python project with `COPY . .` and no `.dockerignore` gets one starting with
+```text
+.git
+.env
+__pycache__/
+*.pyc
+.venv/
+```
+
+## Fix safety
+Unsafe: a file the image relied on may no longer be copied (an `.env` read at run time, a
+`node_modules` built on the host). A pattern that would exclude a file the Dockerfile copies by
+name is never written.
+"#,
+};
+
+/// (ecosystem marker, patterns)
+const GENERIC: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    ".idea/",
+    ".vscode/",
+    "**/.DS_Store",
+    "*.swp",
+    ".env",
+    ".env.*",
+];
+const PYTHON: &[&str] = &[
+    "__pycache__/",
+    "*.py[cod]",
+    ".venv/",
+    "venv/",
+    ".pytest_cache/",
+    ".mypy_cache/",
+    ".tox/",
+    "*.egg-info/",
+];
+const NODE: &[&str] = &[
+    "node_modules/",
+    "npm-debug.log*",
+    "yarn-error.log*",
+    ".npm/",
+    "coverage/",
+];
+const RUST: &[&str] = &["target/"];
+const MAVEN: &[&str] = &["target/"];
+const GRADLE: &[&str] = &[".gradle/", "build/"];
+const GO: &[&str] = &["*.test", "*.out"];
+
+impl Pass for Dockerignore {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
+        let Some(ctx) = cx.settings.context.as_deref() else {
+            return;
+        };
+        if !ctx.is_dir() || ctx.join(".dockerignore").exists() || has_own_ignore_file(ctx) {
+            return;
+        }
+        let doc = cx.doc;
+        let copies_all = doc.instructions.iter().find(|i| {
+            (i.is("COPY") || i.is("ADD"))
+                && i.flag("from").is_none()
+                && i.args.len() >= 2
+                && i.args[..i.args.len() - 1]
+                    .iter()
+                    .any(|a| a.value == "." || a.value == "./")
+        });
+        let Some(copy) = copies_all else { return };
+        let text = doc.text.to_ascii_lowercase();
+        let has = |f: &str| ctx.join(f).exists();
+        let mut patterns: Vec<&str> = GENERIC.to_vec();
+        let mut sections = Vec::new();
+        if text.contains("pip")
+            || text.contains("python")
+            || has("requirements.txt")
+            || has("pyproject.toml")
+        {
+            sections.push(("Python", PYTHON));
+        }
+        if text.contains("npm")
+            || text.contains("yarn")
+            || text.contains("node")
+            || has("package.json")
+        {
+            sections.push(("Node", NODE));
+        }
+        if text.contains("cargo") || has("Cargo.toml") {
+            sections.push(("Rust", RUST));
+        }
+        if text.contains("mvn") || has("pom.xml") {
+            sections.push(("Maven", MAVEN));
+        }
+        if text.contains("gradle") || has("build.gradle") || has("build.gradle.kts") {
+            sections.push(("Gradle", GRADLE));
+        }
+        if text.contains("go build") || has("go.mod") {
+            sections.push(("Go", GO));
+        }
+        // Never exclude what the Dockerfile names.
+        let named: Vec<String> = doc
+            .instructions
+            .iter()
+            .filter(|i| (i.is("COPY") || i.is("ADD")) && i.flag("from").is_none())
+            .flat_map(|i| {
+                i.args[..i.args.len().saturating_sub(1)]
+                    .iter()
+                    .map(|a| a.value.trim_start_matches("./").to_string())
+            })
+            .filter(|v| v != "." && !v.is_empty())
+            .collect();
+        let keep = |p: &&str| !named.iter().any(|n| excludes(p, n));
+        let mut content =
+            String::from("# Written by dockopt (DO034): what the build does not need to see.\n");
+        patterns.retain(keep);
+        for p in &patterns {
+            content.push_str(p);
+            content.push('\n');
+        }
+        let mut seen: Vec<&str> = patterns.clone();
+        for (name, list) in sections {
+            let fresh: Vec<&str> = list
+                .iter()
+                .copied()
+                .filter(|p| !seen.contains(p))
+                .filter(keep)
+                .collect();
+            if fresh.is_empty() {
+                continue;
+            }
+            content.push_str(&format!("\n# {name}\n"));
+            for p in fresh {
+                content.push_str(p);
+                content.push('\n');
+                seen.push(p);
+            }
+        }
+        out.push(cx.finding(
+            &META,
+            copy.span.start,
+            "the whole context is copied and there is no .dockerignore: one is created",
+            Some(Fix::create(
+                Applicability::Unsafe,
+                NewFile {
+                    path: ".dockerignore".into(),
+                    content,
+                },
+            )),
+        ));
+    }
+}
+
+/// A Dockerfile-specific ignore file (`Dockerfile.dockerignore`, `app.Dockerfile.dockerignore`).
+fn has_own_ignore_file(ctx: &Path) -> bool {
+    std::fs::read_dir(ctx)
+        .map(|d| {
+            d.filter_map(|e| e.ok()).any(|e| {
+                e.file_name().to_string_lossy().ends_with(".dockerignore")
+                    && e.file_name() != ".dockerignore"
+            })
+        })
+        .unwrap_or(false)
+}
+
+/// Would `pattern` exclude the named source (or the folder it is in)? Matched the way
+/// `.gitignore`/`.dockerignore` patterns are, with the `ignore` crate.
+fn excludes(pattern: &str, named: &str) -> bool {
+    let mut b = ignore::gitignore::GitignoreBuilder::new("/");
+    if b.add_line(None, pattern).is_err() {
+        return true; // a pattern we cannot read is not written
+    }
+    let Ok(gi) = b.build() else { return true };
+    let path = Path::new("/").join(named.trim_start_matches('/').trim_end_matches('/'));
+    // A named glob (`*.conf`) may match anything: keep patterns that could hit its folder.
+    gi.matched_path_or_any_parents(&path, false).is_ignore()
+        || gi.matched_path_or_any_parents(&path, true).is_ignore()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::excludes;
+
+    #[test]
+    fn named_sources_are_kept() {
+        assert!(excludes("target/", "target/app.jar"));
+        assert!(excludes(".env", ".env"));
+        assert!(excludes(".env.*", ".env.production"));
+        assert!(excludes("*.test", "pkg/x.test"));
+        assert!(!excludes("target/", "src/main.rs"));
+        assert!(!excludes(".env", "app.py"));
+    }
+}
