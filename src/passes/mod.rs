@@ -12,6 +12,7 @@ mod dockerignore;
 mod exec_form;
 mod maintainer_to_label;
 mod merge_runs;
+mod multi_stage;
 mod node_cache_clean;
 mod non_root_user;
 mod package_upgrade;
@@ -85,6 +86,7 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &maintainer_to_label::MaintainerToLabel,
     &dependency_first::DependencyFirst,
     &slim_base::SlimBase,
+    &multi_stage::MultiStage,
     &non_root_user::NonRootUser,
     &dockerignore::Dockerignore,
     &secret_in_layer::SecretInLayer,

@@ -1,0 +1,430 @@
+use super::{Context, Finding, Meta, Pass};
+use crate::fix::{Applicability, Edit, Fix};
+use crate::images::ImageRef;
+use crate::shell::basename;
+use crate::syntax::{Body, Instr};
+
+pub struct MultiStage;
+
+static META: Meta = Meta {
+    code: "DO033",
+    name: "multi-stage",
+    summary: "Split a single-stage build that compiles into a build stage and a small runtime stage",
+    safety: Applicability::Unsafe,
+    hadolint: &[],
+    docs: r#"## What it does
+For a single-stage Dockerfile that compiles its program on a toolchain image, keeps that stage
+as the build stage (`AS build`) and adds a runtime stage, from a template per stack
+(`templates/multi-stage/*.tera`), that gets only the artefact with `COPY --from=build`:
+- Go (`golang`, `go build -o OUT`): `gcr.io/distroless/static-debian12` when built with
+  `CGO_ENABLED=0` and started in exec form, else `debian:<release>-slim`;
+- Rust (`rust`, `cargo build --release`, started as `target/release/NAME`):
+  `debian:<release>-slim` with CA certificates (and `libssl3` when `Cargo.lock` uses OpenSSL);
+- C/C++ (`gcc`, `make`): `debian:<release>-slim`;
+- Java (`maven:*-eclipse-temurin-N` or `maven:*-jdk-N`, `mvn package`, `java -jar X.jar`):
+  `eclipse-temurin:N-jre`.
+The runtime stage repeats the stage's `ENV` and `LABEL` lines, its `WORKDIR`, and its
+`EXPOSE`, `STOPSIGNAL`, `ENTRYPOINT` and `CMD` lines; data folders found in the build context
+(`templates/`, `static/`, `public/`, `assets/`, `config/`, `migrations/`) are copied too. The
+artefact keeps its path, so the start command stays the same. Other stacks, or a program that
+cannot be recognised, get a suggestion instead.
+
+## Why
+The compiler, headers, package caches and sources make up most of such an image (a Go image
+of 800 MB runs a 10 MB binary). The runtime stage ships the program and nothing to build with.
+
+## Example
+```dockerfile
+FROM golang:1.22
+WORKDIR /src
+COPY . .
+RUN CGO_ENABLED=0 go build -o /app .
+ENTRYPOINT ["/app"]
+```
+becomes
+```dockerfile
+FROM golang:1.22 AS build
+WORKDIR /src
+COPY . .
+RUN CGO_ENABLED=0 go build -o /app .
+ENTRYPOINT ["/app"]
+
+# Runtime: only the program built above (statically linked)
+FROM gcr.io/distroless/static-debian12
+WORKDIR /src
+COPY --from=build /app /app
+ENTRYPOINT ["/app"]
+```
+
+## Fix safety
+Unsafe: the program may read files at run time that are not copied, or load shared libraries
+the runtime base lacks. Refused (suggestion) when the stage sets `USER`, has a `HEALTHCHECK`
+(its command may not exist in the runtime), uses `ONBUILD`, the artefact's path is not a
+literal, or the start command does not run the artefact.
+"#,
+};
+
+static TEMPLATES: &[(&str, &str)] = &[
+    ("go", include_str!("../../templates/multi-stage/go.tera")),
+    (
+        "rust",
+        include_str!("../../templates/multi-stage/rust.tera"),
+    ),
+    ("c", include_str!("../../templates/multi-stage/c.tera")),
+    (
+        "maven",
+        include_str!("../../templates/multi-stage/maven.tera"),
+    ),
+];
+
+const DATA_DIRS: &[&str] = &[
+    "templates",
+    "static",
+    "public",
+    "assets",
+    "config",
+    "migrations",
+];
+
+/// The recognised build: which template, the runtime image and the artefact's absolute path.
+struct Plan {
+    stack: &'static str,
+    runtime: String,
+    artefact: String,
+    is_static: bool,
+    packages: Vec<&'static str>,
+}
+
+fn debian_release(tag: Option<&str>) -> Option<&'static str> {
+    let t = tag.unwrap_or("latest");
+    for d in ["bookworm", "bullseye", "buster", "trixie"] {
+        if t.contains(d) {
+            return Some(d);
+        }
+    }
+    if t.contains("alpine") || t.contains("windows") || t.contains("nanoserver") {
+        return None;
+    }
+    Some("bookworm")
+}
+
+/// `rel` against the WORKDIR in force; `None` when it cannot be known.
+fn absolute(path: &str, cwd: Option<&str>) -> Option<String> {
+    if path.contains('$') || path.contains('*') {
+        return None;
+    }
+    if path.starts_with('/') {
+        return Some(path.to_string());
+    }
+    let base = cwd?;
+    let rel = path.trim_start_matches("./");
+    Some(format!("{}/{rel}", base.trim_end_matches('/')))
+}
+
+/// The first word of the start command (ENTRYPOINT, else CMD), and for `java -jar X` the jar.
+fn start_program(cmd: &Instr, text: &str) -> Option<(String, Option<String>)> {
+    let words: Vec<String> = match &cmd.body {
+        Body::Exec(_, args) => args.clone(),
+        Body::Shell(span) => text[span.clone()]
+            .split_whitespace()
+            .map(str::to_string)
+            .collect(),
+        Body::None => return None,
+    };
+    let first = words.first()?.clone();
+    let jar = words
+        .iter()
+        .position(|w| w == "-jar")
+        .and_then(|k| words.get(k + 1))
+        .cloned();
+    Some((first, jar))
+}
+
+impl Pass for MultiStage {
+    fn meta(&self) -> &'static Meta {
+        &META
+    }
+
+    fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
+        let doc = cx.doc;
+        if doc.stages.len() != 1 {
+            return;
+        }
+        let from = &doc.instructions[doc.stages[0].instrs.start];
+        let Some(image) = from.args.first().and_then(|a| ImageRef::parse(&a.value)) else {
+            return;
+        };
+        if !image.is_official()
+            || !matches!(image.name.as_str(), "golang" | "rust" | "gcc" | "maven")
+        {
+            return;
+        }
+        let say = |msg: String| cx.finding(&META, from.span.start, msg, None);
+        let instrs: Vec<(usize, &Instr)> = cx.stage_instrs(0).collect();
+        if let Some((_, bad)) = instrs
+            .iter()
+            .find(|(_, i)| matches!(i.keyword.as_str(), "USER" | "HEALTHCHECK" | "ONBUILD"))
+        {
+            out.push(say(format!("`{}` builds and runs in one stage; split it by hand (a {} must work in the runtime stage too)", from.args[0].value, bad.keyword)));
+            return;
+        }
+        // The WORKDIR in force at the end, and at each RUN.
+        let mut cwd: Option<String> = None;
+        let mut plan: Option<Plan> = None;
+        let start = instrs
+            .iter()
+            .rev()
+            .find(|(_, i)| i.is("ENTRYPOINT"))
+            .or_else(|| instrs.iter().rev().find(|(_, i)| i.is("CMD")));
+        let Some((_, start)) = start else {
+            out.push(say(format!(
+                "`{}` builds and runs in one stage, but has no start command to carry over",
+                from.args[0].value
+            )));
+            return;
+        };
+        let Some((program, jar)) = start_program(start, doc.text) else {
+            return;
+        };
+        let all_text = doc.text;
+        let exec_form = matches!(start.body, Body::Exec(..));
+        for (i, ins) in &instrs {
+            if ins.is("WORKDIR") {
+                let arg = ins
+                    .args
+                    .first()
+                    .map(|a| a.value.clone())
+                    .unwrap_or_default();
+                cwd = absolute(&arg, cwd.as_deref().or(Some("/")));
+                continue;
+            }
+            let Some(script) = cx.script(*i) else {
+                continue;
+            };
+            for c in &script.commands {
+                let name = c.name().map(basename);
+                let args: Vec<&str> = c.args().map(|w| w.lit.as_deref().unwrap_or("$")).collect();
+                match (image.name.as_str(), name) {
+                    ("golang", Some("go")) if args.first() == Some(&"build") => {
+                        let out_path = args
+                            .iter()
+                            .position(|a| *a == "-o")
+                            .and_then(|k| args.get(k + 1))
+                            .copied();
+                        let Some(artefact) = out_path.and_then(|o| absolute(o, cwd.as_deref()))
+                        else {
+                            continue;
+                        };
+                        let cgo_off = all_text.contains("CGO_ENABLED=0");
+                        let runtime = if cgo_off && exec_form {
+                            "gcr.io/distroless/static-debian12".to_string()
+                        } else {
+                            match debian_release(image.tag.as_deref()) {
+                                Some(d) => format!("debian:{d}-slim"),
+                                None => continue,
+                            }
+                        };
+                        plan = Some(Plan {
+                            stack: "go",
+                            runtime,
+                            artefact,
+                            is_static: cgo_off && exec_form,
+                            packages: Vec::new(),
+                        });
+                    }
+                    ("rust", Some("cargo"))
+                        if args.first() == Some(&"build") && args.contains(&"--release") =>
+                    {
+                        let Some(release) = debian_release(image.tag.as_deref()) else {
+                            continue;
+                        };
+                        let Some(name) = program
+                            .rsplit_once("target/release/")
+                            .map(|(_, n)| n.to_string())
+                        else {
+                            continue;
+                        };
+                        let Some(artefact) =
+                            absolute(&format!("target/release/{name}"), cwd.as_deref())
+                        else {
+                            continue;
+                        };
+                        let ssl = cx
+                            .settings
+                            .context
+                            .as_ref()
+                            .and_then(|c| std::fs::read_to_string(c.join("Cargo.lock")).ok())
+                            .is_some_and(|l| l.contains("name = \"openssl-sys\""));
+                        let packages = if ssl { vec!["libssl3"] } else { Vec::new() };
+                        plan = Some(Plan {
+                            stack: "rust",
+                            runtime: format!("debian:{release}-slim"),
+                            artefact,
+                            is_static: false,
+                            packages,
+                        });
+                    }
+                    ("gcc", Some("make" | "cmake" | "gcc" | "g++" | "cc")) => {
+                        let Some(release) = debian_release(image.tag.as_deref()) else {
+                            continue;
+                        };
+                        let Some(artefact) = absolute(&program, cwd.as_deref()) else {
+                            continue;
+                        };
+                        plan = Some(Plan {
+                            stack: "c",
+                            runtime: format!("debian:{release}-slim"),
+                            artefact,
+                            is_static: false,
+                            packages: Vec::new(),
+                        });
+                    }
+                    ("maven", Some("mvn"))
+                        if args
+                            .iter()
+                            .any(|a| matches!(*a, "package" | "install" | "verify")) =>
+                    {
+                        let tag = image.tag.as_deref().unwrap_or("");
+                        let major: Option<String> = ["temurin-", "jdk-", "openjdk-", "corretto-"]
+                            .iter()
+                            .find_map(|p| {
+                                let rest = &tag[tag.find(p)? + p.len()..];
+                                let m: String =
+                                    rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+                                (!m.is_empty()).then_some(m)
+                            });
+                        let (Some(major), Some(jar)) = (major, jar.as_deref()) else {
+                            continue;
+                        };
+                        let Some(artefact) = absolute(jar, cwd.as_deref()) else {
+                            continue;
+                        };
+                        plan = Some(Plan {
+                            stack: "maven",
+                            runtime: format!("eclipse-temurin:{major}-jre"),
+                            artefact,
+                            is_static: false,
+                            packages: Vec::new(),
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let Some(plan) = plan else {
+            out.push(say(format!("`{}` builds and runs in one stage: a runtime stage with only the artefact would be much smaller (the artefact could not be worked out)", from.args[0].value)));
+            return;
+        };
+        // The start command must run the artefact (or the jar must be it).
+        let runs_artefact = match plan.stack {
+            "maven" => true,
+            _ => absolute(&program, cwd.as_deref()).as_deref() == Some(plan.artefact.as_str()),
+        };
+        if !runs_artefact {
+            out.push(say(format!("`{}` builds and runs in one stage, but the start command does not run `{}`: split it by hand", from.args[0].value, plan.artefact)));
+            return;
+        }
+        let builder = match from.args.get(1) {
+            Some(name) => name.value.clone(),
+            None => "build".to_string(),
+        };
+        let carried: Vec<&str> = instrs
+            .iter()
+            .filter(|(_, i)| i.is("ENV") || i.is("LABEL"))
+            .map(|(_, i)| cx.text(&i.span))
+            .collect();
+        let tail: Vec<&str> = instrs
+            .iter()
+            .filter(|(_, i)| {
+                matches!(
+                    i.keyword.as_str(),
+                    "EXPOSE" | "STOPSIGNAL" | "VOLUME" | "ENTRYPOINT" | "CMD"
+                )
+            })
+            .map(|(_, i)| cx.text(&i.span))
+            .collect();
+        let copies_context = instrs.iter().any(|(_, i)| {
+            i.is("COPY")
+                && i.args
+                    .first()
+                    .is_some_and(|a| a.value == "." || a.value == "./")
+        });
+        let data_dirs: Vec<String> = match (&cx.settings.context, &cwd, copies_context) {
+            (Some(ctx), Some(w), true) => DATA_DIRS
+                .iter()
+                .filter(|d| ctx.join(d).is_dir())
+                .map(|d| format!("{}/{d}", w.trim_end_matches('/')))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut tctx = tera::Context::new();
+        tctx.insert("runtime", &plan.runtime);
+        tctx.insert("builder", &builder);
+        tctx.insert("artefact", &plan.artefact);
+        tctx.insert("static", &plan.is_static);
+        tctx.insert("packages", &plan.packages);
+        tctx.insert("carried", &carried);
+        tctx.insert("tail", &tail);
+        tctx.insert("workdir", &cwd);
+        tctx.insert("data_dirs", &data_dirs);
+        tctx.insert("esc", &doc.escape.to_string());
+        let template = TEMPLATES
+            .iter()
+            .find(|(n, _)| *n == plan.stack)
+            .map(|(_, t)| *t)
+            .expect("a template per stack");
+        let tera = tera::Tera::default();
+        let rendered = match tera.render_str(template, &tctx, false) {
+            Ok(r) => r,
+            Err(e) => {
+                out.push(say(format!(
+                    "internal error rendering the {} template: {e}",
+                    plan.stack
+                )));
+                return;
+            }
+        };
+        let nl = doc.newline;
+        let mut stage = format!("{}\n", rendered.trim_matches('\n'));
+        if nl != "\n" {
+            stage = stage.replace('\n', nl);
+        }
+        let mut edits = Vec::new();
+        if from.args.get(1).is_none() {
+            let kw = cx.text(&from.keyword_span);
+            let as_kw = if kw.chars().all(|c| c.is_ascii_lowercase()) {
+                "as"
+            } else {
+                "AS"
+            };
+            edits.push(Edit::insert(
+                from.args[0].span.end,
+                format!(" {as_kw} {builder}"),
+            ));
+        }
+        let end = doc.text.len();
+        let lead = if doc.text.ends_with("\n\n") || doc.text.ends_with("\n\r\n") {
+            String::new()
+        } else if doc.text.ends_with('\n') {
+            nl.to_string()
+        } else {
+            format!("{nl}{nl}")
+        };
+        // The stage ends the file; drop the template's last line break if the file had none.
+        let body = if doc.text.ends_with('\n') {
+            stage
+        } else {
+            stage.trim_end_matches(['\r', '\n']).to_string()
+        };
+        edits.push(Edit::insert(end, format!("{lead}{body}")));
+        out.push(cx.finding(
+            &META,
+            from.span.start,
+            format!(
+                "builds and runs in one stage: the runtime stage `{}` gets only `{}`",
+                plan.runtime, plan.artefact
+            ),
+            Some(Fix::new(Applicability::Unsafe, edits)),
+        ));
+    }
+}
