@@ -104,6 +104,8 @@ def check_mode(binary, files, originals, bk_ok, before, mode, verbose, show_rule
             changed_files.append(c)
             for a in r["applied"]:
                 stats["fix:" + a["name"]] += 1
+            for name in {a["name"] for a in r["applied"]}:
+                stats["file:" + name] += 1
             err = oracles.buildkit_parses(text.decode("utf-8"))
             if err:
                 problems["output BuildKit rejects"].append(f"{f.name}: {err}")
@@ -146,6 +148,7 @@ def check_mode(binary, files, originals, bk_ok, before, mode, verbose, show_rule
     print(f"\n== {mode} mode ==")
     print(f"files: {len(files)}, changed: {stats['changed']}")
     print("fixes by pass: " + ", ".join(f"{k[4:]} {v}" for k, v in sorted(stats.items()) if k.startswith("fix:")))
+    print("files changed by pass: " + ", ".join(f"{k[5:]} {v}" for k, v in sorted(stats.items()) if k.startswith("file:")))
     print(f"hadolint findings of fixed rules ({', '.join(sorted(rules))}): "
           f"{rule_before} before, {rule_after} after, {removed:.1%} removed")
     per_rule = {k: (sum(before[str(f)][k] for f in files), sum(after[str(c)][k] for c in copies)) for k in sorted(rules)}

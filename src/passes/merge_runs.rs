@@ -55,7 +55,6 @@ impl Pass for MergeRuns {
 
     fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
         let instrs = &cx.doc.instructions;
-        let style = Style::of(cx.doc);
         let mut i = 0;
         while i + 1 < instrs.len() {
             if !(instrs[i].is("RUN") && instrs[i + 1].is("RUN")) {
@@ -77,6 +76,8 @@ impl Pass for MergeRuns {
                 }
             }
             if group.len() > 1 {
+                // Continue lines as the first RUN does, or as the file does.
+                let style = Style::for_instr(cx.doc, &instrs[group[0]]);
                 out.push(merge_fix(cx, &group, &style));
             } else if let Some((j, why)) = refusal {
                 out.push(cx.finding(

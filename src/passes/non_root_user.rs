@@ -111,6 +111,25 @@ impl Pass for NonRootUser {
             out.push(say(format!("final stage runs as root; `{image}` starts as root and drops privileges itself, check its docs")));
             return;
         }
+        let start = cx
+            .stage_instrs(last)
+            .filter(|(_, i)| i.is("ENTRYPOINT") || i.is("CMD"))
+            .map(|(_, i)| cx.text(&i.span).to_string())
+            .next();
+        if let Some(init) = start.as_deref().and_then(|t| {
+            [
+                "/sbin/init",
+                "/usr/sbin/init",
+                "systemd",
+                "supervisord",
+                "/lib/systemd",
+            ]
+            .into_iter()
+            .find(|w| t.contains(w))
+        }) {
+            out.push(say(format!("final stage runs as root; it starts `{init}`, which needs root and starts its services as their own users")));
+            return;
+        }
         let low_port = cx
             .stage_instrs(last)
             .filter(|(_, i)| i.is("EXPOSE"))

@@ -88,6 +88,44 @@ fn slim_tag(image: &str, tag: Option<&str>) -> Option<String> {
     None
 }
 
+/// Tools a full image has and its slim variant lacks.
+const NOT_IN_SLIM: &[(&str, &[&str])] = &[
+    ("wget", &["wget"]),
+    ("curl", &["curl"]),
+    ("git", &["git"]),
+    ("gcc", &["gcc", "build-essential"]),
+    ("g++", &["g++", "build-essential"]),
+    ("cc", &["gcc", "build-essential"]),
+    ("make", &["make", "build-essential"]),
+    ("xz", &["xz-utils"]),
+    ("unzip", &["unzip"]),
+    ("ssh", &["openssh-client"]),
+];
+
+/// The first tool a RUN of the stage uses that the slim image lacks and the stage does not
+/// install before, with the line that uses it.
+fn missing_in_slim(cx: &Context<'_, '_>, stage: usize) -> Option<(&'static str, usize)> {
+    let mut installed: Vec<String> = Vec::new();
+    for (i, ins) in cx.stage_instrs(stage) {
+        let Some(script) = cx.script(i) else { continue };
+        for c in &script.commands {
+            let Some(name) = c.name().map(basename) else {
+                continue;
+            };
+            if matches!(name, "apt-get" | "apt") && c.first_operand() == Some("install") {
+                installed.extend(c.args().filter_map(|w| w.lit.clone()));
+                continue;
+            }
+            if let Some((tool, pkgs)) = NOT_IN_SLIM.iter().find(|(t, _)| *t == name) {
+                if !pkgs.iter().any(|p| installed.iter().any(|i| i == p)) {
+                    return Some((tool, cx.doc.line_of(ins.span.start)));
+                }
+            }
+        }
+    }
+    None
+}
+
 /// Python of the distribution release, for the ubuntu/debian + apt python3 rewrite.
 fn distro_python(name: &str, tag: Option<&str>) -> Option<&'static str> {
     match (name, tag?) {
@@ -165,18 +203,22 @@ impl Pass for SlimBase {
                     ));
                     return;
                 }
-                if name == "debian" && !(tag.starts_with("slim") || tag.ends_with("-slim")) {
-                    return;
-                }
                 let new = if name == "debian" {
-                    with_tag(
-                        &r.tag
-                            .clone()
-                            .map_or("stable-slim".into(), |t| format!("{t}-slim")),
-                    )
+                    // debian names it `bookworm-slim` / `12-slim`; `latest` has no slim twin
+                    // under that name, and an untagged base gets no invented tag.
+                    match r.tag.as_deref() {
+                        Some(t) if t != "latest" && !t.contains('-') => {
+                            with_tag(&format!("{t}-slim"))
+                        }
+                        _ => return,
+                    }
                 } else {
                     with_tag(&tag)
                 };
+                if let Some((tool, line)) = missing_in_slim(cx, last) {
+                    out.push(say(format!("`{}` has a slim variant (`{new}`), but it has no `{tool}`, which line {line} runs: install it first, then switch", arg.value), None));
+                    return;
+                }
                 out.push(say(
                     format!("`{}` is a full image; `{new}` has the same runtime without compilers and docs", arg.value),
                     Some(Fix::new(Applicability::Unsafe, vec![Edit::replace(arg.span.clone(), new.clone())])),
