@@ -116,10 +116,11 @@ fn missing_in_slim(cx: &Context<'_, '_>, stage: usize) -> Option<(&'static str, 
                 installed.extend(c.args().filter_map(|w| w.lit.clone()));
                 continue;
             }
-            if let Some((tool, pkgs)) = NOT_IN_SLIM.iter().find(|(t, _)| *t == name) {
-                if !pkgs.iter().any(|p| installed.iter().any(|i| i == p)) {
-                    return Some((tool, cx.doc.line_of(ins.span.start)));
-                }
+            let lacking = NOT_IN_SLIM.iter().find(|(t, pkgs)| {
+                *t == name && !pkgs.iter().any(|p| installed.iter().any(|i| i == p))
+            });
+            if let Some((tool, _)) = lacking {
+                return Some((tool, cx.doc.line_of(ins.span.start)));
             }
         }
     }
