@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
 cargo test --quiet
+python3 scripts/parser_agreement.py --show 20
 python3 scripts/corpus_check.py

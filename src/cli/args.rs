@@ -21,6 +21,13 @@ pub enum Command {
         /// Pass code (DO001) or name (merge-runs).
         pass: String,
     },
+    /// Print how dockopt parses a Dockerfile: one JSON object per instruction (keyword, first
+    /// and last line, flags, heredoc count). For comparing parsers.
+    #[command(hide = true)]
+    Parse {
+        /// The Dockerfile (`-` for standard input).
+        path: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

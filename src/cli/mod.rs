@@ -84,6 +84,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Optimize(args) => optimize(args),
+        Command::Parse { path } => parse_dump(&path),
         Command::Passes => {
             output::passes_table(&mut io::stdout().lock())?;
             Ok(0)
@@ -98,6 +99,45 @@ fn run(cli: Cli) -> Result<i32> {
                 Ok(2)
             }
         },
+    }
+}
+
+/// `dockopt parse`: the instructions as JSON lines, or the parse error; exit 2 on errors.
+fn parse_dump(path: &Path) -> Result<i32> {
+    let bytes = if path == Path::new("-") {
+        let mut b = Vec::new();
+        io::stdin().read_to_end(&mut b)?;
+        b
+    } else {
+        std::fs::read(path)?
+    };
+    let name = path.display().to_string();
+    let text = match files::check_text(&name, &bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(2);
+        }
+    };
+    match crate::Document::parse(text) {
+        Ok(doc) => {
+            let mut out = io::stdout().lock();
+            for ins in &doc.instructions {
+                let line = serde_json::json!({
+                    "cmd": ins.keyword,
+                    "start_line": doc.line_of(ins.span.start),
+                    "end_line": doc.line_of(ins.span.end.saturating_sub(1).max(ins.span.start)),
+                    "flags": ins.flags.iter().map(|f| match &f.value { Some(v) => format!("--{}={v}", f.name), None => format!("--{}", f.name) }).collect::<Vec<_>>(),
+                    "heredocs": ins.heredocs.len(),
+                });
+                writeln!(out, "{line}")?;
+            }
+            Ok(0)
+        }
+        Err(e) => {
+            eprintln!("error: {name}:{}:{}: {}", e.line, e.column, e.message);
+            Ok(2)
+        }
     }
 }
 
