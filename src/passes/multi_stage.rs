@@ -75,6 +75,14 @@ static TEMPLATES: &[(&str, &str)] = &[
         "maven",
         include_str!("../../templates/multi-stage/maven.tera"),
     ),
+    (
+        "node",
+        include_str!("../../templates/multi-stage/node.tera"),
+    ),
+    (
+        "python",
+        include_str!("../../templates/multi-stage/python.tera"),
+    ),
 ];
 
 const DATA_DIRS: &[&str] = &[
@@ -155,7 +163,10 @@ impl Pass for MultiStage {
             return;
         };
         if !image.is_official()
-            || !matches!(image.name.as_str(), "golang" | "rust" | "gcc" | "maven")
+            || !matches!(
+                image.name.as_str(),
+                "golang" | "rust" | "gcc" | "maven" | "node" | "python"
+            )
         {
             return;
         }
@@ -166,6 +177,21 @@ impl Pass for MultiStage {
             .find(|(_, i)| matches!(i.keyword.as_str(), "USER" | "HEALTHCHECK" | "ONBUILD"))
         {
             out.push(say(format!("`{}` builds and runs in one stage; split it by hand (a {} must work in the runtime stage too)", from.args[0].value, bad.keyword)));
+            return;
+        }
+        if image.name == "node" || image.name == "python" {
+            let interpreted = if image.name == "node" {
+                node(cx, from, &image, &instrs)
+            } else {
+                python(cx, from, &image, &instrs)
+            };
+            match interpreted {
+                Ok(Some((template, tctx, edits, message))) => {
+                    append_stage(cx, from, template, tctx, edits, message, out)
+                }
+                Ok(None) => {}
+                Err(why) => out.push(say(why)),
+            }
             return;
         }
         // The WORKDIR in force at the end, and at each RUN.
@@ -367,64 +393,306 @@ impl Pass for MultiStage {
         tctx.insert("tail", &tail);
         tctx.insert("workdir", &cwd);
         tctx.insert("data_dirs", &data_dirs);
-        tctx.insert("esc", &doc.escape.to_string());
-        let template = TEMPLATES
-            .iter()
-            .find(|(n, _)| *n == plan.stack)
-            .map(|(_, t)| *t)
-            .expect("a template per stack");
-        let tera = tera::Tera::default();
-        let rendered = match tera.render_str(template, &tctx, false) {
-            Ok(r) => r,
-            Err(e) => {
-                out.push(say(format!(
-                    "internal error rendering the {} template: {e}",
-                    plan.stack
-                )));
-                return;
-            }
-        };
-        let nl = doc.newline;
-        let mut stage = format!("{}\n", rendered.trim_matches('\n'));
-        if nl != "\n" {
-            stage = stage.replace('\n', nl);
-        }
-        let mut edits = Vec::new();
-        if from.args.get(1).is_none() {
-            let kw = cx.text(&from.keyword_span);
-            let as_kw = if kw.chars().all(|c| c.is_ascii_lowercase()) {
-                "as"
-            } else {
-                "AS"
-            };
-            edits.push(Edit::insert(
-                from.args[0].span.end,
-                format!(" {as_kw} {builder}"),
-            ));
-        }
-        let end = doc.text.len();
-        let lead = if doc.text.ends_with("\n\n") || doc.text.ends_with("\n\r\n") {
-            String::new()
-        } else if doc.text.ends_with('\n') {
-            nl.to_string()
-        } else {
-            format!("{nl}{nl}")
-        };
-        // The stage ends the file; drop the template's last line break if the file had none.
-        let body = if doc.text.ends_with('\n') {
-            stage
-        } else {
-            stage.trim_end_matches(['\r', '\n']).to_string()
-        };
-        edits.push(Edit::insert(end, format!("{lead}{body}")));
-        out.push(cx.finding(
-            &META,
-            from.span.start,
-            format!(
-                "builds and runs in one stage: the runtime stage `{}` gets only `{}`",
-                plan.runtime, plan.artefact
-            ),
-            Some(Fix::new(Applicability::Unsafe, edits)),
-        ));
+        let message = format!(
+            "builds and runs in one stage: the runtime stage `{}` gets only `{}`",
+            plan.runtime, plan.artefact
+        );
+        append_stage(cx, from, plan.stack, tctx, Vec::new(), message, out);
     }
 }
+
+/// Renders the stack's template and appends it as the runtime stage, naming the first stage
+/// `build` when it has no name. `edits` are the fix's other edits (to the build stage).
+fn append_stage(
+    cx: &Context<'_, '_>,
+    from: &Instr,
+    stack: &str,
+    mut tctx: tera::Context,
+    mut edits: Vec<Edit>,
+    message: String,
+    out: &mut Vec<Finding>,
+) {
+    let doc = cx.doc;
+    let builder = from
+        .args
+        .get(1)
+        .map_or_else(|| "build".to_string(), |n| n.value.clone());
+    tctx.insert("builder", &builder);
+    tctx.insert("esc", &doc.escape.to_string());
+    let template = TEMPLATES
+        .iter()
+        .find(|(n, _)| *n == stack)
+        .map(|(_, t)| *t)
+        .expect("a template per stack");
+    let rendered = match tera::Tera::default().render_str(template, &tctx, false) {
+        Ok(r) => r,
+        Err(e) => {
+            out.push(cx.finding(
+                &META,
+                from.span.start,
+                format!("internal error rendering the {stack} template: {e}"),
+                None,
+            ));
+            return;
+        }
+    };
+    let nl = doc.newline;
+    let mut stage = format!("{}\n", rendered.trim_matches('\n'));
+    if nl != "\n" {
+        stage = stage.replace('\n', nl);
+    }
+    if from.args.get(1).is_none() {
+        let kw = cx.text(&from.keyword_span);
+        let as_kw = if kw.chars().all(|c| c.is_ascii_lowercase()) {
+            "as"
+        } else {
+            "AS"
+        };
+        edits.push(Edit::insert(
+            from.args[0].span.end,
+            format!(" {as_kw} {builder}"),
+        ));
+    }
+    let lead = if doc.text.ends_with("\n\n") || doc.text.ends_with("\n\r\n") {
+        String::new()
+    } else if doc.text.ends_with('\n') {
+        nl.to_string()
+    } else {
+        format!("{nl}{nl}")
+    };
+    // The stage ends the file; drop the template's last line break if the file had none.
+    let body = if doc.text.ends_with('\n') {
+        stage
+    } else {
+        stage.trim_end_matches(['\r', '\n']).to_string()
+    };
+    edits.push(Edit::insert(doc.text.len(), format!("{lead}{body}")));
+    out.push(cx.finding(
+        &META,
+        from.span.start,
+        message,
+        Some(Fix::new(Applicability::Unsafe, edits)),
+    ));
+}
+
+/// What an interpreted-language split needs: the template, its context, the edits to the build
+/// stage, and the message. `Ok(None)`: nothing to say.
+type Split = Result<Option<(&'static str, tera::Context, Vec<Edit>, String)>, String>;
+
+/// The WORKDIR at the end of the stage (absolute), if known.
+fn final_workdir(instrs: &[(usize, &Instr)]) -> Option<String> {
+    let mut cwd: Option<String> = Some("/".into());
+    for (_, ins) in instrs.iter().filter(|(_, i)| i.is("WORKDIR")) {
+        cwd = absolute(&ins.args.first()?.value, cwd.as_deref());
+    }
+    cwd.filter(|c| c != "/")
+}
+
+fn carried_and_tail<'a>(
+    cx: &Context<'_, 'a>,
+    instrs: &[(usize, &Instr)],
+) -> (Vec<&'a str>, Vec<&'a str>) {
+    let carried = instrs
+        .iter()
+        .filter(|(_, i)| i.is("ENV") || i.is("LABEL"))
+        .map(|(_, i)| cx.text(&i.span))
+        .collect();
+    let tail = instrs
+        .iter()
+        .filter(|(_, i)| {
+            matches!(
+                i.keyword.as_str(),
+                "EXPOSE" | "STOPSIGNAL" | "VOLUME" | "ENTRYPOINT" | "CMD"
+            )
+        })
+        .map(|(_, i)| cx.text(&i.span))
+        .collect();
+    (carried, tail)
+}
+
+/// `node` with `npm run build` and `node <out>/<file>.js`: production dependencies and `<out>`.
+fn node(cx: &Context<'_, '_>, from: &Instr, image: &ImageRef, instrs: &[(usize, &Instr)]) -> Split {
+    let mut builds = false;
+    let mut manager = None;
+    for (i, _) in instrs {
+        let Some(script) = cx.script(*i) else {
+            continue;
+        };
+        for c in &script.commands {
+            let ops: Vec<&str> = c
+                .args()
+                .filter_map(|w| w.lit.as_deref())
+                .filter(|a| !a.starts_with('-'))
+                .collect();
+            match (c.name().map(basename), ops.as_slice()) {
+                (Some("npm"), ["run", script, ..]) if script.contains("build") => builds = true,
+                (Some("yarn"), ["build", ..]) | (Some("yarn"), ["run", "build", ..]) => {
+                    builds = true
+                }
+                (Some("npm"), ["ci", ..]) => manager = Some("npm ci"),
+                (Some("npm"), ["install" | "i"]) => manager = manager.or(Some("npm install")),
+                (Some("yarn"), [] | ["install"]) => manager = Some("yarn"),
+                _ => {}
+            }
+        }
+    }
+    if !builds {
+        return Ok(None); // no build step: slim-base and dependency-first cover it
+    }
+    let Some(manager) = manager else {
+        return Err("a Node build with no npm/yarn install to repeat for production dependencies: split it by hand".into());
+    };
+    let Some(workdir) = final_workdir(instrs) else {
+        return Err("a Node build with no WORKDIR: split it by hand".into());
+    };
+    let start = instrs
+        .iter()
+        .rev()
+        .find(|(_, i)| i.is("ENTRYPOINT") || i.is("CMD"))
+        .map(|(_, i)| *i);
+    let words =
+        start
+            .and_then(|s| start_program(s, cx.doc.text))
+            .map(|_| match &start.unwrap().body {
+                Body::Exec(_, a) => a.clone(),
+                Body::Shell(span) => cx.doc.text[span.clone()]
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect(),
+                Body::None => Vec::new(),
+            });
+    let output = words
+        .as_ref()
+        .filter(|w| w.first().map(String::as_str) == Some("node"))
+        .and_then(|w| w.get(1))
+        .and_then(|script| {
+            let rel = script.trim_start_matches("./");
+            let dir = rel.split_once('/')?.0;
+            (!rel.starts_with('/') && !matches!(dir, "node_modules" | "src" | "."))
+                .then(|| dir.to_string())
+        });
+    let Some(output) = output else {
+        return Err("a Node build whose start command is not `node <build folder>/<file>`: split it by hand".into());
+    };
+    let runtime = match (
+        image.tag_has("slim") || image.tag_has("alpine"),
+        super::slim_base::slim_tag("node", image.tag.as_deref()),
+    ) {
+        (true, _) => from.args[0].value.clone(),
+        (false, Some(tag)) => format!("node:{tag}"),
+        (false, None) => {
+            return Err("a Node build on a base with no slim variant: split it by hand".into());
+        }
+    };
+    let (install, manifests) = match manager {
+        "yarn" => (
+            "yarn install --production --frozen-lockfile && yarn cache clean".to_string(),
+            vec!["package.json", "yarn.lock"],
+        ),
+        m => (
+            format!("{m} --omit=dev && npm cache clean --force"),
+            vec!["package*.json"],
+        ),
+    };
+    let (carried, tail) = carried_and_tail(cx, instrs);
+    let mut t = tera::Context::new();
+    t.insert("runtime", &runtime);
+    t.insert("carried", &carried);
+    t.insert("tail", &tail);
+    t.insert("workdir", &workdir);
+    t.insert("manifests", &manifests);
+    t.insert("install", &install);
+    t.insert("output", &output);
+    let msg = format!(
+        "builds and runs in one stage: the runtime stage `{runtime}` gets production dependencies and `{workdir}/{output}` only"
+    );
+    Ok(Some(("node", t, Vec::new(), msg)))
+}
+
+/// `python` (full image) that pip-installs: a virtualenv in the build stage, copied onto the slim
+/// image with the application.
+fn python(
+    cx: &Context<'_, '_>,
+    from: &Instr,
+    image: &ImageRef,
+    instrs: &[(usize, &Instr)],
+) -> Split {
+    if image.tag_has("slim") || image.tag_has("alpine") {
+        return Ok(None);
+    }
+    let Some(version) = image.tag.as_deref().filter(|t| {
+        t.split('.').take(2).count() == 2 && t.chars().next().is_some_and(|c| c.is_ascii_digit())
+    }) else {
+        return Ok(None); // `python:3`/`latest`: the minor version must match in both stages
+    };
+    let Some(slim) = super::slim_base::slim_tag("python", Some(version)) else {
+        return Ok(None);
+    };
+    let mut first_pip = None;
+    for (i, ins) in instrs {
+        let Some(script) = cx.script(*i) else {
+            if ins.is("RUN") && cx.text(&ins.span).contains("pip") {
+                return Ok(None);
+            }
+            continue;
+        };
+        for c in &script.commands {
+            let name = c.name().map(basename).unwrap_or("");
+            if matches!(name, "apt-get" | "apt") && c.first_operand() == Some("install") {
+                let pkgs: Vec<&str> = c
+                    .args()
+                    .filter_map(|w| w.lit.as_deref())
+                    .filter(|a| !a.starts_with('-') && *a != "install")
+                    .collect();
+                if let Some(p) = pkgs.iter().find(|p| !BUILD_ONLY.contains(p)) {
+                    return Err(format!(
+                        "a Python build that also installs `{p}` with apt: the runtime stage would need to know which packages it keeps; split it by hand"
+                    ));
+                }
+            }
+            let pip = name.starts_with("pip") || (name.starts_with("python") && c.has_arg("pip"));
+            if pip && c.has_arg("install") {
+                if c.has_arg("--user") {
+                    return Ok(None);
+                }
+                first_pip.get_or_insert(ins);
+            }
+        }
+    }
+    let Some(first_pip) = first_pip else {
+        return Ok(None);
+    };
+    let Some(workdir) = final_workdir(instrs) else {
+        return Err("a Python build with no WORKDIR: split it by hand".into());
+    };
+    let nl = cx.doc.newline;
+    let at = cx
+        .doc
+        .lines
+        .line_start(cx.doc.line_of(first_pip.span.start));
+    let venv = format!("RUN python -m venv /opt/venv{nl}ENV PATH=\"/opt/venv/bin:$PATH\"{nl}");
+    let runtime = format!("python:{slim}");
+    let (carried, tail) = carried_and_tail(cx, instrs);
+    let mut t = tera::Context::new();
+    t.insert("runtime", &runtime);
+    t.insert("carried", &carried);
+    t.insert("tail", &tail);
+    t.insert("workdir", &workdir);
+    let _ = from;
+    let msg = format!(
+        "builds and runs in one stage: packages go into a virtualenv, copied with `{workdir}` onto `{runtime}` (add the runtime libraries compiled extensions load, such as libpq5)"
+    );
+    Ok(Some(("python", t, vec![Edit::insert(at, venv)], msg)))
+}
+
+/// apt packages only a build needs.
+const BUILD_ONLY: &[&str] = &[
+    "gcc",
+    "g++",
+    "build-essential",
+    "make",
+    "cmake",
+    "pkg-config",
+    "git",
+    "python3-dev",
+];

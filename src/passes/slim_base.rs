@@ -53,7 +53,7 @@ suggestions only.
 };
 
 /// `python:3.12-bookworm` → `3.12-slim-bookworm`; `None` when the tag is a variant already.
-fn slim_tag(image: &str, tag: Option<&str>) -> Option<String> {
+pub(super) fn slim_tag(image: &str, tag: Option<&str>) -> Option<String> {
     let tag = tag.unwrap_or("latest");
     let variants = [
         "slim",
@@ -177,6 +177,15 @@ impl Pass for SlimBase {
             return;
         }
         let say = |msg: String, fix: Option<Fix>| cx.finding(&META, from.span.start, msg, fix);
+        // A split into build and runtime stages keeps the full image where it is needed (to
+        // compile) and puts the slim one where it pays (at run time): leave it to multi-stage.
+        if cx.settings.enabled(super::multi_stage::MultiStage.meta()) {
+            let mut split = Vec::new();
+            super::multi_stage::MultiStage.run(cx, &mut split);
+            if split.iter().any(|f| f.fix.is_some()) {
+                return;
+            }
+        }
         let name = r.name.as_str();
         let with_tag = |tag: &str| format!("{}{}:{}", r.prefix, r.name, tag);
         match name {
