@@ -17,6 +17,8 @@ pub struct Settings {
     /// The user the non-root-user pass creates.
     pub user_name: String,
     pub user_uid: u32,
+    /// slim-base may move python/node bases to their Alpine variant.
+    pub prefer_alpine: bool,
 }
 
 impl Default for Settings {
@@ -29,6 +31,7 @@ impl Default for Settings {
             context: None,
             user_name: "app".to_string(),
             user_uid: 10001,
+            prefer_alpine: false,
         }
     }
 }

@@ -78,6 +78,9 @@ pub struct OptimizeArgs {
     /// The build context (default: each Dockerfile's folder).
     #[arg(long)]
     pub context: Option<PathBuf>,
+    /// Let slim-base move python and node bases to Alpine (musl libc) rather than `-slim`.
+    #[arg(long)]
+    pub prefer_alpine: bool,
     /// The user that the non-root-user pass creates.
     #[arg(long, default_value = "app", value_parser = parse_user_name)]
     pub user_name: String,

@@ -158,6 +158,7 @@ fn settings_for(args: &OptimizeArgs, context: Option<PathBuf>) -> Settings {
         context,
         user_name: args.user_name.clone(),
         user_uid: args.user_uid,
+        prefer_alpine: args.prefer_alpine,
     }
 }
 

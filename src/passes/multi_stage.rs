@@ -172,26 +172,28 @@ impl Pass for MultiStage {
         }
         let say = |msg: String| cx.finding(&META, from.span.start, msg, None);
         let instrs: Vec<(usize, &Instr)> = cx.stage_instrs(0).collect();
+        if image.name == "node" || image.name == "python" {
+            let split = if image.name == "node" {
+                node(cx, from, &image, &instrs)
+            } else {
+                python(cx, from, &image, &instrs)
+            };
+            let bad = instrs
+                .iter()
+                .find(|(_, i)| matches!(i.keyword.as_str(), "USER" | "HEALTHCHECK" | "ONBUILD"));
+            match (split, bad) {
+                (Ok(Some(_)), Some((_, b))) => out.push(say(format!("`{}` builds and runs in one stage; split it by hand (a {} must work in the runtime stage too)", from.args[0].value, b.keyword))),
+                (Ok(Some((template, tctx, edits, message))), None) => append_stage(cx, from, template, tctx, edits, message, out),
+                (Ok(None), _) => {}
+                (Err(why), _) => out.push(say(why)),
+            }
+            return;
+        }
         if let Some((_, bad)) = instrs
             .iter()
             .find(|(_, i)| matches!(i.keyword.as_str(), "USER" | "HEALTHCHECK" | "ONBUILD"))
         {
             out.push(say(format!("`{}` builds and runs in one stage; split it by hand (a {} must work in the runtime stage too)", from.args[0].value, bad.keyword)));
-            return;
-        }
-        if image.name == "node" || image.name == "python" {
-            let interpreted = if image.name == "node" {
-                node(cx, from, &image, &instrs)
-            } else {
-                python(cx, from, &image, &instrs)
-            };
-            match interpreted {
-                Ok(Some((template, tctx, edits, message))) => {
-                    append_stage(cx, from, template, tctx, edits, message, out)
-                }
-                Ok(None) => {}
-                Err(why) => out.push(say(why)),
-            }
             return;
         }
         // The WORKDIR in force at the end, and at each RUN.

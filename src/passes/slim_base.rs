@@ -48,7 +48,8 @@ Unsafe: slim images lack compilers and some libraries (a `pip install` that buil
 fails; a tool the application calls may be missing). Tags the user pinned are kept; a digest
 cannot be carried over to another image, so a pinned digest gets a suggestion only; no tag is
 invented (`latest` stays `slim`). Alpine (musl libc, BusyBox) and distroless (no shell) are
-suggestions only.
+suggestions only, unless `--prefer-alpine` asks for Alpine: then `python`/`node` bases become
+their `-alpine` variant (Unsafe), except where the stage installs with apt.
 "#,
 };
 
@@ -86,6 +87,32 @@ pub(super) fn slim_tag(image: &str, tag: Option<&str>) -> Option<String> {
         return Some(format!("{tag}-slim"));
     }
     None
+}
+
+/// `3.12-slim-bookworm` → `3.12-alpine`; `latest` → `alpine`.
+fn alpine_tag(tag: Option<&str>) -> Option<String> {
+    let t = tag.unwrap_or("latest");
+    if t == "latest" || t == "slim" {
+        return Some("alpine".into());
+    }
+    let version: String = t
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let version = version.trim_end_matches('.');
+    (!version.is_empty()).then(|| format!("{version}-alpine"))
+}
+
+/// The first line of the stage that installs with apt.
+fn uses_apt(cx: &Context<'_, '_>, stage: usize) -> Option<usize> {
+    cx.stage_instrs(stage).find_map(|(i, ins)| {
+        let apt = cx.script(i)?.commands.iter().any(|c| {
+            c.name()
+                .map(basename)
+                .is_some_and(|n| n == "apt-get" || n == "apt")
+        });
+        apt.then(|| cx.doc.line_of(ins.span.start))
+    })
 }
 
 /// Tools a full image has and its slim variant lacks.
@@ -191,6 +218,22 @@ impl Pass for SlimBase {
         match name {
             "golang" | "rust" | "maven" | "gradle" | "gcc" => {
                 out.push(say(format!("the final stage runs on the build image `{}`: build in one stage and copy the result onto a small runtime (distroless, slim) in a second", arg.value), None));
+            }
+            "python" | "node"
+                if cx.settings.prefer_alpine && r.digest.is_none() && !r.tag_has("alpine") =>
+            {
+                let Some(tag) = alpine_tag(r.tag.as_deref()) else {
+                    return;
+                };
+                let new = with_tag(&tag);
+                if let Some(line) = uses_apt(cx, last) {
+                    out.push(say(format!("`{new}` uses apk, but line {line} installs with apt: port the installs first"), None));
+                    return;
+                }
+                out.push(say(
+                    format!("`{}` → `{new}` (--prefer-alpine): musl libc and BusyBox; native packages may need rebuilding", arg.value),
+                    Some(Fix::new(Applicability::Unsafe, vec![Edit::replace(arg.span.clone(), new.clone())])),
+                ));
             }
             "python" | "node" | "ruby" | "perl" | "debian" => {
                 let Some(tag) = slim_tag(name, r.tag.as_deref()) else {

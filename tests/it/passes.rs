@@ -81,6 +81,7 @@ fn check_fixture(pass: &str, file: &str, path: &Path) {
     );
     let with_context = |mut s: dockopt::Settings| {
         s.context = context.is_dir().then(|| context.clone());
+        s.prefer_alpine = file.contains(".prefer-alpine.");
         s
     };
     let safe = render(file, &text, &with_context(only(pass, false, cache)));
