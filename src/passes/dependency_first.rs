@@ -22,7 +22,8 @@ dependency installs, it moves that `COPY` below them:
   they include with `-r`/`-c`), `Pipfile*`, `pyproject.toml` + `poetry.lock` (`poetry install
   --no-root`), `package.json` + `package-lock.json`/`npm-shrinkwrap.json`/`yarn.lock`/
   `pnpm-lock.yaml`, `go.mod` + `go.sum`, `Gemfile` + `Gemfile.lock`, `composer.json` +
-  `composer.lock`, `pom.xml`, `*.csproj`/`*.sln`.
+  `composer.lock`, `pom.xml` (`mvn dependency:go-offline`), the Gradle build files and wrapper
+  (`gradle dependencies`), `*.csproj`/`*.sln` (`dotnet restore`).
 The build context on disk (the Dockerfile's folder, or `--context`) says which manifests exist
 and what they include; without it the install command's own arguments are used. A build step
 that downloads its dependencies itself (`go build`, `mvn package`, `cargo build`,
@@ -273,6 +274,19 @@ fn classify(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>>, String> 
             Some("config") => Ok(None),
             _ => Err("`poetry` reads the project".into()),
         },
+        "gradle" | "gradlew" => {
+            if operands != ["dependencies"] {
+                return Err("`gradle` builds the source".into());
+            }
+            if cx.context.is_none() {
+                return Err("`gradle dependencies` needs the build files from the build context".into());
+            }
+            let files = cx.present(&[
+                "settings.gradle", "settings.gradle.kts", "build.gradle", "build.gradle.kts", "gradle.properties", "gradlew",
+                "gradle/wrapper/gradle-wrapper.properties", "gradle/wrapper/gradle-wrapper.jar", "gradle/libs.versions.toml",
+            ]);
+            if files.iter().any(|f| f.starts_with("build.gradle")) { Ok(Some(files)) } else { Err("no build.gradle in the build context".into()) }
+        }
         "mvn" | "mvnw" => {
             if operands.iter().all(|o| o.starts_with("dependency:")) && !operands.is_empty() {
                 Ok(Some(vec!["pom.xml".to_string()]))
@@ -617,9 +631,9 @@ impl DependencyFirst {
             let (why, idx, hint) = refusal?;
             // A dependency step earlier in the stage already did what the hint asks.
             let done_before = |marker: &str| {
-                instrs[..pos]
-                    .iter()
-                    .any(|(_, i)| i.is("RUN") && cx.text(&i.span).contains(marker))
+                instrs[..pos].iter().any(|(_, i)| {
+                    i.is("RUN") && marker.split(' ').all(|w| cx.text(&i.span).contains(w))
+                })
             };
             if let Some(h) = hint {
                 let marker = [
