@@ -21,8 +21,13 @@ as the build stage (`AS build`) and adds a runtime stage, from a template per st
 - Rust (`rust`, `cargo build --release`, started as `target/release/NAME`):
   `debian:<release>-slim` with CA certificates (and `libssl3` when `Cargo.lock` uses OpenSSL);
 - C/C++ (`gcc`, `make`): `debian:<release>-slim`;
-- Java (`maven:*-eclipse-temurin-N` or `maven:*-jdk-N`, `mvn package`, `java -jar X.jar`):
-  `eclipse-temurin:N-jre`.
+- Java (`maven:*-eclipse-temurin-N` or `maven:*-jdk-N` with `mvn package`, `gradle:*-jdkN` with
+  `gradle build`/`bootJar`, started as `java -jar X.jar`): `eclipse-temurin:N-jre`;
+- Node with a build step (`npm run build`, started as `node <out>/<file>`): `node:X-slim` with
+  production dependencies (`npm ci --omit=dev` / `yarn install --production`) and `<out>`;
+- Python (`python:X.Y` that pip-installs): the packages go into a virtualenv in the build stage,
+  copied with the application onto `python:X.Y-slim` (not done when apt installs more than
+  compilers: the runtime stage could not know which libraries to keep).
 The runtime stage repeats the stage's `ENV` and `LABEL` lines, its `WORKDIR`, and its
 `EXPOSE`, `STOPSIGNAL`, `ENTRYPOINT` and `CMD` lines; data folders found in the build context
 (`templates/`, `static/`, `public/`, `assets/`, `config/`, `migrations/`) are copied too. The
@@ -74,6 +79,10 @@ static TEMPLATES: &[(&str, &str)] = &[
     (
         "maven",
         include_str!("../../templates/multi-stage/maven.tera"),
+    ),
+    (
+        "gradle",
+        include_str!("../../templates/multi-stage/gradle.tera"),
     ),
     (
         "node",
@@ -165,7 +174,7 @@ impl Pass for MultiStage {
         if !image.is_official()
             || !matches!(
                 image.name.as_str(),
-                "golang" | "rust" | "gcc" | "maven" | "node" | "python"
+                "golang" | "rust" | "gcc" | "maven" | "gradle" | "node" | "python"
             )
         {
             return;
@@ -307,6 +316,33 @@ impl Pass for MultiStage {
                             packages: Vec::new(),
                         });
                     }
+                    ("gradle", Some("gradle" | "gradlew"))
+                        if args.iter().any(|a| {
+                            matches!(*a, "build" | "bootJar" | "jar" | "assemble" | "shadowJar")
+                        }) =>
+                    {
+                        let tag = image.tag.as_deref().unwrap_or("");
+                        let major: String = tag
+                            .split("jdk")
+                            .nth(1)
+                            .unwrap_or("")
+                            .chars()
+                            .take_while(|c| c.is_ascii_digit())
+                            .collect();
+                        let (false, Some(jar)) = (major.is_empty(), jar.as_deref()) else {
+                            continue;
+                        };
+                        let Some(artefact) = absolute(jar, cwd.as_deref()) else {
+                            continue;
+                        };
+                        plan = Some(Plan {
+                            stack: "gradle",
+                            runtime: format!("eclipse-temurin:{major}-jre"),
+                            artefact,
+                            is_static: false,
+                            packages: Vec::new(),
+                        });
+                    }
                     ("maven", Some("mvn"))
                         if args
                             .iter()
@@ -345,7 +381,7 @@ impl Pass for MultiStage {
         };
         // The start command must run the artefact (or the jar must be it).
         let runs_artefact = match plan.stack {
-            "maven" => true,
+            "maven" | "gradle" => true,
             _ => absolute(&program, cwd.as_deref()).as_deref() == Some(plan.artefact.as_str()),
         };
         if !runs_artefact {

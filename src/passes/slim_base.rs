@@ -14,9 +14,10 @@ static META: Meta = Meta {
     docs: r#"## What it does
 Rewrites the final stage's base to a smaller variant of the same image, keeping the version the
 user pinned (see the table below), and suggests Alpine, distroless or a multi-stage build where
-those would save more. A full `ubuntu`/`debian` base that installs Python with apt becomes the
-official `python:<the same version>-slim` image, and the apt packages it already provides
-(`python3`, `python3-pip`, `python3-venv`) leave the install list.
+those would save more. A full `ubuntu`/`debian` base that installs one language runtime with apt
+(Python, Node.js or a Java runtime) becomes that language's official image at the version the
+release installs, and the apt packages the image provides (`python3`, `python3-pip`, `nodejs`,
+`npm`, `openjdk-N-jre`, ...) leave the install list.
 
 | base | becomes | typical size |
 |---|---|---|
@@ -28,6 +29,8 @@ official `python:<the same version>-slim` image, and the apt packages it already
 | `openjdk:17` (≈470 MB, deprecated) | `eclipse-temurin:17-jre` | ≈270 MB |
 | `ubuntu:20.04` / `22.04` / `24.04` + apt `python3` | `python:3.8-slim` / `3.10-slim` / `3.12-slim` | ≈130 MB |
 | `debian:bullseye` / `bookworm` + apt `python3` | `python:3.9-slim` / `3.11-slim` | ≈130 MB |
+| `ubuntu`/`debian` + apt `nodejs` | `node:<the release's version>-slim` (20.04: 10, 22.04: 12, 24.04: 18, bullseye: 12, bookworm: 18) | ≈200 MB |
+| `ubuntu`/`debian` + apt `openjdk-N-jre` / `default-jre` | `eclipse-temurin:N-jre` (default: 20.04/22.04: 11, 24.04: 21, bullseye: 11, bookworm: 17) | ≈270 MB |
 | `golang`, `rust`, `maven`, `gradle` as the final stage | a multi-stage build (suggestion) | 2-20 MB runtime |
 
 ## Why
@@ -154,27 +157,88 @@ fn missing_in_slim(cx: &Context<'_, '_>, stage: usize) -> Option<(&'static str, 
     None
 }
 
-/// Python of the distribution release, for the ubuntu/debian + apt python3 rewrite.
-fn distro_python(name: &str, tag: Option<&str>) -> Option<&'static str> {
-    match (name, tag?) {
-        ("ubuntu", "20.04" | "focal") => Some("3.8"),
-        ("ubuntu", "22.04" | "jammy") => Some("3.10"),
-        ("ubuntu", "24.04" | "noble") => Some("3.12"),
-        ("debian", "11" | "bullseye" | "bullseye-slim") => Some("3.9"),
-        ("debian", "12" | "bookworm" | "bookworm-slim") => Some("3.11"),
-        _ => None,
-    }
+/// A language runtime that a distribution installs with apt and that has an official image.
+struct AptRuntime {
+    /// Packages of that runtime (an official image provides them).
+    packages: fn(&str) -> bool,
+    /// The official image for the distribution release's version, and the version itself.
+    image: fn(&str, &str) -> Option<(String, String)>,
+    language: &'static str,
 }
 
-/// apt packages a `python:X-slim` image already has.
-const PYTHON_PROVIDES: &[&str] = &[
-    "python3",
-    "python3-pip",
-    "python3-venv",
-    "python-is-python3",
-    "python3-setuptools",
-    "python3-wheel",
-    "python3-distutils",
+/// Versions the releases install: (image, release aliases, python, node, default java).
+const RELEASES: &[(&str, &[&str], &str, &str, &str)] = &[
+    ("ubuntu", &["20.04", "focal"], "3.8", "10", "11"),
+    ("ubuntu", &["22.04", "jammy"], "3.10", "12", "11"),
+    ("ubuntu", &["24.04", "noble"], "3.12", "18", "21"),
+    (
+        "debian",
+        &["11", "bullseye", "bullseye-slim", "11-slim"],
+        "3.9",
+        "12",
+        "11",
+    ),
+    (
+        "debian",
+        &["12", "bookworm", "bookworm-slim", "12-slim"],
+        "3.11",
+        "18",
+        "17",
+    ),
+];
+
+fn release(
+    name: &str,
+    tag: &str,
+) -> Option<&'static (
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    &'static str,
+    &'static str,
+)> {
+    RELEASES
+        .iter()
+        .find(|(n, tags, ..)| *n == name && tags.contains(&tag))
+}
+
+const APT_RUNTIMES: &[AptRuntime] = &[
+    AptRuntime {
+        packages: |p| {
+            matches!(
+                p,
+                "python3"
+                    | "python3-pip"
+                    | "python3-venv"
+                    | "python-is-python3"
+                    | "python3-setuptools"
+                    | "python3-wheel"
+                    | "python3-distutils"
+            )
+        },
+        image: |name, tag| {
+            release(name, tag).map(|r| (format!("python:{}-slim", r.2), r.2.to_string()))
+        },
+        language: "Python",
+    },
+    AptRuntime {
+        packages: |p| matches!(p, "nodejs" | "npm"),
+        image: |name, tag| {
+            release(name, tag).map(|r| (format!("node:{}-slim", r.3), r.3.to_string()))
+        },
+        language: "Node.js",
+    },
+    AptRuntime {
+        packages: |p| {
+            matches!(p, "default-jre" | "default-jre-headless")
+                || (p.starts_with("openjdk-")
+                    && (p.ends_with("-jre") || p.ends_with("-jre-headless")))
+        },
+        image: |name, tag| {
+            release(name, tag).map(|r| (format!("eclipse-temurin:{}-jre", r.4), r.4.to_string()))
+        },
+        language: "Java",
+    },
 ];
 
 impl Pass for SlimBase {
@@ -214,6 +278,15 @@ impl Pass for SlimBase {
             }
         }
         let name = r.name.as_str();
+        // A distribution base that installs a language runtime: that language's image is the
+        // better move than the distribution's slim variant.
+        if let ("ubuntu" | "debian", Some(tag)) = (name, r.tag.as_deref()) {
+            let before = out.len();
+            self.distro_runtime(cx, last, from, name, tag, out);
+            if out.len() > before {
+                return;
+            }
+        }
         let with_tag = |tag: &str| format!("{}{}:{}", r.prefix, r.name, tag);
         match name {
             "golang" | "rust" | "maven" | "gradle" | "gcc" => {
@@ -309,62 +382,132 @@ impl Pass for SlimBase {
             }
             _ => {}
         }
-        if let ("ubuntu" | "debian", Some(py)) = (name, distro_python(name, r.tag.as_deref())) {
-            self.distro_python(cx, last, from, &arg.value, py, out);
-        }
     }
 }
 
 impl SlimBase {
-    /// `ubuntu:20.04` + `apt-get install python3 python3-pip` → `python:3.8-slim` without them.
-    fn distro_python(
+    /// `ubuntu:20.04` + `apt-get install python3 python3-pip` → `python:3.8-slim` without them
+    /// (likewise `nodejs` → `node:X-slim`, `openjdk-N-jre` → `eclipse-temurin:N-jre`).
+    fn distro_runtime(
         &self,
         cx: &Context<'_, '_>,
         stage: usize,
         from: &crate::syntax::Instr,
-        image: &str,
-        py: &str,
+        name: &str,
+        tag: &str,
         out: &mut Vec<Finding>,
     ) {
-        let mut edits = Vec::new();
-        let mut installs_python = false;
+        // Which runtimes the stage installs with apt, and where.
+        let mut found: Vec<(usize, usize, usize, usize)> = Vec::new(); // (runtime, instr, command, word)
         for (i, ins) in cx.stage_instrs(stage) {
             if !ins.is("RUN") {
                 continue;
             }
             let Some(script) = cx.script(i) else {
-                if cx.text(&ins.span).contains("python3") {
-                    return; // a RUN we cannot read might install Python another way
+                let text = cx.text(&ins.span);
+                if ["python3", "nodejs", "openjdk", "default-jre"]
+                    .iter()
+                    .any(|p| text.contains(p))
+                {
+                    return; // a RUN we cannot read might install the runtime another way
                 }
                 continue;
             };
             for (k, c) in script.commands.iter().enumerate() {
-                if !c
+                let apt = c
                     .name()
                     .map(basename)
-                    .is_some_and(|n| n == "apt-get" || n == "apt")
-                    || c.first_operand() != Some("install")
-                {
+                    .is_some_and(|n| n == "apt-get" || n == "apt");
+                if !apt || c.first_operand() != Some("install") {
                     continue;
                 }
-                let packages: Vec<usize> = (1..c.words.len())
-                    .filter(|&k| {
-                        c.words[k]
+                for (w, word) in c.words.iter().enumerate().skip(1) {
+                    let Some(p) = word.lit.as_deref() else {
+                        continue;
+                    };
+                    if let Some(rt) = APT_RUNTIMES.iter().position(|r| (r.packages)(p)) {
+                        found.push((rt, i, k, w));
+                    }
+                }
+            }
+        }
+        let mut runtimes: Vec<usize> = found.iter().map(|f| f.0).collect();
+        runtimes.dedup();
+        runtimes.sort_unstable();
+        runtimes.dedup();
+        let [rt] = runtimes.as_slice() else { return }; // none, or two languages: leave it
+        let runtime = &APT_RUNTIMES[*rt];
+        let Some((image, version)) = (runtime.image)(name, tag) else {
+            return;
+        };
+        // A JRE pinned by package name (`openjdk-17-jre`) keeps its version.
+        let (image, version) = match found.iter().find_map(|&(_, i, k, w)| {
+            let p = cx.script(i)?.commands[k].words[w].lit.clone()?;
+            let v: String = p
+                .strip_prefix("openjdk-")?
+                .chars()
+                .take_while(|c| c.is_ascii_digit())
+                .collect();
+            (!v.is_empty()).then_some(v)
+        }) {
+            Some(v) if runtime.language == "Java" => (format!("eclipse-temurin:{v}-jre"), v),
+            _ => (image, version),
+        };
+        let mut edits = Vec::new();
+        for (i, ins) in cx.stage_instrs(stage) {
+            let Some(script) = cx.script(i).filter(|_| ins.is("RUN")) else {
+                continue;
+            };
+            // A RUN left with only `apt-get update` and list cleanup has nothing to do: it goes.
+            let only_runtime = script.commands.iter().enumerate().all(|(k, c)| {
+                let apt = c
+                    .name()
+                    .map(basename)
+                    .is_some_and(|n| n == "apt-get" || n == "apt");
+                let install_of_runtime = apt && c.first_operand() == Some("install") && {
+                    let pk = (1..c.words.len())
+                        .filter(|&w| {
+                            c.words[w]
+                                .lit
+                                .as_deref()
+                                .is_some_and(|x| !x.starts_with('-') && x != "install")
+                        })
+                        .count();
+                    found.iter().filter(|f| f.1 == i && f.2 == k).count() == pk
+                };
+                let housekeeping = (apt && matches!(c.first_operand(), Some("update" | "clean")))
+                    || (c.name() == Some("rm")
+                        && c.args().all(|w| {
+                            w.raw.starts_with('-') || w.raw.starts_with("/var/lib/apt/lists")
+                        }));
+                install_of_runtime || housekeeping
+            });
+            if only_runtime && found.iter().any(|f| f.1 == i) {
+                let start = cx.doc.lines.line_start(cx.doc.line_of(ins.span.start));
+                let end = cx.doc.text[ins.span.end..]
+                    .find('\n')
+                    .map_or(cx.doc.text.len(), |p| ins.span.end + p + 1);
+                edits.push(Edit::delete(start..end));
+                continue;
+            }
+            for (k, c) in script.commands.iter().enumerate() {
+                let words: Vec<usize> = found
+                    .iter()
+                    .filter(|f| f.1 == i && f.2 == k)
+                    .map(|f| f.3)
+                    .collect();
+                if words.is_empty() {
+                    continue;
+                }
+                let packages = (1..c.words.len())
+                    .filter(|&w| {
+                        c.words[w]
                             .lit
                             .as_deref()
-                            .is_some_and(|w| !w.starts_with('-') && w != "install")
+                            .is_some_and(|x| !x.starts_with('-') && x != "install")
                     })
-                    .collect();
-                let provided: Vec<usize> = packages
-                    .iter()
-                    .copied()
-                    .filter(|&k| PYTHON_PROVIDES.contains(&c.words[k].lit.as_deref().unwrap_or("")))
-                    .collect();
-                if provided.is_empty() {
-                    continue;
-                }
-                installs_python = true;
-                if provided.len() == packages.len() {
+                    .count();
+                if words.len() == packages {
                     // Nothing left to install: the whole command goes.
                     match super::common::delete_command(script, k) {
                         Some(e) => edits.push(e),
@@ -372,23 +515,17 @@ impl SlimBase {
                     }
                     continue;
                 }
-                for k in provided {
-                    // Remove the word with the blank (and continuation) before it.
-                    let prev_end = c.words[k - 1].span.end;
-                    edits.push(Edit::delete(prev_end..c.words[k].span.end));
+                for w in words {
+                    // The word goes with the blank (and continuation) before it.
+                    edits.push(Edit::delete(c.words[w - 1].span.end..c.words[w].span.end));
                 }
             }
         }
-        if !installs_python {
-            return;
-        }
-        let arg = &from.args[0];
-        let new = format!("python:{py}-slim");
-        edits.push(Edit::replace(arg.span.clone(), new.clone()));
+        edits.push(Edit::replace(from.args[0].span.clone(), image.clone()));
         out.push(cx.finding(
             &META,
             from.span.start,
-            format!("`{image}` with apt's Python {py}: `{new}` brings the same Python in a smaller image"),
+            format!("`{}` with apt's {} {version}: `{image}` brings the same runtime in a smaller image", from.args[0].value, runtime.language),
             Some(Fix::new(Applicability::Unsafe, edits)),
         ));
     }
