@@ -206,7 +206,7 @@ fn classify(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>>, String> 
                 Err("`rm` of something other than a cache".into())
             }
         }
-        "groupadd" | "useradd" | "addgroup" | "adduser" | "true" => Ok(None),
+        "groupadd" | "useradd" | "addgroup" | "adduser" | "true" | "corepack" => Ok(None),
         "npm" => {
             let global = args.iter().any(|a| matches!(*a, "-g" | "--global"));
             match operands.first().copied() {
