@@ -19,6 +19,8 @@ pub struct Settings {
     pub user_uid: u32,
     /// slim-base may move python/node bases to their Alpine variant.
     pub prefer_alpine: bool,
+    /// The Dockerfile's file name, when known (for its own `<name>.dockerignore`).
+    pub file_name: Option<String>,
 }
 
 impl Default for Settings {
@@ -32,6 +34,7 @@ impl Default for Settings {
             user_name: "app".to_string(),
             user_uid: 10001,
             prefer_alpine: false,
+            file_name: None,
         }
     }
 }

@@ -159,6 +159,7 @@ fn settings_for(args: &OptimizeArgs, context: Option<PathBuf>) -> Settings {
         user_name: args.user_name.clone(),
         user_uid: args.user_uid,
         prefer_alpine: args.prefer_alpine,
+        file_name: None,
     }
 }
 
@@ -197,7 +198,8 @@ fn optimize(args: OptimizeArgs) -> Result<i32> {
         reports.append(&mut errors);
         for (path, root) in found {
             let context = args.context.clone().or_else(|| Some(folder_of(&path)));
-            let settings = settings_for(&args, context);
+            let mut settings = settings_for(&args, context);
+            settings.file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
             let mut report = files::process_path(&path, &settings);
             let pending = args.write && report.changed && report.error.is_none();
             let written = match (pending, report.output.as_deref()) {

@@ -12,7 +12,8 @@ static META: Meta = Meta {
     safety: Applicability::Unsafe,
     hadolint: &[],
     docs: r#"## What it does
-When the build context has no `.dockerignore` (nor `<Dockerfile>.dockerignore`) and the
+When the build context has no `.dockerignore` (nor `<Dockerfile>.dockerignore` beside the
+Dockerfile) and the
 Dockerfile copies the whole context (`COPY . …`), creates one with `--write` (shown as a new
 file in the diff): version-control folders, editor files and `.env` files always; then what the
 ecosystems found in the Dockerfile and the context leave behind: `__pycache__/`, `*.pyc` and
@@ -84,9 +85,6 @@ impl Pass for Dockerignore {
         let Some(ctx) = cx.settings.context.as_deref() else {
             return;
         };
-        if !ctx.is_dir() || ctx.join(".dockerignore").exists() || has_own_ignore_file(ctx) {
-            return;
-        }
         let doc = cx.doc;
         let copies_all = doc.instructions.iter().find(|i| {
             (i.is("COPY") || i.is("ADD"))
@@ -97,6 +95,15 @@ impl Pass for Dockerignore {
                     .any(|a| a.value == "." || a.value == "./")
         });
         let Some(copy) = copies_all else { return };
+        // BuildKit reads `<Dockerfile>.dockerignore` beside the Dockerfile before `.dockerignore`.
+        let own = cx
+            .settings
+            .file_name
+            .as_ref()
+            .map(|n| ctx.join(format!("{n}.dockerignore")));
+        if !ctx.is_dir() || ctx.join(".dockerignore").exists() || own.is_some_and(|p| p.exists()) {
+            return;
+        }
         let text = doc.text.to_ascii_lowercase();
         let has = |f: &str| ctx.join(f).exists();
         let mut patterns: Vec<&str> = GENERIC.to_vec();
@@ -178,18 +185,6 @@ impl Pass for Dockerignore {
             )),
         ));
     }
-}
-
-/// A Dockerfile-specific ignore file (`Dockerfile.dockerignore`, `app.Dockerfile.dockerignore`).
-fn has_own_ignore_file(ctx: &Path) -> bool {
-    std::fs::read_dir(ctx)
-        .map(|d| {
-            d.filter_map(|e| e.ok()).any(|e| {
-                e.file_name().to_string_lossy().ends_with(".dockerignore")
-                    && e.file_name() != ".dockerignore"
-            })
-        })
-        .unwrap_or(false)
 }
 
 /// Would `pattern` exclude the named source (or the folder it is in)? Matched the way
