@@ -141,6 +141,49 @@ fn parse_dump(path: &Path) -> Result<i32> {
     }
 }
 
+/// Runs the optimizer on every file, spread over the machine's cores; reports come back in the
+/// files' order.
+fn process_all(args: &OptimizeArgs, found: &[(PathBuf, PathBuf)]) -> Vec<FileReport> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(found.len().max(1));
+    let next = AtomicUsize::new(0);
+    let slots: Mutex<Vec<Option<FileReport>>> =
+        Mutex::new((0..found.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                // Each worker takes the next file: long files do not hold up a fixed share.
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((path, _)) = found.get(k) else { break };
+                    let context = args.context.clone().or_else(|| Some(folder_of(path)));
+                    let mut settings = settings_for(args, context);
+                    settings.file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                    let report = files::process_path(path, &settings);
+                    slots.lock().unwrap_or_else(|e| e.into_inner())[k] = Some(report);
+                }
+            });
+        }
+    });
+    // A report per file, always, so that results never shift onto another file's path.
+    let slots = slots.into_inner().unwrap_or_else(|e| e.into_inner());
+    slots
+        .into_iter()
+        .zip(found)
+        .map(|(slot, (p, _))| {
+            slot.unwrap_or_else(|| {
+                files::error_report(
+                    &p.display().to_string(),
+                    format!("{}: internal error; file left unchanged", p.display()),
+                )
+            })
+        })
+        .collect()
+}
+
 /// The folder a Dockerfile is in (`.` for a bare file name): its default build context.
 fn folder_of(path: &Path) -> PathBuf {
     match path.parent() {
@@ -196,18 +239,21 @@ fn optimize(args: OptimizeArgs) -> Result<i32> {
     } else {
         let (found, mut errors) = files::discover(&paths);
         reports.append(&mut errors);
-        for (path, root) in found {
-            let context = args.context.clone().or_else(|| Some(folder_of(&path)));
-            let mut settings = settings_for(&args, context);
-            settings.file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-            let mut report = files::process_path(&path, &settings);
+        // Optimizing is pure: files are processed in parallel, in order; writes follow, one
+        // by one, so that two Dockerfiles sharing a context settle who writes its new files.
+        let processed = process_all(&args, &found);
+        for ((path, root), mut report) in found.iter().zip(processed) {
             let pending = args.write && report.changed && report.error.is_none();
             let written = match (pending, report.output.as_deref()) {
-                (true, Some(output)) => files::write_atomic(&path, &root, output).and_then(|()| {
+                (true, Some(output)) => files::write_atomic(path, root, output).and_then(|()| {
                     report
                         .new_files
                         .iter()
-                        .try_for_each(|(p, c)| files::create_new(p, c))
+                        .try_for_each(|(p, c)| match files::create_new(p, c) {
+                            // Another Dockerfile of this run created it first.
+                            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+                            other => other,
+                        })
                 }),
                 _ => Ok(()),
             };
