@@ -11,6 +11,7 @@ pub mod fix;
 pub mod images;
 pub mod passes;
 pub mod pipeline;
+pub mod pragmas;
 pub mod settings;
 pub mod shell;
 pub mod syntax;

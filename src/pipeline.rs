@@ -79,7 +79,11 @@ pub fn optimize(text: &str, settings: &Settings) -> Result<Outcome, Error> {
                 passes: applied_codes(&applied),
             });
         }
-        let findings = run_passes(&cx, settings);
+        let mut findings = run_passes(&cx, settings);
+        if !settings.ignore_pragmas {
+            let pragmas = crate::pragmas::Pragmas::parse(&doc);
+            findings.retain(|f| !pragmas.suppresses(&doc, f));
+        }
         let fixable: Vec<&Finding> = findings
             .iter()
             .filter(|f| f.fix.as_ref().is_some_and(|x| x.applicability >= threshold))

@@ -21,6 +21,8 @@ pub struct Settings {
     pub prefer_alpine: bool,
     /// The Dockerfile's file name, when known (for its own `<name>.dockerignore`).
     pub file_name: Option<String>,
+    /// Report and fix everything, whatever `# dockopt ignore=` / `# hadolint ignore=` say.
+    pub ignore_pragmas: bool,
 }
 
 impl Default for Settings {
@@ -35,6 +37,7 @@ impl Default for Settings {
             user_uid: 10001,
             prefer_alpine: false,
             file_name: None,
+            ignore_pragmas: false,
         }
     }
 }

@@ -78,6 +78,9 @@ pub struct OptimizeArgs {
     /// The build context (default: each Dockerfile's folder).
     #[arg(long)]
     pub context: Option<PathBuf>,
+    /// Ignore `# dockopt ignore=` and `# hadolint ignore=` pragmas: report and fix everything.
+    #[arg(long)]
+    pub ignore_pragmas: bool,
     /// Let slim-base move python and node bases to Alpine (musl libc) rather than `-slim`.
     #[arg(long)]
     pub prefer_alpine: bool,

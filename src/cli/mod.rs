@@ -203,6 +203,7 @@ fn settings_for(args: &OptimizeArgs, context: Option<PathBuf>) -> Settings {
         user_uid: args.user_uid,
         prefer_alpine: args.prefer_alpine,
         file_name: None,
+        ignore_pragmas: args.ignore_pragmas,
     }
 }
 

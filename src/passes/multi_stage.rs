@@ -701,7 +701,7 @@ fn python(
         return Ok(None);
     };
     let Some(workdir) = final_workdir(instrs) else {
-        return Err("a Python build with no WORKDIR: split it by hand".into());
+        return Ok(None); // no application folder to carry over: slim-base covers the base
     };
     let nl = cx.doc.newline;
     let at = cx

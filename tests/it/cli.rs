@@ -416,11 +416,37 @@ fn two_dockerfiles_sharing_a_context_write_one_dockerignore() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     for name in ["Dockerfile", "api.Dockerfile"] {
-        std::fs::write(t.join(name), "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD [\"python\", \"app.py\"]\n").unwrap();
+        std::fs::write(
+            t.join(name),
+            "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD [\"python\", \"app.py\"]\n",
+        )
+        .unwrap();
     }
-    let w = dockopt(&["optimize", "--unsafe-fixes", "--select", "dockerignore", "--write", "."], None, t);
+    let w = dockopt(
+        &[
+            "optimize",
+            "--unsafe-fixes",
+            "--select",
+            "dockerignore",
+            "--write",
+            ".",
+        ],
+        None,
+        t,
+    );
     assert_eq!(w.code, 0, "{}", w.stderr);
     assert!(t.join(".dockerignore").is_file());
-    let again = dockopt(&["optimize", "--unsafe-fixes", "--select", "dockerignore", "--check", "."], None, t);
+    let again = dockopt(
+        &[
+            "optimize",
+            "--unsafe-fixes",
+            "--select",
+            "dockerignore",
+            "--check",
+            ".",
+        ],
+        None,
+        t,
+    );
     assert_eq!(again.code, 0, "{}", again.stderr);
 }
