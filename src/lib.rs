@@ -6,6 +6,7 @@
 //! assert!(out.output.contains("rm -rf /var/lib/apt/lists/*"));
 //! ```
 
+pub mod config;
 pub mod diff;
 pub mod fix;
 pub mod images;

@@ -23,6 +23,10 @@ pub struct Settings {
     pub file_name: Option<String>,
     /// Report and fix everything, whatever `# dockopt ignore=` / `# hadolint ignore=` say.
     pub ignore_pragmas: bool,
+    /// slim-base: a base image as written → the image to use instead (config `slim-base.map`).
+    pub base_map: std::collections::BTreeMap<String, String>,
+    /// dependency-first: files copied with the manifests when they exist.
+    pub extra_manifests: Vec<String>,
 }
 
 impl Default for Settings {
@@ -38,6 +42,8 @@ impl Default for Settings {
             prefer_alpine: false,
             file_name: None,
             ignore_pragmas: false,
+            base_map: Default::default(),
+            extra_manifests: Vec::new(),
         }
     }
 }

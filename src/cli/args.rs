@@ -84,12 +84,18 @@ pub struct OptimizeArgs {
     /// Let slim-base move python and node bases to Alpine (musl libc) rather than `-slim`.
     #[arg(long)]
     pub prefer_alpine: bool,
-    /// The user that the non-root-user pass creates.
-    #[arg(long, default_value = "app", value_parser = parse_user_name)]
-    pub user_name: String,
-    /// Its uid (and gid).
-    #[arg(long, default_value_t = 10001)]
-    pub user_uid: u32,
+    /// The user that the non-root-user pass creates (default: app).
+    #[arg(long, value_parser = parse_user_name)]
+    pub user_name: Option<String>,
+    /// Its uid and gid (default: 10001).
+    #[arg(long)]
+    pub user_uid: Option<u32>,
+    /// Use this config file instead of the nearest `.dockopt.yaml`/`dockopt.yaml`.
+    #[arg(long, conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Ignore every config file.
+    #[arg(long)]
+    pub isolated: bool,
     /// Colour the diff.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: Color,

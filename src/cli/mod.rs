@@ -160,9 +160,10 @@ fn process_all(args: &OptimizeArgs, found: &[(PathBuf, PathBuf)]) -> Vec<FileRep
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some((path, _)) = found.get(k) else { break };
                     let context = args.context.clone().or_else(|| Some(folder_of(path)));
-                    let mut settings = settings_for(args, context);
-                    settings.file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-                    let report = files::process_path(path, &settings);
+                    let report = match settings_for_file(args, path, context) {
+                        Ok(settings) => files::process_path(path, &settings),
+                        Err(e) => files::error_report(&path.display().to_string(), e),
+                    };
                     slots.lock().unwrap_or_else(|e| e.into_inner())[k] = Some(report);
                 }
             });
@@ -199,12 +200,52 @@ fn settings_for(args: &OptimizeArgs, context: Option<PathBuf>) -> Settings {
         select: (!args.select.is_empty()).then(|| args.select.clone()),
         ignore: args.ignore.clone(),
         context,
-        user_name: args.user_name.clone(),
-        user_uid: args.user_uid,
+        user_name: args.user_name.clone().unwrap_or_else(|| "app".to_string()),
+        user_uid: args.user_uid.unwrap_or(10001),
         prefer_alpine: args.prefer_alpine,
         file_name: None,
         ignore_pragmas: args.ignore_pragmas,
+        ..Settings::default()
     }
+}
+
+/// The settings for one Dockerfile: the command line over its config file (`--config`, or
+/// the nearest `.dockopt.yaml` above it unless `--isolated`).
+fn settings_for_file(
+    args: &OptimizeArgs,
+    dockerfile: &Path,
+    context: Option<PathBuf>,
+) -> std::result::Result<Settings, String> {
+    let mut settings = settings_for(args, context);
+    settings.file_name = dockerfile
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    let config_path = match (&args.config, args.isolated) {
+        (Some(p), _) => Some(p.clone()),
+        (None, true) => None,
+        (None, false) => crate::config::Config::discover(&folder_of(dockerfile)),
+    };
+    if let Some(path) = config_path {
+        let config = crate::config::Config::load(&path).map_err(|e| e.to_string())?;
+        let cli = crate::config::CliSet {
+            select: !args.select.is_empty(),
+            ignore: !args.ignore.is_empty(),
+            unsafe_fixes: args.unsafe_fixes,
+            cache_mounts: args.cache_mounts,
+            prefer_alpine: args.prefer_alpine,
+            ignore_pragmas: args.ignore_pragmas,
+            user_name: args.user_name.is_some(),
+            user_uid: args.user_uid.is_some(),
+        };
+        config.apply(&mut settings, dockerfile, &cli);
+        if let Some(bad) = settings.unknown_pass() {
+            return Err(format!(
+                "{}: unknown pass `{bad}` (see `dockopt passes`)",
+                path.display()
+            ));
+        }
+    }
+    Ok(settings)
 }
 
 fn optimize(args: OptimizeArgs) -> Result<i32> {
@@ -231,11 +272,15 @@ fn optimize(args: OptimizeArgs) -> Result<i32> {
             .context
             .clone()
             .or_else(|| args.stdin_filename.as_deref().map(folder_of));
-        let report = files::process_bytes(
-            &name.display().to_string(),
-            &bytes,
-            &settings_for(&args, context),
-        );
+        // The config is looked for from the named file's folder (or the current one).
+        let named = args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("Dockerfile"));
+        let report = match settings_for_file(&args, &named, context) {
+            Ok(settings) => files::process_bytes(&name.display().to_string(), &bytes, &settings),
+            Err(e) => files::error_report(&name.display().to_string(), e),
+        };
         reports.push(report);
     } else {
         let (found, mut errors) = files::discover(&paths);

@@ -627,6 +627,14 @@ impl DependencyFirst {
             );
             last_movable = Some(k);
         }
+        // Files the project always wants beside its manifests (config `extra-manifests`).
+        if !manifests.is_empty() {
+            for extra in &cx.settings.extra_manifests {
+                if ctx.exists(extra) == Some(true) && !manifests.contains(extra) {
+                    manifests.push(extra.clone());
+                }
+            }
+        }
         let Some(last) = last_movable else {
             let (why, idx, hint) = refusal?;
             // A dependency step earlier in the stage already did what the hint asks.

@@ -256,6 +256,24 @@ impl Pass for SlimBase {
         }
         let from = &doc.instructions[doc.stages[last].instrs.start];
         let Some(arg) = from.args.first() else { return };
+        // The project's own map (config `slim-base.map`) comes first.
+        if let Some(to) = cx
+            .settings
+            .base_map
+            .get(&arg.value)
+            .filter(|to| **to != arg.value)
+        {
+            out.push(cx.finding(
+                &META,
+                from.span.start,
+                format!("`{}` → `{to}` (slim-base.map in the config)", arg.value),
+                Some(Fix::new(
+                    Applicability::Unsafe,
+                    vec![Edit::replace(arg.span.clone(), to.clone())],
+                )),
+            ));
+            return;
+        }
         let Some(r) = ImageRef::parse(&arg.value) else {
             return;
         };

@@ -450,3 +450,78 @@ fn two_dockerfiles_sharing_a_context_write_one_dockerignore() {
     );
     assert_eq!(again.code, 0, "{}", again.stderr);
 }
+
+#[test]
+fn config_file_is_found_validated_and_overridden_by_flags() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    std::fs::create_dir_all(t.join(".git")).unwrap();
+    std::fs::create_dir_all(t.join("svc/legacy")).unwrap();
+    let df =
+        "FROM python:3.12\nRUN pip install flask\nRUN pip install gunicorn\nCMD python app.py\n";
+    std::fs::write(t.join("svc/Dockerfile"), df).unwrap();
+    std::fs::write(t.join("svc/legacy/Dockerfile"), df).unwrap();
+    std::fs::write(
+        t.join(".dockopt.yaml"),
+        "ignore: [exec-form]\nunsafe-fixes: true\nnon-root-user: { name: web, uid: 2000 }\nslim-base:\n  map: { \"python:3.12\": \"registry.example.com/python:3.12-slim\" }\noverrides:\n  - files: [\"svc/legacy/**\"]\n    ignore: [merge-runs, exec-form]\n",
+    )
+    .unwrap();
+    let r = dockopt(&["optimize", "svc/Dockerfile"], None, t);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("+FROM registry.example.com/python:3.12-slim"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("+USER 2000:2000"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("+    && pip install --no-cache-dir gunicorn")
+    );
+    assert!(
+        !r.stdout.contains("CMD ["),
+        "exec-form is ignored by the config"
+    );
+    let legacy = dockopt(&["optimize", "svc/legacy/Dockerfile"], None, t);
+    assert!(
+        !legacy.stdout.contains("&& pip install"),
+        "override turns merge-runs off:\n{}",
+        legacy.stdout
+    );
+    // Flags win; --isolated skips the file.
+    let flags = dockopt(
+        &["optimize", "--ignore", "non-root-user", "svc/Dockerfile"],
+        None,
+        t,
+    );
+    assert!(!flags.stdout.contains("USER"));
+    assert!(
+        flags.stdout.contains("CMD ["),
+        "--ignore replaces the config's ignore list"
+    );
+    let isolated = dockopt(&["optimize", "--isolated", "svc/Dockerfile"], None, t);
+    assert!(!isolated.stdout.contains("registry.example.com"));
+    // A typo is refused with the line and the valid keys.
+    std::fs::write(
+        t.join(".dockopt.yaml"),
+        "select: [merge-runs]\nunsafe-fix: true\n",
+    )
+    .unwrap();
+    let bad = dockopt(&["optimize", "svc/Dockerfile"], None, t);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr
+            .contains("line 2 column 1: unknown field `unsafe-fix`, expected one of"),
+        "{}",
+        bad.stderr
+    );
+    assert!(bad.stderr.contains("unsafe-fixes"));
+    std::fs::write(t.join(".dockopt.yaml"), "ignore: [no-such-pass]\n").unwrap();
+    let unknown = dockopt(&["optimize", "svc/Dockerfile"], None, t);
+    assert!(
+        unknown.stderr.contains("unknown pass `no-such-pass`"),
+        "{}",
+        unknown.stderr
+    );
+}
