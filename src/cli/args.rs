@@ -32,8 +32,18 @@ pub enum Command {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// Diffs on stdout, findings and a summary on stderr.
     Text,
+    /// One object per file.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow annotations.
+    Github,
+    /// GitLab Code Quality report.
+    Gitlab,
+    /// Markdown for a pull-request review comment, one ```suggestion block per changed hunk.
+    Suggestions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -81,6 +81,7 @@ pub fn error_report(path: &str, error: String) -> FileReport {
         new_files: Vec::new(),
         diff: String::new(),
         output: None,
+        input: None,
         hidden_unsafe: 0,
     }
 }
@@ -162,6 +163,7 @@ pub fn process_bytes(name: &str, bytes: &[u8], settings: &Settings) -> FileRepor
                 new_files,
                 diff,
                 output: Some(outcome.output),
+                input: Some(text.to_string()),
             }
         }
         Err(Error::Syntax(e)) => error_report(

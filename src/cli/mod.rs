@@ -3,6 +3,7 @@
 
 mod args;
 mod files;
+mod formats;
 mod output;
 
 use std::io::{self, Read, Write};
@@ -31,6 +32,9 @@ pub struct FileReport {
     pub diff: String,
     #[serde(skip)]
     pub output: Option<String>,
+    /// The text as read (for the review formats).
+    #[serde(skip)]
+    pub input: Option<String>,
     #[serde(skip)]
     pub hidden_unsafe: usize,
 }
@@ -47,6 +51,7 @@ pub struct AppliedJson {
     pub code: &'static str,
     pub name: &'static str,
     pub line: usize,
+    pub message: String,
 }
 
 impl From<&Applied> for AppliedJson {
@@ -55,6 +60,7 @@ impl From<&Applied> for AppliedJson {
             code: a.code,
             name: a.name,
             line: a.line,
+            message: a.message.clone(),
         }
     }
 }

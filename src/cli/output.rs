@@ -87,10 +87,32 @@ pub fn emit(args: &OptimizeArgs, reports: &[FileReport], stdin_mode: bool) -> io
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let mut err = io::stderr().lock();
-    if args.format == Format::Json {
-        serde_json::to_writer_pretty(&mut out, reports)?;
-        writeln!(out)?;
-        return out.flush();
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, reports)?;
+            writeln!(out)?;
+            return out.flush();
+        }
+        Format::Sarif => {
+            serde_json::to_writer_pretty(&mut out, &super::formats::sarif(reports))?;
+            writeln!(out)?;
+            return out.flush();
+        }
+        Format::Gitlab => {
+            serde_json::to_writer_pretty(&mut out, &super::formats::gitlab(reports))?;
+            writeln!(out)?;
+            return out.flush();
+        }
+        Format::Github => {
+            out.write_all(super::formats::github(reports).as_bytes())?;
+            summary(&mut err, args, reports)?;
+            return out.flush();
+        }
+        Format::Suggestions => {
+            out.write_all(super::formats::suggestions(reports).as_bytes())?;
+            return out.flush();
+        }
+        Format::Text => {}
     }
     let color = use_color(args);
     for r in reports {

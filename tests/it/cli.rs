@@ -525,3 +525,22 @@ fn config_file_is_found_validated_and_overridden_by_flags() {
         unknown.stderr
     );
 }
+
+#[test]
+fn review_and_ci_formats() {
+    for format in ["sarif", "github", "gitlab", "suggestions"] {
+        let r = dockopt(&["optimize", "--format", format, CLASSIC], None, &repo());
+        assert_eq!(r.code, 0, "{format}: {}", r.stderr);
+        if matches!(format, "sarif" | "gitlab") {
+            let v: serde_json::Value =
+                serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{format}: {e}"));
+            let n = if format == "sarif" {
+                v["runs"][0]["results"].as_array().unwrap().len()
+            } else {
+                v.as_array().unwrap().len()
+            };
+            assert!(n >= 5, "{format}: {n} results");
+        }
+        snap(&format!("format_{format}"), r.stdout);
+    }
+}
