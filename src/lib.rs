@@ -10,6 +10,7 @@ pub mod config;
 pub mod diff;
 pub mod fix;
 pub mod images;
+pub mod layers;
 pub mod passes;
 pub mod pipeline;
 pub mod pragmas;

@@ -21,6 +21,21 @@ pub enum Command {
         /// Pass code (DO001) or name (merge-runs).
         pass: String,
     },
+    /// Show each instruction's layer and whether a source edit rebuilds it; with --after, the
+    /// same for the optimized Dockerfile, to see why each change helps.
+    Layers {
+        /// The Dockerfile.
+        path: std::path::PathBuf,
+        /// Also show the optimized version and compare.
+        #[arg(long)]
+        after: bool,
+        /// With --after: apply unsafe fixes too.
+        #[arg(long)]
+        unsafe_fixes: bool,
+        /// Output format (text or json).
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Print how dockopt parses a Dockerfile: one JSON object per instruction (keyword, first
     /// and last line, flags, heredoc count). For comparing parsers.
     #[command(hide = true)]

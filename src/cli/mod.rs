@@ -9,7 +9,7 @@ mod output;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use clap::Parser;
 
 pub use args::{Cli, Command, Format, OptimizeArgs};
@@ -91,6 +91,12 @@ fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Optimize(args) => optimize(args),
         Command::Parse { path } => parse_dump(&path),
+        Command::Layers {
+            path,
+            after,
+            unsafe_fixes,
+            format,
+        } => layers(&path, after, unsafe_fixes, format),
         Command::Passes => {
             output::passes_table(&mut io::stdout().lock())?;
             Ok(0)
@@ -106,6 +112,84 @@ fn run(cli: Cli) -> Result<i32> {
             }
         },
     }
+}
+
+/// `dockopt layers`: the layer table, before (and after) optimizing.
+fn layers(path: &Path, after: bool, unsafe_fixes: bool, format: Format) -> Result<i32> {
+    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let name = path.display().to_string();
+    let text = match files::check_text(&name, &bytes) {
+        Ok(t) => t.to_string(),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(2);
+        }
+    };
+    let before_doc = match crate::Document::parse(&text) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {name}:{}:{}: {}", e.line, e.column, e.message);
+            return Ok(2);
+        }
+    };
+    let before = crate::layers::analyse(&before_doc);
+    let optimized = if after {
+        let settings = Settings {
+            unsafe_fixes,
+            context: Some(folder_of(path)),
+            ..Settings::default()
+        };
+        match crate::optimize(&text, &settings) {
+            Ok(o) => Some(o.output),
+            Err(e) => {
+                eprintln!("error: {name}: {e}");
+                return Ok(2);
+            }
+        }
+    } else {
+        None
+    };
+    let after_layers = optimized
+        .as_deref()
+        .map(|t| crate::Document::parse(t).map(|d| crate::layers::analyse(&d)));
+    let after_layers = match after_layers {
+        Some(Ok(l)) => Some(l),
+        Some(Err(e)) => {
+            eprintln!("error: {name}: the optimized file does not parse: {e}");
+            return Ok(2);
+        }
+        None => None,
+    };
+    let mut out = io::stdout().lock();
+    if format == Format::Json {
+        serde_json::to_writer_pretty(
+            &mut out,
+            &serde_json::json!({ "before": before, "after": after_layers }),
+        )?;
+        writeln!(out)?;
+        return Ok(0);
+    }
+    if let Some(a) = &after_layers {
+        writeln!(out, "== before ({name})")?;
+        write!(out, "{}", crate::layers::table(&before))?;
+        writeln!(
+            out,
+            "\n== after dockopt optimize{}",
+            if unsafe_fixes { " --unsafe-fixes" } else { "" }
+        )?;
+        write!(out, "{}", crate::layers::table(a))?;
+        writeln!(
+            out,
+            "\nfinal stage: {} → {} layers; {} → {} rebuilt after a source edit",
+            before.final_stage_layers,
+            a.final_stage_layers,
+            before.rebuilt_after_source_edit,
+            a.rebuilt_after_source_edit
+        )?;
+    } else {
+        write!(out, "{}", crate::layers::table(&before))?;
+    }
+    Ok(0)
 }
 
 /// `dockopt parse`: the instructions as JSON lines, or the parse error; exit 2 on errors.

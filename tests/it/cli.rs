@@ -544,3 +544,24 @@ fn review_and_ci_formats() {
         snap(&format!("format_{format}"), r.stdout);
     }
 }
+
+#[test]
+fn layer_view_before_and_after() {
+    let r = dockopt(
+        &["layers", "--after", "--unsafe-fixes", CLASSIC],
+        None,
+        &repo(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .ends_with("final stage: 9 → 3 layers; 4 → 1 rebuilt after a source edit\n"),
+        "{}",
+        r.stdout
+    );
+    snap("layers_classic", r.stdout);
+    let j = dockopt(&["layers", "--format", "json", CLASSIC], None, &repo());
+    let v: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
+    assert_eq!(v["before"]["final_stage_layers"], 9);
+    assert!(v["after"].is_null());
+}
