@@ -177,3 +177,78 @@ mod tests {
         assert_eq!(applied, vec![0]);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Text plus non-overlapping edits at distinct positions, each as its own fix.
+    fn text_and_edits() -> impl Strategy<Value = (String, Vec<Edit>)> {
+        "[ -~\n]{0,200}"
+            .prop_flat_map(|text| {
+                let n = text.len();
+                let cuts = proptest::collection::btree_set(0..=n, 0..12);
+                (
+                    Just(text),
+                    cuts,
+                    proptest::collection::vec("[a-z\n]{0,6}", 12),
+                )
+            })
+            .prop_map(|(text, cuts, contents)| {
+                let cuts: Vec<usize> = cuts.into_iter().collect();
+                // Pairs of cut points become replaced ranges; a lone last cut is an insertion.
+                let mut edits = Vec::new();
+                let mut k = 0;
+                while k < cuts.len() {
+                    let start = cuts[k];
+                    let end = if k + 1 < cuts.len() && k % 3 != 2 {
+                        cuts[k + 1]
+                    } else {
+                        start
+                    };
+                    edits.push(Edit {
+                        range: start..end,
+                        content: contents[k % contents.len()].clone(),
+                    });
+                    k += if end == start { 1 } else { 2 };
+                }
+                (text, edits)
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn bytes_outside_edits_are_kept((text, edits) in text_and_edits()) {
+            let fixes: Vec<Fix> = edits.iter().map(|e| Fix::safe(vec![e.clone()])).collect();
+            let refs: Vec<&Fix> = fixes.iter().collect();
+            let (out, applied) = apply(&text, &refs);
+            prop_assert_eq!(applied.len(), fixes.len());
+            // Rebuild the expected text by hand: untouched gaps in order, edits in between.
+            let mut expected = String::new();
+            let mut last = 0;
+            for e in &edits {
+                expected.push_str(&text[last..e.range.start]);
+                expected.push_str(&e.content);
+                last = e.range.end;
+            }
+            expected.push_str(&text[last..]);
+            prop_assert_eq!(out, expected);
+        }
+
+        #[test]
+        fn order_of_fixes_does_not_matter((text, edits) in text_and_edits(), seed in any::<u64>()) {
+            let fixes: Vec<Fix> = edits.iter().map(|e| Fix::safe(vec![e.clone()])).collect();
+            let mut shuffled: Vec<&Fix> = fixes.iter().collect();
+            // A cheap deterministic shuffle from the seed.
+            let mut s = seed;
+            for i in (1..shuffled.len()).rev() {
+                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                shuffled.swap(i, (s >> 33) as usize % (i + 1));
+            }
+            let in_order: Vec<&Fix> = fixes.iter().collect();
+            prop_assert_eq!(apply(&text, &in_order).0, apply(&text, &shuffled).0);
+        }
+    }
+}

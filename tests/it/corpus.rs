@@ -66,3 +66,77 @@ fn corpus_promises() {
         files.len()
     );
 }
+
+/// Reproducers of past fuzzing crashes (fuzz/regressions/) keep the fuzz target's promises.
+#[test]
+fn fuzz_regressions() {
+    let dir = crate::support::repo().join("fuzz/regressions");
+    for entry in std::fs::read_dir(&dir).expect("fuzz/regressions") {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            continue;
+        };
+        for unsafe_fixes in [false, true] {
+            let settings = Settings {
+                unsafe_fixes,
+                ..Settings::default()
+            };
+            let result = std::panic::catch_unwind(|| dockopt::optimize(text, &settings));
+            let Ok(Ok(out)) = result else {
+                assert!(result.is_ok(), "panic on {}", path.display());
+                continue;
+            };
+            dockopt::Document::parse(&out.output)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert_eq!(
+                dockopt::optimize(&out.output, &settings).unwrap().output,
+                out.output,
+                "{}",
+                path.display()
+            );
+        }
+    }
+}
+
+/// `--write` over a copy of the whole corpus: every written file parses, every file dockopt
+/// did not change keeps every byte.
+#[test]
+fn write_over_a_copy_of_the_corpus() {
+    let src = shared().join("corpus");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let p = entry.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if name == "manifest.tsv" {
+            continue;
+        }
+        std::fs::copy(&p, tmp.path().join(&name)).unwrap();
+        names.push(name);
+    }
+    names.sort();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_dockopt"))
+        .args(["optimize", "--write", "--unsafe-fixes", "--format", "json"])
+        .args(&names)
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    let reports: Vec<serde_json::Value> = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(reports.len(), names.len());
+    let mut written = 0;
+    for r in &reports {
+        let name = r["path"].as_str().unwrap();
+        let now = std::fs::read(tmp.path().join(name)).unwrap();
+        let before = std::fs::read(src.join(name)).unwrap();
+        if r["changed"] == true && r["error"].is_null() {
+            written += 1;
+            let text = String::from_utf8(now).unwrap();
+            dockopt::Document::parse(&text)
+                .unwrap_or_else(|e| panic!("{name}: written file does not parse: {e}"));
+        } else {
+            assert_eq!(now, before, "{name}: not changed, yet its bytes differ");
+        }
+    }
+    assert!(written > 1000, "only {written} files written");
+}
