@@ -6,7 +6,7 @@ mod files;
 mod formats;
 mod output;
 
-use std::io::{self, Read, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
@@ -233,6 +233,9 @@ fn parse_dump(path: &Path) -> Result<i32> {
 
 /// Runs the optimizer on every file, spread over the machine's cores; reports come back in the
 /// files' order.
+/// Files from which a progress bar is worth showing.
+const PROGRESS_FROM: usize = 50;
+
 fn process_all(args: &OptimizeArgs, found: &[(PathBuf, PathBuf)]) -> Vec<FileReport> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -242,6 +245,15 @@ fn process_all(args: &OptimizeArgs, found: &[(PathBuf, PathBuf)]) -> Vec<FileRep
     let next = AtomicUsize::new(0);
     let slots: Mutex<Vec<Option<FileReport>>> =
         Mutex::new((0..found.len()).map(|_| None).collect());
+    // A progress bar only for people: many files, stderr a terminal.
+    let progress = (found.len() >= PROGRESS_FROM && io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(found.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} Dockerfiles {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
@@ -255,10 +267,16 @@ fn process_all(args: &OptimizeArgs, found: &[(PathBuf, PathBuf)]) -> Vec<FileRep
                         Err(e) => files::error_report(&path.display().to_string(), e),
                     };
                     slots.lock().unwrap_or_else(|e| e.into_inner())[k] = Some(report);
+                    if let Some(bar) = &progress {
+                        bar.inc(1);
+                    }
                 }
             });
         }
     });
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
     // A report per file, always, so that results never shift onto another file's path.
     let slots = slots.into_inner().unwrap_or_else(|e| e.into_inner());
     slots
