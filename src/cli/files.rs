@@ -225,6 +225,10 @@ pub fn write_atomic(path: &Path, root: &Path, content: &str) -> std::io::Result<
         path.to_path_buf()
     };
     let meta = fs::metadata(&target)?;
+    // A read-only file says "do not touch": leave it, and say so.
+    if meta.permissions().readonly() {
+        return Err(std::io::Error::other("the file is read-only"));
+    }
     let dir = target
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

@@ -565,3 +565,25 @@ fn layer_view_before_and_after() {
     assert_eq!(v["before"]["final_stage_layers"], 9);
     assert!(v["after"].is_null());
 }
+
+#[test]
+fn write_leaves_read_only_files_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("Dockerfile");
+    std::fs::write(&file, "FROM x\nMAINTAINER me\n").unwrap();
+    let mut perms = std::fs::metadata(&file).unwrap().permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&file, perms).unwrap();
+    let r = dockopt(&["optimize", "--write", "Dockerfile"], None, tmp.path());
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("Dockerfile: not written: the file is read-only"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "FROM x\nMAINTAINER me\n"
+    );
+}
