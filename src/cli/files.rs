@@ -174,6 +174,20 @@ pub fn process_bytes(name: &str, bytes: &[u8], settings: &Settings) -> FileRepor
     }
 }
 
+/// A synced temporary file holding `content`, in `path`'s folder (so a rename is atomic).
+fn temp_beside(path: &Path, content: &str) -> std::io::Result<tempfile::NamedTempFile> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".dockopt-")
+        .tempfile_in(dir)?;
+    tmp.write_all(content.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    Ok(tmp)
+}
+
 /// `base/name`, without a leading `./`.
 fn join_clean(base: &Path, name: &str) -> PathBuf {
     if base == Path::new(".") {
@@ -186,15 +200,7 @@ fn join_clean(base: &Path, name: &str) -> PathBuf {
 /// Creates a file that must not exist yet (atomically: a temporary file, then a rename that
 /// refuses to replace anything).
 pub fn create_new(path: &Path, content: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".dockopt-")
-        .tempfile_in(dir)?;
-    tmp.write_all(content.as_bytes())?;
-    tmp.as_file().sync_all()?;
+    let tmp = temp_beside(path, content)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -229,15 +235,7 @@ pub fn write_atomic(path: &Path, root: &Path, content: &str) -> std::io::Result<
     if meta.permissions().readonly() {
         return Err(std::io::Error::other("the file is read-only"));
     }
-    let dir = target
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".dockopt-")
-        .tempfile_in(dir)?;
-    tmp.write_all(content.as_bytes())?;
-    tmp.as_file().sync_all()?;
+    let tmp = temp_beside(&target, content)?;
     fs::set_permissions(tmp.path(), meta.permissions())?;
     #[cfg(unix)]
     {

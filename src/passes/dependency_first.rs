@@ -457,11 +457,7 @@ fn needs(script: &Script, cx: &Ctx<'_>) -> Needs {
 /// Build steps that fetch dependencies themselves, and what a cached step needs.
 fn self_fetching_build(script: &Script) -> Option<&'static str> {
     for c in &script.commands {
-        let ops: Vec<&str> = c
-            .args()
-            .filter_map(|w| w.lit.as_deref())
-            .filter(|a| !a.starts_with('-'))
-            .collect();
+        let ops = c.operands();
         let hint = match (c.name().map(basename), ops.first().copied()) {
             (Some("go"), Some("build" | "install" | "test")) => {
                 "copy `go.mod go.sum` and `RUN go mod download` before the source"

@@ -125,6 +125,23 @@ fn debian_release(tag: Option<&str>) -> Option<&'static str> {
     Some("bookworm")
 }
 
+/// A jar on a JRE: Maven and Gradle builds, once the JDK's major version and the jar are known.
+fn jre_plan(
+    stack: &'static str,
+    major: Option<String>,
+    jar: Option<&str>,
+    cwd: Option<&str>,
+) -> Option<Plan> {
+    let artefact = absolute(jar?, cwd)?;
+    Some(Plan {
+        stack,
+        runtime: format!("eclipse-temurin:{}-jre", major?),
+        artefact,
+        is_static: false,
+        packages: Vec::new(),
+    })
+}
+
 /// `rel` against the WORKDIR in force; `None` when it cannot be known.
 fn absolute(path: &str, cwd: Option<&str>) -> Option<String> {
     if path.contains('$') || path.contains('*') {
@@ -329,19 +346,14 @@ impl Pass for MultiStage {
                             .chars()
                             .take_while(|c| c.is_ascii_digit())
                             .collect();
-                        let (false, Some(jar)) = (major.is_empty(), jar.as_deref()) else {
-                            continue;
-                        };
-                        let Some(artefact) = absolute(jar, cwd.as_deref()) else {
-                            continue;
-                        };
-                        plan = Some(Plan {
-                            stack: "gradle",
-                            runtime: format!("eclipse-temurin:{major}-jre"),
-                            artefact,
-                            is_static: false,
-                            packages: Vec::new(),
-                        });
+                        if let Some(p) = jre_plan(
+                            "gradle",
+                            (!major.is_empty()).then_some(major),
+                            jar.as_deref(),
+                            cwd.as_deref(),
+                        ) {
+                            plan = Some(p);
+                        }
                     }
                     ("maven", Some("mvn"))
                         if args
@@ -349,7 +361,7 @@ impl Pass for MultiStage {
                             .any(|a| matches!(*a, "package" | "install" | "verify")) =>
                     {
                         let tag = image.tag.as_deref().unwrap_or("");
-                        let major: Option<String> = ["temurin-", "jdk-", "openjdk-", "corretto-"]
+                        let major = ["temurin-", "jdk-", "openjdk-", "corretto-"]
                             .iter()
                             .find_map(|p| {
                                 let rest = &tag[tag.find(p)? + p.len()..];
@@ -357,19 +369,9 @@ impl Pass for MultiStage {
                                     rest.chars().take_while(|c| c.is_ascii_digit()).collect();
                                 (!m.is_empty()).then_some(m)
                             });
-                        let (Some(major), Some(jar)) = (major, jar.as_deref()) else {
-                            continue;
-                        };
-                        let Some(artefact) = absolute(jar, cwd.as_deref()) else {
-                            continue;
-                        };
-                        plan = Some(Plan {
-                            stack: "maven",
-                            runtime: format!("eclipse-temurin:{major}-jre"),
-                            artefact,
-                            is_static: false,
-                            packages: Vec::new(),
-                        });
+                        if let Some(p) = jre_plan("maven", major, jar.as_deref(), cwd.as_deref()) {
+                            plan = Some(p);
+                        }
                     }
                     _ => {}
                 }
@@ -557,11 +559,7 @@ fn node(cx: &Context<'_, '_>, from: &Instr, image: &ImageRef, instrs: &[(usize, 
             continue;
         };
         for c in &script.commands {
-            let ops: Vec<&str> = c
-                .args()
-                .filter_map(|w| w.lit.as_deref())
-                .filter(|a| !a.starts_with('-'))
-                .collect();
+            let ops = c.operands();
             match (c.name().map(basename), ops.as_slice()) {
                 (Some("npm"), ["run", script, ..]) if script.contains("build") => builds = true,
                 (Some("yarn"), ["build", ..]) | (Some("yarn"), ["run", "build", ..]) => {

@@ -483,14 +483,7 @@ impl SlimBase {
                     .map(basename)
                     .is_some_and(|n| n == "apt-get" || n == "apt");
                 let install_of_runtime = apt && c.first_operand() == Some("install") && {
-                    let pk = (1..c.words.len())
-                        .filter(|&w| {
-                            c.words[w]
-                                .lit
-                                .as_deref()
-                                .is_some_and(|x| !x.starts_with('-') && x != "install")
-                        })
-                        .count();
+                    let pk = c.operands().len().saturating_sub(1);
                     found.iter().filter(|f| f.1 == i && f.2 == k).count() == pk
                 };
                 let housekeeping = (apt && matches!(c.first_operand(), Some("update" | "clean")))
@@ -517,14 +510,7 @@ impl SlimBase {
                 if words.is_empty() {
                     continue;
                 }
-                let packages = (1..c.words.len())
-                    .filter(|&w| {
-                        c.words[w]
-                            .lit
-                            .as_deref()
-                            .is_some_and(|x| !x.starts_with('-') && x != "install")
-                    })
-                    .count();
+                let packages = c.operands().len().saturating_sub(1);
                 if words.len() == packages {
                     // Nothing left to install: the whole command goes.
                     match super::common::delete_command(script, k) {

@@ -57,6 +57,14 @@ impl SimpleCmd {
     pub fn has_arg(&self, a: &str) -> bool {
         self.args().any(|w| w.is(a))
     }
+    /// The literal arguments that are not options (`install`, `x` in `apt-get -y install x`).
+    pub fn operands(&self) -> Vec<&str> {
+        self.args()
+            .filter_map(|w| w.lit.as_deref())
+            .filter(|a| !a.starts_with('-'))
+            .collect()
+    }
+
     /// The first literal argument that is not an option (`install` in `apt-get -y install x`).
     pub fn first_operand(&self) -> Option<&str> {
         self.args()
