@@ -127,6 +127,53 @@ pub fn table(l: &Layers) -> String {
     out
 }
 
+/// Two views next to each other, each `width` characters wide (rows are not matched up: the
+/// optimized file has other instructions).
+pub fn side_by_side(before: &Layers, after: &Layers, width: usize) -> String {
+    let rows = |l: &Layers| -> Vec<String> {
+        let mut v = vec![format!(
+            "{:<5} {:<9} {:<11} {}",
+            "line", "kind", "source edit", "instruction"
+        )];
+        for st in &l.steps {
+            let edit = match (st.kind, st.rebuilt_after_source_edit) {
+                ("base", _) => "",
+                (_, true) => "runs again",
+                (_, false) => "cached",
+            };
+            v.push(format!(
+                "{:<5} {:<9} {:<11} {}",
+                st.line, st.kind, edit, st.instruction
+            ));
+        }
+        v.push(format!(
+            "{} layers, {} rebuilt after a source edit",
+            l.final_stage_layers, l.rebuilt_after_source_edit
+        ));
+        v
+    };
+    let (left, right) = (rows(before), rows(after));
+    let cut = |s: &str| -> String {
+        let n = s.chars().count();
+        if n <= width {
+            format!("{s}{}", " ".repeat(width - n))
+        } else {
+            format!("{}…", s.chars().take(width - 1).collect::<String>())
+        }
+    };
+    let mut out = format!("{} │ {}\n", cut("before"), "after");
+    for k in 0..left.len().max(right.len()) {
+        let l = left.get(k).map_or(String::new(), |s| s.clone());
+        let r = right.get(k).map_or(String::new(), |s| s.clone());
+        out.push_str(&format!(
+            "{} │ {}\n",
+            cut(&l),
+            r.chars().take(width).collect::<String>()
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
