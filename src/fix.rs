@@ -111,9 +111,6 @@ impl Fix {
     pub fn safe(edits: Vec<Edit>) -> Self {
         Fix::new(Applicability::Safe, edits)
     }
-    pub fn is_safe(&self) -> bool {
-        self.applicability == Applicability::Safe
-    }
 }
 
 /// Applies the fixes that do not conflict with an earlier one (in source order) and returns the

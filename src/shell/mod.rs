@@ -119,12 +119,6 @@ impl Script {
             && self.lists[0].end == ListEnd::Sequence
     }
 
-    pub fn commands_named<'a>(&'a self, names: &'a [&str]) -> impl Iterator<Item = &'a SimpleCmd> {
-        self.commands
-            .iter()
-            .filter(move |c| c.name().is_some_and(|n| names.contains(&basename(n))))
-    }
-
     /// Can a command be appended after the script's end, so that it runs after everything else
     /// (no trailing comment to swallow it, no background job, no final `exit` that skips it)?
     pub fn can_append(&self) -> bool {

@@ -22,10 +22,6 @@ impl LineIndex {
         self.starts[(line - 1).min(self.starts.len() - 1)]
     }
 
-    pub fn line_count(&self) -> usize {
-        self.starts.len()
-    }
-
     /// The text of 1-based `line`, without its line break.
     pub fn line_text<'t>(&self, text: &'t str, line: usize) -> &'t str {
         let start = self.line_start(line);
