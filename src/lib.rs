@@ -11,6 +11,7 @@ pub mod diff;
 pub mod fix;
 pub mod images;
 pub mod layers;
+pub mod measure;
 pub mod passes;
 pub mod pipeline;
 pub mod pragmas;

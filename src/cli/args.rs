@@ -36,6 +36,30 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+    /// Build the Dockerfile and its optimized version from the same context and compare: image
+    /// size, layers, cold build and rebuild-after-edit times, user, smoke test.
+    Measure {
+        /// The Dockerfile.
+        path: std::path::PathBuf,
+        /// Apply unsafe fixes too.
+        #[arg(long)]
+        unsafe_fixes: bool,
+        /// The build context (default: the Dockerfile's folder).
+        #[arg(long)]
+        context: Option<std::path::PathBuf>,
+        /// The container engine.
+        #[arg(long, value_enum, default_value = "auto")]
+        engine: EngineChoice,
+        /// A shell command run in both images (`sh -c`); its exit status is the smoke result.
+        #[arg(long)]
+        smoke: Option<String>,
+        /// The source file to edit before the rebuild (default: one picked from the context).
+        #[arg(long)]
+        touch: Option<std::path::PathBuf>,
+        /// Output format (text or json).
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Print how dockopt parses a Dockerfile: one JSON object per instruction (keyword, first
     /// and last line, flags, heredoc count). For comparing parsers.
     #[command(hide = true)]
@@ -59,6 +83,14 @@ pub enum Format {
     Gitlab,
     /// Markdown for a pull-request review comment, one ```suggestion block per changed hunk.
     Suggestions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineChoice {
+    Auto,
+    Docker,
+    Podman,
+    Buildah,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -91,6 +91,9 @@ fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Optimize(args) => optimize(args),
         Command::Parse { path } => parse_dump(&path),
+        Command::Measure { path, unsafe_fixes, context, engine, smoke, touch, format } => {
+            measure(&path, unsafe_fixes, context, engine, smoke.as_deref(), touch.as_deref(), format)
+        }
         Command::Layers {
             path,
             after,
@@ -112,6 +115,59 @@ fn run(cli: Cli) -> Result<i32> {
             }
         },
     }
+}
+
+/// `dockopt measure`: build before and after, compare.
+fn measure(
+    path: &Path,
+    unsafe_fixes: bool,
+    context: Option<PathBuf>,
+    engine: args::EngineChoice,
+    smoke: Option<&str>,
+    touch: Option<&Path>,
+    format: Format,
+) -> Result<i32> {
+    use crate::measure::Engine;
+    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let context = context.unwrap_or_else(|| folder_of(path));
+    let settings = Settings { unsafe_fixes, context: Some(context.clone()), ..Settings::default() };
+    let optimized = match crate::optimize(&text, &settings) {
+        Ok(o) => o.output,
+        Err(e) => {
+            eprintln!("error: {}: {e}", path.display());
+            return Ok(2);
+        }
+    };
+    let wanted = match engine {
+        args::EngineChoice::Auto => None,
+        args::EngineChoice::Docker => Some(Engine::Docker),
+        args::EngineChoice::Podman => Some(Engine::Podman),
+        args::EngineChoice::Buildah => Some(Engine::Buildah),
+    };
+    let engine = match Engine::detect(wanted) {
+        Ok(e) => e,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return Ok(2);
+        }
+    };
+    let options = crate::measure::Options { engine, context: &context, smoke, touch };
+    let report = match crate::measure::measure(&text, &optimized, &options) {
+        Ok(r) => r,
+        Err(why) => {
+            eprintln!("error: {}: {why}", path.display());
+            return Ok(2);
+        }
+    };
+    let mut out = io::stdout().lock();
+    if format == Format::Json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{}", crate::measure::table(&report))?;
+    }
+    let failed = !report.before.built || !report.after.built || report.after.smoke_ok == Some(false);
+    Ok(if failed { 2 } else { 0 })
 }
 
 /// `dockopt layers`: the layer table, before (and after) optimizing.
