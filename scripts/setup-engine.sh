@@ -36,15 +36,28 @@ if ! have docker.io/library/debian:bookworm; then
   rm -f "$root/etc/apt/sources.list"
   cp -a /etc/apt/sources.list.d/debian.sources "$root/etc/apt/sources.list.d/" 2>/dev/null || true
   cp -a /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/" 2>/dev/null || true
+  # Extra CAs this network needs (a TLS-inspecting egress): kept when ca-certificates is
+  # reinstalled in a build, and pip (which brings its own CA list) told to use the system's.
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp -a /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/" 2>/dev/null || true
+  printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' > "$root/etc/pip.conf"
   # What the official images do: no recommends kept in the cache, caches cleaned after installs.
   printf 'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };\nAPT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };\nDir::Cache::pkgcache "";\nDir::Cache::srcpkgcache "";\n' > "$root/etc/apt/apt.conf.d/docker-clean"
   rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin
   tar -C "$root" -c . | podman import --change 'CMD ["bash"]' - docker.io/library/debian:bookworm >/dev/null
   rm -rf "$root"
 fi
-for tag in debian:bookworm-slim debian:12 ubuntu:20.04 ubuntu:22.04; do
+for tag in debian:bookworm-slim debian:12; do
   have "docker.io/library/$tag" || podman tag docker.io/library/debian:bookworm "docker.io/library/$tag"
 done
+# Ubuntu stand-in: bookworm whose pip installs system-wide, as Ubuntu 20.04's did (no PEP 668).
+if ! have docker.io/library/ubuntu:20.04; then
+  ctr=$(buildah from --pull=never docker.io/library/debian:bookworm)
+  buildah run "$ctr" -- sh -c 'printf "break-system-packages = true\n" >> /etc/pip.conf'
+  buildah commit -q "$ctr" docker.io/library/ubuntu:20.04 >/dev/null
+  buildah rm "$ctr" >/dev/null
+fi
+have docker.io/library/ubuntu:22.04 || podman tag docker.io/library/ubuntu:20.04 docker.io/library/ubuntu:22.04
 
 if ! have docker.io/library/python:3.11-slim; then
   ctr=$(buildah from --pull=never docker.io/library/debian:bookworm)

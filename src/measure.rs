@@ -52,24 +52,52 @@ impl Engine {
     }
 
     fn run(self, args: &[&str]) -> Result<String, String> {
-        let out = Command::new(self.name()).args(args).output().map_err(|e| format!("{}: {e}", self.name()))?;
+        let out = Command::new(self.name())
+            .args(args)
+            .output()
+            .map_err(|e| format!("{}: {e}", self.name()))?;
         if out.status.success() {
             Ok(String::from_utf8_lossy(&out.stdout).into_owned())
         } else {
             let err = String::from_utf8_lossy(&out.stderr);
             let tail: Vec<&str> = err.lines().rev().take(3).collect();
-            Err(format!("{} {}: {}", self.name(), args.first().unwrap_or(&""), tail.into_iter().rev().collect::<Vec<_>>().join(" | ")))
+            Err(format!(
+                "{} {}: {}",
+                self.name(),
+                args.first().unwrap_or(&""),
+                tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+            ))
         }
     }
 
     /// Builds `dockerfile` in `context` as `tag`; returns the seconds it took.
-    fn build(self, dockerfile: &Path, context: &Path, tag: &str, no_cache: bool) -> Result<f64, String> {
+    fn build(
+        self,
+        dockerfile: &Path,
+        context: &Path,
+        tag: &str,
+        no_cache: bool,
+    ) -> Result<f64, String> {
         let f = dockerfile.to_string_lossy();
         let c = context.to_string_lossy();
         let mut args: Vec<&str> = match self {
             Engine::Docker => vec!["build", "-q"],
-            Engine::Podman => vec!["build", "-q", "--layers", "--pull=never", "--format", "docker"],
-            Engine::Buildah => vec!["bud", "-q", "--layers", "--pull=never", "--format", "docker"],
+            Engine::Podman => vec![
+                "build",
+                "-q",
+                "--layers",
+                "--pull=never",
+                "--format",
+                "docker",
+            ],
+            Engine::Buildah => vec![
+                "bud",
+                "-q",
+                "--layers",
+                "--pull=never",
+                "--format",
+                "docker",
+            ],
         };
         if no_cache {
             args.push("--no-cache");
@@ -89,20 +117,44 @@ impl Engine {
                 .or_else(|_| self.run(&["inspect", "--type", "image", tag]))?,
             _ => self.run(&["image", "inspect", tag])?,
         };
-        let v: serde_json::Value = serde_json::from_str(&json).map_err(|e| format!("inspect: {e}"))?;
+        let v: serde_json::Value =
+            serde_json::from_str(&json).map_err(|e| format!("inspect: {e}"))?;
         let img = if v.is_array() { &v[0] } else { &v };
-        let size = img["Size"].as_u64().or_else(|| img["size"].as_u64()).unwrap_or(0);
-        let layers = img["RootFS"]["Layers"].as_array().map(Vec::len).or_else(|| img["OCIv1"]["rootfs"]["diff_ids"].as_array().map(Vec::len)).unwrap_or(0);
-        let user = img["Config"]["User"].as_str().or_else(|| img["Docker"]["config"]["User"].as_str()).unwrap_or("").to_string();
-        Ok((size, layers, if user.is_empty() { "root".to_string() } else { user }))
+        let size = img["Size"]
+            .as_u64()
+            .or_else(|| img["size"].as_u64())
+            .unwrap_or(0);
+        let layers = img["RootFS"]["Layers"]
+            .as_array()
+            .map(Vec::len)
+            .or_else(|| img["OCIv1"]["rootfs"]["diff_ids"].as_array().map(Vec::len))
+            .unwrap_or(0);
+        let user = img["Config"]["User"]
+            .as_str()
+            .or_else(|| img["Docker"]["config"]["User"].as_str())
+            .unwrap_or("")
+            .to_string();
+        Ok((
+            size,
+            layers,
+            if user.is_empty() {
+                "root".to_string()
+            } else {
+                user
+            },
+        ))
     }
 
     /// Runs `sh -c smoke` in a container of the image.
     fn smoke(self, tag: &str, smoke: &str) -> bool {
         match self {
-            Engine::Docker | Engine::Podman => self.run(&["run", "--rm", "--entrypoint", "sh", tag, "-c", smoke]).is_ok(),
+            Engine::Docker | Engine::Podman => self
+                .run(&["run", "--rm", "--entrypoint", "sh", tag, "-c", smoke])
+                .is_ok(),
             Engine::Buildah => {
-                let Ok(ctr) = self.run(&["from", "--pull=never", tag]) else { return false };
+                let Ok(ctr) = self.run(&["from", "--pull=never", tag]) else {
+                    return false;
+                };
                 let ctr = ctr.trim().to_string();
                 let ok = self.run(&["run", &ctr, "--", "sh", "-c", smoke]).is_ok();
                 let _ = self.run(&["rm", &ctr]);
@@ -151,9 +203,15 @@ pub struct Options<'a> {
 
 /// Source files worth editing, best first; manifests and build files are not "source".
 fn pick_source(context: &Path) -> Option<PathBuf> {
-    let prefer = ["py", "js", "ts", "go", "rs", "c", "cpp", "java", "rb", "php", "html", "sh"];
+    let prefer = [
+        "py", "js", "ts", "go", "rs", "c", "cpp", "java", "rb", "php", "html", "sh",
+    ];
     let mut found: Vec<(usize, PathBuf)> = Vec::new();
-    for entry in ignore::WalkBuilder::new(context).hidden(true).build().filter_map(Result::ok) {
+    for entry in ignore::WalkBuilder::new(context)
+        .hidden(true)
+        .build()
+        .filter_map(Result::ok)
+    {
         let p = entry.path();
         if !p.is_file() {
             continue;
@@ -173,9 +231,17 @@ fn pick_source(context: &Path) -> Option<PathBuf> {
 
 /// Copies the context (without `.git`) so that the edit never touches the user's files.
 fn copy_context(from: &Path, to: &Path) -> std::io::Result<()> {
-    for entry in ignore::WalkBuilder::new(from).hidden(false).git_ignore(false).filter_entry(|e| e.file_name() != ".git").build() {
+    for entry in ignore::WalkBuilder::new(from)
+        .hidden(false)
+        .git_ignore(false)
+        .filter_entry(|e| e.file_name() != ".git")
+        .build()
+    {
         let entry = entry.map_err(std::io::Error::other)?;
-        let rel = entry.path().strip_prefix(from).map_err(std::io::Error::other)?;
+        let rel = entry
+            .path()
+            .strip_prefix(from)
+            .map_err(std::io::Error::other)?;
         let dest = to.join(rel);
         if entry.file_type().is_some_and(|t| t.is_dir()) {
             std::fs::create_dir_all(&dest)?;
@@ -186,7 +252,13 @@ fn copy_context(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn measure_one(o: &Options<'_>, dockerfile: &Path, ctx: &Path, touched: Option<&Path>, tag: &str) -> Measurement {
+fn measure_one(
+    o: &Options<'_>,
+    dockerfile: &Path,
+    ctx: &Path,
+    touched: Option<&Path>,
+    tag: &str,
+) -> Measurement {
     let mut m = Measurement::default();
     let result = (|| -> Result<(), String> {
         m.cold_s = o.engine.build(dockerfile, ctx, tag, true)?;
@@ -219,18 +291,37 @@ pub fn measure(before: &str, after: &str, o: &Options<'_>) -> Result<Report, Str
         Some(t) => Some(ctx.join(t.strip_prefix(o.context).unwrap_or(t))),
         None => pick_source(&ctx),
     };
-    let (fb, fa) = (work.path().join("before.Dockerfile"), work.path().join("after.Dockerfile"));
+    let (fb, fa) = (
+        work.path().join("before.Dockerfile"),
+        work.path().join("after.Dockerfile"),
+    );
     std::fs::write(&fb, before).map_err(|e| e.to_string())?;
     std::fs::write(&fa, after).map_err(|e| e.to_string())?;
     let id = std::process::id();
-    let b = measure_one(o, &fb, &ctx, touched.as_deref(), &format!("localhost/dockopt-measure-{id}-before"));
-    let a = measure_one(o, &fa, &ctx, touched.as_deref(), &format!("localhost/dockopt-measure-{id}-after"));
+    let b = measure_one(
+        o,
+        &fb,
+        &ctx,
+        touched.as_deref(),
+        &format!("localhost/dockopt-measure-{id}-before"),
+    );
+    let a = measure_one(
+        o,
+        &fa,
+        &ctx,
+        touched.as_deref(),
+        &format!("localhost/dockopt-measure-{id}-after"),
+    );
     let ratio = |x: f64, y: f64| (x > 0.0 && y > 0.0).then(|| y / x);
     Ok(Report {
         engine: o.engine.name().to_string(),
         touched: touched.map(|t| t.strip_prefix(&ctx).unwrap_or(&t).display().to_string()),
-        size_ratio: (a.built && b.built).then(|| ratio(b.size_bytes as f64, a.size_bytes as f64)).flatten(),
-        rebuild_ratio: (a.built && b.built).then(|| ratio(b.rebuild_s, a.rebuild_s)).flatten(),
+        size_ratio: (a.built && b.built)
+            .then(|| ratio(b.size_bytes as f64, a.size_bytes as f64))
+            .flatten(),
+        rebuild_ratio: (a.built && b.built)
+            .then(|| ratio(b.rebuild_s, a.rebuild_s))
+            .flatten(),
         before: b,
         after: a,
     })
@@ -243,23 +334,63 @@ fn mb(bytes: u64) -> String {
 /// The comparison table.
 pub fn table(r: &Report) -> String {
     let (b, a) = (&r.before, &r.after);
-    let row = |name: &str, x: String, y: String, ratio: String| format!("{name:<22} {x:>14} {y:>14} {ratio:>10}\n");
-    let pct = |x: f64, y: f64| if x > 0.0 { format!("{:+.0} %", (y / x - 1.0) * 100.0) } else { String::new() };
+    let row = |name: &str, x: String, y: String, ratio: String| {
+        format!("{name:<22} {x:>14} {y:>14} {ratio:>10}\n")
+    };
+    let pct = |x: f64, y: f64| {
+        if x > 0.0 {
+            format!("{:+.0} %", (y / x - 1.0) * 100.0)
+        } else {
+            String::new()
+        }
+    };
     let mut out = row("", "before".into(), "after".into(), "change".into());
-    out += &row("image size", mb(b.size_bytes), mb(a.size_bytes), pct(b.size_bytes as f64, a.size_bytes as f64));
-    out += &row("layers", b.layers.to_string(), a.layers.to_string(), String::new());
-    out += &row("cold build", format!("{:.1} s", b.cold_s), format!("{:.1} s", a.cold_s), pct(b.cold_s, a.cold_s));
-    out += &row("rebuild after edit", format!("{:.1} s", b.rebuild_s), format!("{:.1} s", a.rebuild_s), pct(b.rebuild_s, a.rebuild_s));
+    out += &row(
+        "image size",
+        mb(b.size_bytes),
+        mb(a.size_bytes),
+        pct(b.size_bytes as f64, a.size_bytes as f64),
+    );
+    out += &row(
+        "layers",
+        b.layers.to_string(),
+        a.layers.to_string(),
+        String::new(),
+    );
+    out += &row(
+        "cold build",
+        format!("{:.1} s", b.cold_s),
+        format!("{:.1} s", a.cold_s),
+        pct(b.cold_s, a.cold_s),
+    );
+    out += &row(
+        "rebuild after edit",
+        format!("{:.1} s", b.rebuild_s),
+        format!("{:.1} s", a.rebuild_s),
+        pct(b.rebuild_s, a.rebuild_s),
+    );
     out += &row("user", b.user.clone(), a.user.clone(), String::new());
-    let smoke = |s: Option<bool>| s.map_or("-".to_string(), |ok| if ok { "ok".into() } else { "FAILED".into() });
-    out += &row("smoke test", smoke(b.smoke_ok), smoke(a.smoke_ok), String::new());
+    let smoke = |s: Option<bool>| {
+        s.map_or("-".to_string(), |ok| {
+            if ok { "ok".into() } else { "FAILED".into() }
+        })
+    };
+    out += &row(
+        "smoke test",
+        smoke(b.smoke_ok),
+        smoke(a.smoke_ok),
+        String::new(),
+    );
     for (name, m) in [("before", b), ("after", a)] {
         if let Some(e) = &m.error {
             out += &format!("{name}: {e}\n");
         }
     }
     if let Some(t) = &r.touched {
-        out += &format!("(engine {}; edited {t} between the cold build and the rebuild)\n", r.engine);
+        out += &format!(
+            "(engine {}; edited {t} between the cold build and the rebuild)\n",
+            r.engine
+        );
     }
     out
 }

@@ -91,9 +91,23 @@ fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Optimize(args) => optimize(args),
         Command::Parse { path } => parse_dump(&path),
-        Command::Measure { path, unsafe_fixes, context, engine, smoke, touch, format } => {
-            measure(&path, unsafe_fixes, context, engine, smoke.as_deref(), touch.as_deref(), format)
-        }
+        Command::Measure {
+            path,
+            unsafe_fixes,
+            context,
+            engine,
+            smoke,
+            touch,
+            format,
+        } => measure(
+            &path,
+            unsafe_fixes,
+            context,
+            engine,
+            smoke.as_deref(),
+            touch.as_deref(),
+            format,
+        ),
         Command::Layers {
             path,
             after,
@@ -128,9 +142,14 @@ fn measure(
     format: Format,
 ) -> Result<i32> {
     use crate::measure::Engine;
-    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
     let context = context.unwrap_or_else(|| folder_of(path));
-    let settings = Settings { unsafe_fixes, context: Some(context.clone()), ..Settings::default() };
+    let settings = Settings {
+        unsafe_fixes,
+        context: Some(context.clone()),
+        ..Settings::default()
+    };
     let optimized = match crate::optimize(&text, &settings) {
         Ok(o) => o.output,
         Err(e) => {
@@ -151,7 +170,12 @@ fn measure(
             return Ok(2);
         }
     };
-    let options = crate::measure::Options { engine, context: &context, smoke, touch };
+    let options = crate::measure::Options {
+        engine,
+        context: &context,
+        smoke,
+        touch,
+    };
     let report = match crate::measure::measure(&text, &optimized, &options) {
         Ok(r) => r,
         Err(why) => {
@@ -166,7 +190,8 @@ fn measure(
     } else {
         write!(out, "{}", crate::measure::table(&report))?;
     }
-    let failed = !report.before.built || !report.after.built || report.after.smoke_ok == Some(false);
+    let failed =
+        !report.before.built || !report.after.built || report.after.smoke_ok == Some(false);
     Ok(if failed { 2 } else { 0 })
 }
 

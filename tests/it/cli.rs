@@ -587,3 +587,61 @@ fn write_leaves_read_only_files_alone() {
         "FROM x\nMAINTAINER me\n"
     );
 }
+
+#[test]
+fn measure_says_what_is_missing_without_an_engine() {
+    // No Docker daemon runs on these machines: the docker engine must be refused clearly.
+    if std::process::Command::new("docker")
+        .args(["info"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        return; // a daemon exists here: nothing to check
+    }
+    let r = dockopt(&["measure", "--engine", "docker", CLASSIC], None, &repo());
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "error: `docker` is not installed or cannot build here\n"
+    );
+}
+
+/// End to end, only where an engine can build (`DOCKOPT_E2E_MEASURE=1`, after
+/// scripts/setup-engine.sh): a tiny Dockerfile measured before and after.
+#[test]
+fn measure_end_to_end() {
+    if std::env::var_os("DOCKOPT_E2E_MEASURE").is_none() {
+        eprintln!(
+            "measure_end_to_end: set DOCKOPT_E2E_MEASURE=1 (and run scripts/setup-engine.sh) to run it"
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    std::fs::write(t.join("hello.sh"), "echo hello\n").unwrap();
+    std::fs::write(t.join("Dockerfile"), "FROM debian:bookworm\nCOPY . /app\nRUN echo one > /one\nRUN echo two > /two\nCMD sh /app/hello.sh\n").unwrap();
+    let r = dockopt(
+        &[
+            "measure",
+            "--format",
+            "json",
+            "--smoke",
+            "sh /app/hello.sh",
+            "Dockerfile",
+        ],
+        None,
+        t,
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    for side in ["before", "after"] {
+        assert_eq!(v[side]["built"], true, "{side}: {}", v[side]);
+        assert_eq!(v[side]["smoke_ok"], true);
+        assert!(v[side]["size_bytes"].as_u64().unwrap() > 0);
+    }
+    assert!(
+        v["after"]["layers"].as_u64() < v["before"]["layers"].as_u64(),
+        "the two RUNs merge into one layer"
+    );
+    assert!(v["size_ratio"].as_f64().is_some());
+}
