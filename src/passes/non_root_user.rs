@@ -14,7 +14,8 @@ static META: Meta = Meta {
     docs: r#"## What it does
 When the final stage never sets `USER`, adds a non-root user the way its base image does it and
 switches to it before `CMD`/`ENTRYPOINT` (after the last step that changes files, so that every
-build step still runs as root):
+build step still runs as root). The user is created right after `FROM`, where a source edit
+does not make the build run it again:
 - a user the base already has: `node` (1000) on the official node images, `nonroot` (65532)
   on distroless;
 - Debian, Ubuntu and the official images built on them, RHEL/CentOS/Fedora:
@@ -39,9 +40,9 @@ CMD ["python", "app.py"]
 becomes
 ```dockerfile
 FROM python:3.12-slim
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --no-log-init --create-home app
 WORKDIR /app
 COPY --chown=10001:10001 . .
-RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --no-log-init --create-home app
 USER 10001:10001
 CMD ["python", "app.py"]
 ```
@@ -200,11 +201,16 @@ impl Pass for NonRootUser {
         if after_heredoc {
             text.push_str(nl);
         }
-        if let Some(create) = &create {
-            text.push_str(&format!("RUN {create}{nl}"));
-        }
         text.push_str(&format!("USER {user}{nl}"));
         let mut edits = vec![Edit::insert(insert_at, text)];
+        // The user is created right after FROM: it reads no file of the build, so a source
+        // edit must not make it run again (USER itself stays late, after the last root step).
+        if let Some(create) = &create {
+            edits.push(Edit::insert(
+                line_end_of(doc.text, from.span.end),
+                format!("RUN {create}{nl}"),
+            ));
+        }
         for (_, ins) in &instrs[..tail_start] {
             // Artefacts from another stage (`--from`) are programs to run, not data to write.
             let from_stage = ins.flag("from").is_some();
