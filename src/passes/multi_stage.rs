@@ -25,9 +25,10 @@ as the build stage (`AS build`) and adds a runtime stage, from a template per st
   `gradle build`/`bootJar`, started as `java -jar X.jar`): `eclipse-temurin:N-jre`;
 - Node with a build step (`npm run build`, started as `node <out>/<file>`): `node:X-slim` with
   production dependencies (`npm ci --omit=dev` / `yarn install --production`) and `<out>`;
-- Python (`python:X.Y` that pip-installs): the packages go into a virtualenv in the build stage,
-  copied with the application onto `python:X.Y-slim` (not done when apt installs more than
-  compilers: the runtime stage could not know which libraries to keep).
+- Python with compiled extensions (`python:X.Y` that apt-installs a compiler and pip-installs):
+  the packages go into a virtualenv in the build stage, copied with the application onto
+  `python:X.Y-slim` (not done when apt installs more than build tools: the runtime stage could
+  not know which libraries to keep; a pure-Python install is left to slim-base).
 The runtime stage repeats the stage's `ENV` and `LABEL` lines, its `WORKDIR`, and its
 `EXPOSE`, `STOPSIGNAL`, `ENTRYPOINT` and `CMD` lines; data folders found in the build context
 (`templates/`, `static/`, `public/`, `assets/`, `config/`, `migrations/`) are copied too. The
@@ -665,6 +666,7 @@ fn python(
         return Ok(None);
     };
     let mut first_pip = None;
+    let mut compiles = false;
     for (i, ins) in instrs {
         let Some(script) = cx.script(*i) else {
             if ins.is("RUN") && cx.text(&ins.span).contains("pip") {
@@ -680,6 +682,9 @@ fn python(
                     .filter_map(|w| w.lit.as_deref())
                     .filter(|a| !a.starts_with('-') && *a != "install")
                     .collect();
+                compiles |= pkgs
+                    .iter()
+                    .any(|p| matches!(*p, "gcc" | "g++" | "build-essential" | "make" | "cmake"));
                 if let Some(p) = pkgs.iter().find(|p| !BUILD_ONLY.contains(p)) {
                     return Err(format!(
                         "a Python build that also installs `{p}` with apt: the runtime stage would need to know which packages it keeps; split it by hand"
@@ -694,6 +699,12 @@ fn python(
                 first_pip.get_or_insert(ins);
             }
         }
+    }
+    // Only a build that compiles (it installs a compiler) pays for two stages; a pure-Python
+    // install is better served by slim-base's single slim stage (measured: the split alone cost
+    // more than it saved).
+    if !compiles {
+        return Ok(None);
     }
     let Some(first_pip) = first_pip else {
         return Ok(None);
