@@ -214,7 +214,7 @@ impl AptCleanup {
             ));
             return;
         }
-        if !s.can_append() || cx.will_merge(i) {
+        if !s.can_append() || cx.will_merge(i) || cx.moving_source(ins.stage) {
             return;
         }
         // A later RUN that only cleans apt saves nothing there: fold it into this layer.
@@ -270,7 +270,7 @@ impl AptCleanup {
         for j in i + 1..end {
             let x = &doc.instructions[j];
             if x.is("RUN") {
-                if cx.will_merge(i) {
+                if cx.will_merge(i) || cx.moving_source(ins.stage) {
                     return;
                 }
                 let Some(t) = cx.script(j) else { return };

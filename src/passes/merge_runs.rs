@@ -96,6 +96,9 @@ impl Pass for MergeRuns {
 pub(super) fn mergeable(cx: &Context<'_, '_>, a: usize, b: usize) -> Result<(), String> {
     let doc = cx.doc;
     let (ia, ib) = (&doc.instructions[a], &doc.instructions[b]);
+    if cx.moving_source(ia.stage) {
+        return Err("the source COPY moves below the installs first".into());
+    }
     if !(ia.is("RUN") && ib.is("RUN")) || ia.stage != ib.stage {
         return Err("not two RUNs of one stage".into());
     }

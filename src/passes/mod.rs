@@ -113,6 +113,8 @@ pub struct Context<'d, 's> {
     posix_stage: Vec<bool>,
     /// Per instruction: merge-runs will merge it with a neighbour this round.
     merging: Vec<bool>,
+    /// Per stage: dependency-first moves a source COPY this round.
+    moving_source: Vec<bool>,
 }
 
 impl<'d, 's> Context<'d, 's> {
@@ -126,6 +128,7 @@ impl<'d, 's> Context<'d, 's> {
             scripts: Vec::new(),
             posix_stage,
             merging: Vec::new(),
+            moving_source: Vec::new(),
         };
         cx.scripts = doc
             .instructions
@@ -141,6 +144,31 @@ impl<'d, 's> Context<'d, 's> {
             .collect();
         let n = doc.instructions.len();
         cx.merging = vec![false; n];
+        // A source COPY about to move below its installs goes first: merging those RUNs now
+        // could glue an install by name to one that reads the source, and nothing would move.
+        cx.moving_source = vec![false; doc.stages.len()];
+        if settings.enabled(dependency_first::DependencyFirst.meta()) {
+            let mut moves = Vec::new();
+            dependency_first::DependencyFirst.run(&cx, &mut moves);
+            let threshold = if settings.unsafe_fixes {
+                Applicability::Unsafe
+            } else {
+                Applicability::Safe
+            };
+            for f in moves
+                .iter()
+                .filter(|f| f.fix.as_ref().is_some_and(|x| x.applicability >= threshold))
+            {
+                if let Some(stage) = doc
+                    .instructions
+                    .iter()
+                    .find(|i| i.span.contains(&f.offset))
+                    .and_then(|i| i.stage)
+                {
+                    cx.moving_source[stage] = true;
+                }
+            }
+        }
         if settings.enabled(merge_runs::MergeRuns.meta()) {
             for i in 1..n {
                 if merge_runs::mergeable(&cx, i - 1, i).is_ok() {
@@ -150,6 +178,11 @@ impl<'d, 's> Context<'d, 's> {
             }
         }
         cx
+    }
+
+    /// dependency-first moves a source COPY in `stage` this round: merges there wait.
+    pub fn moving_source(&self, stage: Option<usize>) -> bool {
+        stage.is_some_and(|s| self.moving_source.get(s).copied().unwrap_or(false))
     }
 
     /// How many RUN scripts could not be parsed as shell. A rewrite must never raise it.

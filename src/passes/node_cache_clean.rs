@@ -89,7 +89,7 @@ impl Pass for NodeCacheClean {
                             Some(Fix::new(applicability, edits)),
                         ));
                     }
-                } else if s.can_append() && !cx.will_merge(i) {
+                } else if s.can_append() && !cx.will_merge(i) && !cx.moving_source(ins.stage) {
                     out.push(cx.finding(
                         &META,
                         ins.span.start,

@@ -149,7 +149,7 @@ impl Pass for RpmCacheClean {
                         Some(Fix::safe(edits)),
                     ));
                 }
-            } else if s.can_append() && !cx.will_merge(i) {
+            } else if s.can_append() && !cx.will_merge(i) && !cx.moving_source(ins.stage) {
                 out.push(cx.finding(
                     &META,
                     ins.span.start,
