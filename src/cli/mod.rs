@@ -254,21 +254,17 @@ fn layers(path: &Path, after: bool, unsafe_fixes: bool, format: Format) -> Resul
     let width = console::Term::stdout()
         .size_checked()
         .map_or(0, |(_, cols)| usize::from(cols));
-    if let (Some(a), true) = (&after_layers, width >= 120 && io::stdout().is_terminal()) {
+    let Some(a) = &after_layers else {
+        write!(out, "{}", crate::layers::table(&before))?;
+        return Ok(0);
+    };
+    if width >= 120 && io::stdout().is_terminal() {
         write!(
             out,
             "{}",
             crate::layers::side_by_side(&before, a, (width - 3) / 2)
         )?;
-        writeln!(
-            out,
-            "\nfinal stage: {} → {} layers; {} → {} rebuilt after a source edit",
-            before.final_stage_layers,
-            a.final_stage_layers,
-            before.rebuilt_after_source_edit,
-            a.rebuilt_after_source_edit
-        )?;
-    } else if let Some(a) = &after_layers {
+    } else {
         writeln!(out, "== before ({name})")?;
         write!(out, "{}", crate::layers::table(&before))?;
         writeln!(
@@ -277,17 +273,15 @@ fn layers(path: &Path, after: bool, unsafe_fixes: bool, format: Format) -> Resul
             if unsafe_fixes { " --unsafe-fixes" } else { "" }
         )?;
         write!(out, "{}", crate::layers::table(a))?;
-        writeln!(
-            out,
-            "\nfinal stage: {} → {} layers; {} → {} rebuilt after a source edit",
-            before.final_stage_layers,
-            a.final_stage_layers,
-            before.rebuilt_after_source_edit,
-            a.rebuilt_after_source_edit
-        )?;
-    } else {
-        write!(out, "{}", crate::layers::table(&before))?;
     }
+    writeln!(
+        out,
+        "\nfinal stage: {} → {} layers; {} → {} rebuilt after a source edit",
+        before.final_stage_layers,
+        a.final_stage_layers,
+        before.rebuilt_after_source_edit,
+        a.rebuilt_after_source_edit
+    )?;
     Ok(0)
 }
 

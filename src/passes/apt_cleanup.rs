@@ -1,5 +1,6 @@
 use super::common::{
     append_command, cache_mount_edits, has_option, insert_after_word, mounts_cache, subcommand,
+    whole_lines,
 };
 use super::{Context, Finding, Meta, Pass};
 use crate::fix::{Edit, Fix};
@@ -304,15 +305,6 @@ impl AptCleanup {
             }
         }
     }
-}
-
-/// The span widened to whole lines, with the final line break.
-fn whole_lines(text: &str, span: &std::ops::Range<usize>) -> std::ops::Range<usize> {
-    let start = text[..span.start].rfind('\n').map_or(0, |p| p + 1);
-    let end = text[span.end..]
-        .find('\n')
-        .map_or(text.len(), |p| span.end + p + 1);
-    start..end
 }
 
 impl Pass for AptCleanup {

@@ -1,5 +1,6 @@
 use std::path::Path;
 
+use super::common::{line_end, whole_lines};
 use super::{Context, Finding, Meta, Pass};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::shell::{Script, SimpleCmd, basename};
@@ -767,17 +768,4 @@ fn lines_and_one_blank(text: &str, span: &std::ops::Range<usize>) -> std::ops::R
     } else {
         r
     }
-}
-
-/// The span widened to whole lines, with the final line break.
-fn whole_lines(text: &str, span: &std::ops::Range<usize>) -> std::ops::Range<usize> {
-    let start = text[..span.start].rfind('\n').map_or(0, |p| p + 1);
-    start..line_end(text, span.end)
-}
-
-/// Just after the line break that ends the line holding `offset` (or the end of the text).
-fn line_end(text: &str, offset: usize) -> usize {
-    text[offset..]
-        .find('\n')
-        .map_or(text.len(), |p| offset + p + 1)
 }

@@ -395,21 +395,7 @@ impl Pass for MultiStage {
             Some(name) => name.value.clone(),
             None => "build".to_string(),
         };
-        let carried: Vec<&str> = instrs
-            .iter()
-            .filter(|(_, i)| i.is("ENV") || i.is("LABEL"))
-            .map(|(_, i)| cx.text(&i.span))
-            .collect();
-        let tail: Vec<&str> = instrs
-            .iter()
-            .filter(|(_, i)| {
-                matches!(
-                    i.keyword.as_str(),
-                    "EXPOSE" | "STOPSIGNAL" | "VOLUME" | "ENTRYPOINT" | "CMD"
-                )
-            })
-            .map(|(_, i)| cx.text(&i.span))
-            .collect();
+        let (carried, tail) = carried_and_tail(cx, &instrs);
         let copies_context = instrs.iter().any(|(_, i)| {
             i.is("COPY")
                 && i.args

@@ -1,3 +1,4 @@
+use super::common::line_end;
 use super::{Context, Finding, Meta, Pass};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::images::{self, Family};
@@ -196,7 +197,7 @@ impl Pass for NonRootUser {
         // hadolint cannot parse an instruction right after a heredoc's terminator (its issue
         // #1137); BuildKit can. A blank line keeps both happy.
         let after_heredoc = instrs[..tail_start].last().is_some_and(|(_, i)| {
-            !i.heredocs.is_empty() && line_end_of(doc.text, i.span.end) >= insert_at
+            !i.heredocs.is_empty() && line_end(doc.text, i.span.end) >= insert_at
         });
         if after_heredoc {
             text.push_str(nl);
@@ -207,7 +208,7 @@ impl Pass for NonRootUser {
         // edit must not make it run again (USER itself stays late, after the last root step).
         if let Some(create) = &create {
             edits.push(Edit::insert(
-                line_end_of(doc.text, from.span.end),
+                line_end(doc.text, from.span.end),
                 format!("RUN {create}{nl}"),
             ));
         }
@@ -262,13 +263,6 @@ fn line_start_above_comments(doc: &crate::syntax::Document<'_>, ins: &Instr) -> 
         line -= 1;
     }
     doc.lines.line_start(line)
-}
-
-/// Just after the line break of the line holding `offset`.
-fn line_end_of(text: &str, offset: usize) -> usize {
-    text[offset..]
-        .find('\n')
-        .map_or(text.len(), |p| offset + p + 1)
 }
 
 /// The end of the file, before trailing blank lines.

@@ -494,11 +494,10 @@ impl SlimBase {
                 install_of_runtime || housekeeping
             });
             if only_runtime && found.iter().any(|f| f.1 == i) {
-                let start = cx.doc.lines.line_start(cx.doc.line_of(ins.span.start));
-                let end = cx.doc.text[ins.span.end..]
-                    .find('\n')
-                    .map_or(cx.doc.text.len(), |p| ins.span.end + p + 1);
-                edits.push(Edit::delete(start..end));
+                edits.push(Edit::delete(super::common::whole_lines(
+                    cx.doc.text,
+                    &ins.span,
+                )));
                 continue;
             }
             for (k, c) in script.commands.iter().enumerate() {
