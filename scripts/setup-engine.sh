@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
 # Sets up podman and buildah on a machine with no Docker daemon and no image registry, and
 # makes the base images the examples need from the Debian archive (debootstrap), so that
-# `dockopt measure` and scripts/bench-images.sh can build. Idempotent: run it again any time.
+# `dockopt measure` and scripts/bench_images.py can build. Idempotent: run it again any time;
+# an image made by an older version of this script (label dockopt.standin) is made again.
 #
-# Made here (stand-ins: no registry can be pulled from):
-#   docker.io/library/debian:bookworm, debian:bookworm-slim  a minbase debootstrap of bookworm
-#   docker.io/library/ubuntu:20.04, 22.04                    the same bookworm (stand-in)
-#   docker.io/library/python:3.11, 3.8, 3.10, 3.12 (+ -slim)  bookworm + Debian's python3/pip
+# Made here (stand-ins: no registry can be pulled from), each the way the official image is
+# layered, so that full-versus-slim and builder-versus-runtime sizes compare as they do there:
+#   debian:bookworm, bookworm-slim, 12         a minbase debootstrap of bookworm
+#   ubuntu:20.04, 22.04                        the same bookworm (pip installs system-wide)
+#   buildpack-deps:bookworm                    bookworm + compilers, VCS tools and -dev libraries
+#   python:3.11 (3.8, 3.10, 3.12)              buildpack-deps + Debian's python3 (3.11), -dev, pip
+#   python:3.11-slim (…)                       bookworm + python3 and pip only
+#   node:18, node:18-slim                      buildpack-deps / bookworm + Debian's nodejs 18, npm
+#   golang:1.19                                buildpack-deps + Debian's golang-go (1.19)
+#   rust:1.96                                  buildpack-deps + Debian's rustc-web/cargo-web (1.96)
+#   gcc:12                                     buildpack-deps (its gcc is 12)
+#   gcr.io/distroless/static-debian12          passwd, CA certificates and tzdata only
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
+if [ "$(id -u)" != 0 ]; then echo "setup-engine.sh installs packages and makes images as root: run it with sudo" >&2; exit 2; fi
 
 need() { command -v "$1" >/dev/null 2>&1; }
 if ! need podman || ! need buildah || ! need debootstrap || ! need runc; then
@@ -26,47 +36,100 @@ runtime = "runc"
 default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
 CONF
 
-have() { podman image exists "$1" 2>/dev/null; }
+STANDIN=3  # bump when an image below changes, so that machines set up before make it again
+lib=docker.io/library
+have() { [ "$(podman image inspect --format '{{index .Labels "dockopt.standin"}}' "$1" 2>/dev/null)" = "$STANDIN" ]; }
+# derive NEW FROM 'SHELL SCRIPT' [buildah config flags…]: runs the script in FROM, commits NEW.
+derive() {
+  local new=$1 from=$2 script=$3; shift 3
+  have "$new" && return 0
+  echo "making $new" >&2
+  local ctr; ctr=$(buildah from --pull=never "$from")
+  buildah run "$ctr" -- sh -ec "$script"
+  buildah config --label dockopt.standin=$STANDIN "$@" "$ctr"
+  buildah commit -q ${SQUASH:+--squash} "$ctr" "$new" >/dev/null
+  buildah rm "$ctr" >/dev/null
+}
+alias_to() { local target=$1; shift; for t in "$@"; do have "$t" || podman tag "$target" "$t"; done; }
+apt_install() { echo "apt-get update -qq && apt-get install -y -qq --no-install-recommends $* >/dev/null && rm -rf /var/lib/apt/lists/*"; }
 
-if ! have docker.io/library/debian:bookworm; then
+if ! have $lib/debian:bookworm; then
+  echo "making $lib/debian:bookworm" >&2
   root=$(mktemp -d)
   mirror=$(sed -n 's/^URIs: //p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)
   debootstrap --variant=minbase bookworm "$root" "${mirror:-http://deb.debian.org/debian}" >/dev/null
   # The host's apt sources and CA certificates, so that RUN steps reach the archive.
   rm -f "$root/etc/apt/sources.list"
   cp -a /etc/apt/sources.list.d/debian.sources "$root/etc/apt/sources.list.d/" 2>/dev/null || true
-  cp -a /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/" 2>/dev/null || true
+  mkdir -p "$root/etc/ssl/certs"
+  cp -a /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"
   # Extra CAs this network needs (a TLS-inspecting egress): kept when ca-certificates is
-  # reinstalled in a build, and pip (which brings its own CA list) told to use the system's.
+  # reinstalled in a build, and pip and npm (which bring their own CA lists) told to use the system's.
   mkdir -p "$root/usr/local/share/ca-certificates"
   cp -a /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/" 2>/dev/null || true
   printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' > "$root/etc/pip.conf"
+  printf 'cafile=/etc/ssl/certs/ca-certificates.crt\n' > "$root/etc/npmrc"
   # What the official images do: no recommends kept in the cache, caches cleaned after installs.
   printf 'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };\nAPT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };\nDir::Cache::pkgcache "";\nDir::Cache::srcpkgcache "";\n' > "$root/etc/apt/apt.conf.d/docker-clean"
   rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin
-  tar -C "$root" -c . | podman import --change 'CMD ["bash"]' - docker.io/library/debian:bookworm >/dev/null
+  tar -C "$root" -c . | podman import --change 'CMD ["bash"]' --change "LABEL dockopt.standin=$STANDIN" - $lib/debian:bookworm >/dev/null
   rm -rf "$root"
 fi
-for tag in debian:bookworm-slim debian:12; do
-  have "docker.io/library/$tag" || podman tag docker.io/library/debian:bookworm "docker.io/library/$tag"
-done
-# Ubuntu stand-in: bookworm whose pip installs system-wide, as Ubuntu 20.04's did (no PEP 668).
-if ! have docker.io/library/ubuntu:20.04; then
-  ctr=$(buildah from --pull=never docker.io/library/debian:bookworm)
-  buildah run "$ctr" -- sh -c 'printf "break-system-packages = true\n" >> /etc/pip.conf'
-  buildah commit -q "$ctr" docker.io/library/ubuntu:20.04 >/dev/null
-  buildah rm "$ctr" >/dev/null
-fi
-have docker.io/library/ubuntu:22.04 || podman tag docker.io/library/ubuntu:20.04 docker.io/library/ubuntu:22.04
+alias_to $lib/debian:bookworm $lib/debian:12
+# -slim is the same system without documentation, man pages and translations, and dpkg told
+# to leave them out of later installs too; one layer, as the official image is.
+SQUASH=1 derive $lib/debian:bookworm-slim $lib/debian:bookworm 'printf "path-exclude /usr/share/doc/*\npath-include /usr/share/doc/*/copyright\npath-exclude /usr/share/man/*\npath-exclude /usr/share/info/*\npath-exclude /usr/share/locale/*\npath-exclude /usr/share/lintian/*\n" > /etc/dpkg/dpkg.cfg.d/docker-slim
+  find /usr/share/doc -mindepth 1 ! -name copyright ! -type d -delete; find /usr/share/doc -mindepth 1 -type d -empty -delete
+  rm -rf /usr/share/man/* /usr/share/info/* /usr/share/locale/* /usr/share/lintian/*'
+alias_to $lib/debian:bookworm-slim $lib/debian:12-slim
 
-if ! have docker.io/library/python:3.11-slim; then
-  ctr=$(buildah from --pull=never docker.io/library/debian:bookworm)
-  buildah run "$ctr" -- sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends python3 python3-pip python3-venv ca-certificates >/dev/null && ln -sf /usr/bin/python3 /usr/local/bin/python && ln -sf /usr/bin/pip3 /usr/local/bin/pip && rm -f /usr/lib/python3*/EXTERNALLY-MANAGED && rm -rf /var/lib/apt/lists/*'
-  buildah config --cmd '["python3"]' "$ctr"
-  buildah commit -q "$ctr" docker.io/library/python:3.11-slim >/dev/null
+# Ubuntu stand-in: bookworm whose pip installs system-wide, as Ubuntu 20.04's did (no PEP 668).
+derive $lib/ubuntu:20.04 $lib/debian:bookworm 'printf "break-system-packages = true\n" >> /etc/pip.conf'
+alias_to $lib/ubuntu:20.04 $lib/ubuntu:22.04
+
+# What the official full images (python, node, golang, rust, gcc) are built on.
+derive $lib/buildpack-deps:bookworm $lib/debian:bookworm "$(apt_install ca-certificates curl wget gnupg dirmngr \
+  git openssh-client procps autoconf automake bzip2 dpkg-dev file g++ gcc make patch unzip xz-utils libtool \
+  libbz2-dev libc6-dev libcurl4-openssl-dev libdb-dev libevent-dev libffi-dev libgdbm-dev libglib2.0-dev \
+  libgmp-dev libjpeg-dev libkrb5-dev liblzma-dev libncurses-dev libpng-dev libpq-dev libreadline-dev \
+  libsqlite3-dev libssl-dev libxml2-dev libxslt1-dev libyaml-dev zlib1g-dev default-libmysqlclient-dev)"
+alias_to $lib/buildpack-deps:bookworm $lib/gcc:12 $lib/gcc:latest
+
+python_links='ln -sf /usr/bin/python3 /usr/local/bin/python && ln -sf /usr/bin/pip3 /usr/local/bin/pip && rm -f /usr/lib/python3*/EXTERNALLY-MANAGED'
+derive $lib/python:3.11 $lib/buildpack-deps:bookworm "$(apt_install python3 python3-dev python3-pip python3-venv) && $python_links" --cmd '["python3"]'
+derive $lib/python:3.11-slim $lib/debian:bookworm-slim "$(apt_install python3 python3-pip python3-venv ca-certificates) && $python_links" --cmd '["python3"]'
+alias_to $lib/python:3.11 $lib/python:3.8 $lib/python:3.10 $lib/python:3.12
+alias_to $lib/python:3.11-slim $lib/python:3.8-slim $lib/python:3.10-slim $lib/python:3.12-slim
+
+# The official node images have a `node` user (1000:1000).
+node_user='groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node'
+derive $lib/node:18 $lib/buildpack-deps:bookworm "$(apt_install nodejs npm) && $node_user" --cmd '["node"]'
+derive $lib/node:18-slim $lib/debian:bookworm-slim "$(apt_install nodejs npm ca-certificates) && $node_user" --cmd '["node"]'
+
+derive $lib/golang:1.19 $lib/buildpack-deps:bookworm "$(apt_install golang-go) && mkdir -p /go/bin /go/src" \
+  --env GOPATH=/go --env PATH=/go/bin:/usr/lib/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --workingdir /go
+derive $lib/rust:1.96 $lib/buildpack-deps:bookworm "$(apt_install rustc-web cargo-web)" --env CARGO_HOME=/usr/local/cargo \
+  --env PATH=/usr/local/cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+# distroless/static: no shell, no package manager; a passwd with `nonroot` (65532), CA
+# certificates and zoneinfo, as Google's image has.
+if ! have gcr.io/distroless/static-debian12; then
+  echo "making gcr.io/distroless/static-debian12" >&2
+  tmp=$(mktemp -d)
+  mkdir -p "$tmp/etc/ssl/certs" "$tmp/usr/share" "$tmp/tmp" "$tmp/home/nonroot"
+  printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' > "$tmp/etc/passwd"
+  printf 'root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n' > "$tmp/etc/group"
+  # The host's (Debian's ca-certificates and tzdata packages).
+  cp -a /etc/ssl/certs/ca-certificates.crt "$tmp/etc/ssl/certs/"
+  cp -a /usr/share/zoneinfo "$tmp/usr/share/" 2>/dev/null || true
+  chmod 1777 "$tmp/tmp"
+  chown 65532:65532 "$tmp/home/nonroot"
+  ctr=$(buildah from scratch)
+  buildah copy "$ctr" "$tmp" / >/dev/null
+  buildah config --label dockopt.standin=$STANDIN --env PATH=/usr/local/bin:/usr/bin:/bin "$ctr"
+  buildah commit -q "$ctr" gcr.io/distroless/static-debian12 >/dev/null
   buildah rm "$ctr" >/dev/null
+  rm -rf "$tmp"
 fi
-for tag in python:3.11 python:3.8 python:3.8-slim python:3.10 python:3.10-slim python:3.12 python:3.12-slim; do
-  have "docker.io/library/$tag" || podman tag docker.io/library/python:3.11-slim "docker.io/library/$tag"
-done
-podman images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | sort
+alias_to gcr.io/distroless/static-debian12 gcr.io/distroless/static-debian12:nonroot gcr.io/distroless/static
+podman images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -v '<none>' | sort

@@ -282,49 +282,68 @@ fn measure_one(
     m
 }
 
-/// Measures `before` against `after` (the two Dockerfile texts) in a copy of the context.
-pub fn measure(before: &str, after: &str, o: &Options<'_>) -> Result<Report, String> {
+/// One side of a measurement: a Dockerfile text and the files it adds to the context (the
+/// `.dockerignore` a rewrite creates), as paths relative to the context.
+pub struct Side<'a> {
+    pub dockerfile: &'a str,
+    pub new_files: &'a [(String, String)],
+}
+
+/// Measures `before` against each of `afters`, each side in its own copy of the context, so
+/// that a file a rewrite adds reaches only its build, and the edit before the rebuild never
+/// touches the user's files. The original is built once, whatever the number of rewrites.
+pub fn measure(
+    before: &Side<'_>,
+    afters: &[Side<'_>],
+    o: &Options<'_>,
+) -> Result<Vec<Report>, String> {
     let work = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let ctx = work.path().join("context");
-    copy_context(o.context, &ctx).map_err(|e| format!("copying the context: {e}"))?;
-    let touched = match o.touch {
-        Some(t) => Some(ctx.join(t.strip_prefix(o.context).unwrap_or(t))),
-        None => pick_source(&ctx),
+    let rel_touch = match o.touch {
+        Some(t) => Some(t.strip_prefix(o.context).unwrap_or(t).to_path_buf()),
+        None => pick_source(o.context)
+            .and_then(|p| p.strip_prefix(o.context).ok().map(Path::to_path_buf)),
     };
-    let (fb, fa) = (
-        work.path().join("before.Dockerfile"),
-        work.path().join("after.Dockerfile"),
-    );
-    std::fs::write(&fb, before).map_err(|e| e.to_string())?;
-    std::fs::write(&fa, after).map_err(|e| e.to_string())?;
     let id = std::process::id();
-    let b = measure_one(
-        o,
-        &fb,
-        &ctx,
-        touched.as_deref(),
-        &format!("localhost/dockopt-measure-{id}-before"),
-    );
-    let a = measure_one(
-        o,
-        &fa,
-        &ctx,
-        touched.as_deref(),
-        &format!("localhost/dockopt-measure-{id}-after"),
-    );
+    let run = |side: &Side<'_>, name: &str| -> Result<Measurement, String> {
+        let ctx = work.path().join(format!("{name}-context"));
+        copy_context(o.context, &ctx).map_err(|e| format!("copying the context: {e}"))?;
+        for (rel, content) in side.new_files {
+            let dest = ctx.join(rel);
+            if let Some(parent) = dest.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+            }
+            std::fs::write(&dest, content).map_err(|e| e.to_string())?;
+        }
+        let file = work.path().join(format!("{name}.Dockerfile"));
+        std::fs::write(&file, side.dockerfile).map_err(|e| e.to_string())?;
+        let touched = rel_touch.as_ref().map(|t| ctx.join(t));
+        Ok(measure_one(
+            o,
+            &file,
+            &ctx,
+            touched.as_deref(),
+            &format!("localhost/dockopt-measure-{id}-{name}"),
+        ))
+    };
+    let b = run(before, "before")?;
     let ratio = |x: f64, y: f64| (x > 0.0 && y > 0.0).then(|| y / x);
-    Ok(Report {
-        engine: o.engine.name().to_string(),
-        touched: touched.map(|t| t.strip_prefix(&ctx).unwrap_or(&t).display().to_string()),
-        size_ratio: (a.built && b.built)
-            .then(|| ratio(b.size_bytes as f64, a.size_bytes as f64))
-            .flatten(),
-        rebuild_ratio: (a.built && b.built)
-            .then(|| ratio(b.rebuild_s, a.rebuild_s))
-            .flatten(),
-        before: b,
-        after: a,
-    })
+    let mut reports = Vec::new();
+    for (k, side) in afters.iter().enumerate() {
+        let a = run(side, &format!("after{k}"))?;
+        reports.push(Report {
+            engine: o.engine.name().to_string(),
+            touched: rel_touch.as_ref().map(|t| t.display().to_string()),
+            size_ratio: (a.built && b.built)
+                .then(|| ratio(b.size_bytes as f64, a.size_bytes as f64))
+                .flatten(),
+            rebuild_ratio: (a.built && b.built)
+                .then(|| ratio(b.rebuild_s, a.rebuild_s))
+                .flatten(),
+            before: b.clone(),
+            after: a,
+        });
+    }
+    Ok(reports)
 }
 
 fn mb(bytes: u64) -> String {

@@ -56,6 +56,11 @@ pub enum Command {
         /// The source file to edit before the rebuild (default: one picked from the context).
         #[arg(long)]
         touch: Option<std::path::PathBuf>,
+        /// Compare against this Dockerfile (a hand-made or another tool's rewrite) instead of
+        /// dockopt's. Repeat it to compare several; the original is built once, and the JSON
+        /// output is then a list with one object per file.
+        #[arg(long, value_name = "DOCKERFILE", conflicts_with = "unsafe_fixes")]
+        against: Vec<std::path::PathBuf>,
         /// Output format (text or json).
         #[arg(long, value_enum, default_value = "text")]
         format: Format,

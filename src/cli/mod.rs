@@ -98,14 +98,18 @@ fn run(cli: Cli) -> Result<i32> {
             engine,
             smoke,
             touch,
+            against,
             format,
         } => measure(
             &path,
             unsafe_fixes,
             context,
             engine,
-            smoke.as_deref(),
-            touch.as_deref(),
+            MeasureRun {
+                smoke: smoke.as_deref(),
+                touch: touch.as_deref(),
+                against: &against,
+            },
             format,
         ),
         Command::Layers {
@@ -131,32 +135,53 @@ fn run(cli: Cli) -> Result<i32> {
     }
 }
 
+/// What `measure` runs besides the builds.
+struct MeasureRun<'a> {
+    smoke: Option<&'a str>,
+    touch: Option<&'a Path>,
+    against: &'a [PathBuf],
+}
+
 /// `dockopt measure`: build before and after, compare.
 fn measure(
     path: &Path,
     unsafe_fixes: bool,
     context: Option<PathBuf>,
     engine: args::EngineChoice,
-    smoke: Option<&str>,
-    touch: Option<&Path>,
+    run: MeasureRun<'_>,
     format: Format,
 ) -> Result<i32> {
-    use crate::measure::Engine;
+    use crate::measure::{Engine, Side};
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
     let context = context.unwrap_or_else(|| folder_of(path));
-    let settings = Settings {
-        unsafe_fixes,
-        context: Some(context.clone()),
-        ..Settings::default()
-    };
-    let optimized = match crate::optimize(&text, &settings) {
-        Ok(o) => o.output,
-        Err(e) => {
-            eprintln!("error: {}: {e}", path.display());
-            return Ok(2);
+    // The rewrites to build: dockopt's, or the files given.
+    let mut rewrites: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for other in run.against {
+        let text = std::fs::read_to_string(other)
+            .with_context(|| format!("{}: cannot read", other.display()))?;
+        rewrites.push((text, Vec::new()));
+    }
+    if rewrites.is_empty() {
+        let settings = Settings {
+            unsafe_fixes,
+            context: Some(context.clone()),
+            ..Settings::default()
+        };
+        match crate::optimize(&text, &settings) {
+            Ok(o) => rewrites.push((
+                o.output,
+                o.new_files
+                    .into_iter()
+                    .map(|f| (f.path, f.content))
+                    .collect(),
+            )),
+            Err(e) => {
+                eprintln!("error: {}: {e}", path.display());
+                return Ok(2);
+            }
         }
-    };
+    }
     let wanted = match engine {
         args::EngineChoice::Auto => None,
         args::EngineChoice::Docker => Some(Engine::Docker),
@@ -173,10 +198,21 @@ fn measure(
     let options = crate::measure::Options {
         engine,
         context: &context,
-        smoke,
-        touch,
+        smoke: run.smoke,
+        touch: run.touch,
     };
-    let report = match crate::measure::measure(&text, &optimized, &options) {
+    let before = Side {
+        dockerfile: &text,
+        new_files: &[],
+    };
+    let afters: Vec<Side<'_>> = rewrites
+        .iter()
+        .map(|(dockerfile, new_files)| Side {
+            dockerfile,
+            new_files,
+        })
+        .collect();
+    let reports = match crate::measure::measure(&before, &afters, &options) {
         Ok(r) => r,
         Err(why) => {
             eprintln!("error: {}: {why}", path.display());
@@ -185,13 +221,23 @@ fn measure(
     };
     let mut out = io::stdout().lock();
     if format == Format::Json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
+        if let [one] = reports.as_slice() {
+            serde_json::to_writer_pretty(&mut out, one)?;
+        } else {
+            serde_json::to_writer_pretty(&mut out, &reports)?;
+        }
         writeln!(out)?;
     } else {
-        write!(out, "{}", crate::measure::table(&report))?;
+        for (k, r) in reports.iter().enumerate() {
+            if let Some(file) = run.against.get(k).filter(|_| reports.len() > 1) {
+                writeln!(out, "{}{}:", if k > 0 { "\n" } else { "" }, file.display())?;
+            }
+            write!(out, "{}", crate::measure::table(r))?;
+        }
     }
-    let failed =
-        !report.before.built || !report.after.built || report.after.smoke_ok == Some(false);
+    let failed = reports
+        .iter()
+        .any(|r| !r.before.built || !r.after.built || r.after.smoke_ok == Some(false));
     Ok(if failed { 2 } else { 0 })
 }
 

@@ -663,6 +663,17 @@ impl DependencyFirst {
             if hint.is_none() && !installs {
                 return None; // an ordinary build step after the COPY: nothing to say
             }
+            // Dependencies already installed from their manifests above (`pip install -r`
+            // before `COPY . .` and `pip install .`): the layout is already the right one.
+            let installed_before = instrs[..pos].iter().any(|(i, ins)| {
+                ins.is("RUN")
+                    && cx
+                        .script(*i)
+                        .is_some_and(|s| !needs(s, &ctx).manifests.is_empty())
+            });
+            if hint.is_none() && installed_before {
+                return None;
+            }
             let line = doc.line_of(doc.instructions[idx].span.start);
             let msg = match hint {
                 Some(h) => format!(

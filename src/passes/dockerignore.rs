@@ -75,6 +75,8 @@ const RUST: &[&str] = &["target/"];
 const MAVEN: &[&str] = &["target/"];
 const GRADLE: &[&str] = &[".gradle/", "build/"];
 const GO: &[&str] = &["*.test", "*.out"];
+/// Objects and libraries a host build left behind: the image builds its own.
+const C: &[&str] = &["*.o", "*.obj", "*.a", "CMakeCache.txt", "CMakeFiles/"];
 
 impl Pass for Dockerignore {
     fn meta(&self) -> &'static Meta {
@@ -104,35 +106,52 @@ impl Pass for Dockerignore {
         if !ctx.is_dir() || ctx.join(".dockerignore").exists() || own.is_some_and(|p| p.exists()) {
             return;
         }
-        let text = doc.text.to_ascii_lowercase();
+        // The instructions only: a comment that names a tool does not bring its section.
+        let text = doc
+            .instructions
+            .iter()
+            .map(|i| cx.text(&i.span).to_ascii_lowercase())
+            .collect::<Vec<_>>()
+            .join("\n");
         let has = |f: &str| ctx.join(f).exists();
         let mut patterns: Vec<&str> = GENERIC.to_vec();
         let mut sections = Vec::new();
-        if text.contains("pip")
-            || text.contains("python")
-            || has("requirements.txt")
-            || has("pyproject.toml")
-        {
+        // Whole words only: `cargo build` does not mention `go`, nor `node_modules` node.
+        let words: Vec<&str> = text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let says = |tools: &[&str]| {
+            words.iter().any(|w| {
+                tools.iter().any(|t| {
+                    w.strip_prefix(t)
+                        .is_some_and(|rest| rest.chars().all(|c| c.is_ascii_digit() || c == '.'))
+                })
+            })
+        };
+        if says(&["pip", "python"]) || has("requirements.txt") || has("pyproject.toml") {
             sections.push(("Python", PYTHON));
         }
-        if text.contains("npm")
-            || text.contains("yarn")
-            || text.contains("node")
-            || has("package.json")
-        {
+        if says(&["npm", "yarn", "pnpm", "node", "npx"]) || has("package.json") {
             sections.push(("Node", NODE));
         }
-        if text.contains("cargo") || has("Cargo.toml") {
+        if says(&["cargo"]) || has("Cargo.toml") {
             sections.push(("Rust", RUST));
         }
-        if text.contains("mvn") || has("pom.xml") {
+        if says(&["mvn", "mvnw"]) || has("pom.xml") {
             sections.push(("Maven", MAVEN));
         }
-        if text.contains("gradle") || has("build.gradle") || has("build.gradle.kts") {
+        if says(&["gradle", "gradlew"]) || has("build.gradle") || has("build.gradle.kts") {
             sections.push(("Gradle", GRADLE));
         }
-        if text.contains("go build") || has("go.mod") {
+        if says(&["go"]) || has("go.mod") {
             sections.push(("Go", GO));
+        }
+        if says(&["make", "cmake", "gcc", "g++", "cc", "clang"])
+            || has("Makefile")
+            || has("CMakeLists.txt")
+        {
+            sections.push(("C and C++", C));
         }
         // Never exclude what the Dockerfile names.
         let named: Vec<String> = doc

@@ -115,6 +115,8 @@ pub struct Context<'d, 's> {
     merging: Vec<bool>,
     /// Per stage: dependency-first moves a source COPY this round.
     moving_source: Vec<bool>,
+    /// multi-stage splits the final stage this round (asked by the passes that then wait).
+    splitting: std::cell::OnceCell<bool>,
 }
 
 impl<'d, 's> Context<'d, 's> {
@@ -129,6 +131,7 @@ impl<'d, 's> Context<'d, 's> {
             posix_stage,
             merging: Vec::new(),
             moving_source: Vec::new(),
+            splitting: std::cell::OnceCell::new(),
         };
         cx.scripts = doc
             .instructions
@@ -183,6 +186,26 @@ impl<'d, 's> Context<'d, 's> {
     /// dependency-first moves a source COPY in `stage` this round: merges there wait.
     pub fn moving_source(&self, stage: Option<usize>) -> bool {
         stage.is_some_and(|s| self.moving_source.get(s).copied().unwrap_or(false))
+    }
+
+    /// multi-stage splits the final stage into build and runtime stages this round: the passes
+    /// that would rework the final stage (its base, its user) wait for the new one.
+    pub fn splitting_final_stage(&self) -> bool {
+        *self.splitting.get_or_init(|| {
+            if !self.settings.enabled(multi_stage::MultiStage.meta()) {
+                return false;
+            }
+            let threshold = if self.settings.unsafe_fixes {
+                Applicability::Unsafe
+            } else {
+                Applicability::Safe
+            };
+            let mut split = Vec::new();
+            multi_stage::MultiStage.run(self, &mut split);
+            split
+                .iter()
+                .any(|f| f.fix.as_ref().is_some_and(|x| x.applicability >= threshold))
+        })
     }
 
     /// How many RUN scripts could not be parsed as shell. A rewrite must never raise it.

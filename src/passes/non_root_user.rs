@@ -132,6 +132,11 @@ impl Pass for NonRootUser {
             out.push(say(format!("final stage runs as root; it starts `{init}`, which needs root and starts its services as their own users")));
             return;
         }
+        // The final stage is about to be rebuilt (split in two) or its source COPY moved:
+        // the user goes into the result, next round.
+        if cx.splitting_final_stage() || cx.moving_source(Some(last)) {
+            return;
+        }
         let low_port = cx
             .stage_instrs(last)
             .filter(|(_, i)| i.is("EXPOSE"))

@@ -288,12 +288,8 @@ impl Pass for SlimBase {
         let say = |msg: String, fix: Option<Fix>| cx.finding(&META, from.span.start, msg, fix);
         // A split into build and runtime stages keeps the full image where it is needed (to
         // compile) and puts the slim one where it pays (at run time): leave it to multi-stage.
-        if cx.settings.enabled(super::multi_stage::MultiStage.meta()) {
-            let mut split = Vec::new();
-            super::multi_stage::MultiStage.run(cx, &mut split);
-            if split.iter().any(|f| f.fix.is_some()) {
-                return;
-            }
+        if cx.splitting_final_stage() {
+            return;
         }
         let name = r.name.as_str();
         // A distribution base that installs a language runtime: that language's image is the

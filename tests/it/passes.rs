@@ -197,3 +197,51 @@ fn classic_exercise() {
         insta::assert_snapshot!("classic_unsafe", unsafe_.output);
     });
 }
+
+/// The whole pipeline on every bundled example app (`examples/*/`, the image benchmark's
+/// inputs), with its folder as the build context: what `dockopt optimize` makes of each.
+#[test]
+fn bundled_examples() {
+    let mut dirs: Vec<_> = std::fs::read_dir(repo().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|d| d.join("Dockerfile").is_file())
+        .collect();
+    dirs.sort();
+    assert!(dirs.len() >= 9, "only {} examples", dirs.len());
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_str().unwrap().to_string();
+        let text = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
+        assert!(
+            dir.join("smoke").is_file(),
+            "{name}: no smoke command for the image benchmark"
+        );
+        let settings = |unsafe_fixes| Settings {
+            unsafe_fixes,
+            context: Some(dir.clone()),
+            ..Settings::default()
+        };
+        let safe = render("Dockerfile", &text, &settings(false));
+        let unsafe_ = render("Dockerfile", &text, &settings(true));
+        let output = optimize_checked(&text, &settings(true)).output;
+        // What the benchmark counts on: compiled builds split in two, a non-root final stage
+        // unless the server binds a port below 1024 (nginx), and no heredoc (buildah 1.28).
+        let stages = output.lines().filter(|l| l.starts_with("FROM ")).count();
+        if ["go", "rust", "c-make", "node-build", "c-extension"].contains(&name.as_str()) {
+            assert_eq!(
+                stages, 2,
+                "{name}: not split into build and runtime:\n{output}"
+            );
+        }
+        let final_stage = &output[output.rfind("\nFROM ").map_or(0, |p| p + 1)..];
+        assert_eq!(
+            final_stage.contains("\nUSER "),
+            !final_stage.contains("EXPOSE 80\n"),
+            "{name}: final stage user:\n{output}"
+        );
+        assert!(!output.contains("<<"), "{name}: a heredoc:\n{output}");
+        insta::with_settings!({ snapshot_path => repo().join("snapshots/examples"), prepend_module_to_snapshot => false, description => format!("examples/{name}") }, {
+            insta::assert_snapshot!(name, format!("## safe\n{safe}\n## --unsafe-fixes\n{unsafe_}"));
+        });
+    }
+}

@@ -1,0 +1,3 @@
+module example.com/shorten
+
+go 1.19
