@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -52,10 +52,63 @@ impl Engine {
     }
 
     fn run(self, args: &[&str]) -> Result<String, String> {
-        let out = Command::new(self.name())
-            .args(args)
-            .output()
-            .map_err(|e| format!("{}: {e}", self.name()))?;
+        self.run_for(args, None)
+    }
+
+    /// Runs the engine, killed (with what it started) after `limit`: a build that hangs (a
+    /// cache-mount lock, a network wait) must not hang the measurement.
+    fn run_for(self, args: &[&str], limit: Option<Duration>) -> Result<String, String> {
+        let mut cmd = Command::new(self.name());
+        cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let mut child = cmd.spawn().map_err(|e| format!("{}: {e}", self.name()))?;
+        let (mut out_pipe, mut err_pipe) = (child.stdout.take(), child.stderr.take());
+        let out_reader = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(p) = out_pipe.as_mut() {
+                let _ = std::io::Read::read_to_end(p, &mut buf);
+            }
+            buf
+        });
+        let err_reader = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(p) = err_pipe.as_mut() {
+                let _ = std::io::Read::read_to_end(p, &mut buf);
+            }
+            buf
+        });
+        let start = Instant::now();
+        let status = loop {
+            if let Some(st) = child.try_wait().map_err(|e| e.to_string())? {
+                break Some(st);
+            }
+            if limit.is_some_and(|l| start.elapsed() > l) {
+                // The whole process group: buildah's runtime children too.
+                let _ = Command::new("kill")
+                    .args(["-KILL", &format!("-{}", child.id())])
+                    .status();
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let stdout = out_reader.join().unwrap_or_default();
+        let stderr = err_reader.join().unwrap_or_default();
+        let Some(status) = status else {
+            return Err(format!(
+                "{} {}: no result after {} s (--timeout)",
+                self.name(),
+                args.first().unwrap_or(&""),
+                limit.map_or(0, |l| l.as_secs())
+            ));
+        };
+        let out = std::process::Output {
+            status,
+            stdout,
+            stderr,
+        };
         if out.status.success() {
             Ok(String::from_utf8_lossy(&out.stdout).into_owned())
         } else {
@@ -77,6 +130,7 @@ impl Engine {
         context: &Path,
         tag: &str,
         no_cache: bool,
+        limit: Duration,
     ) -> Result<f64, String> {
         let f = dockerfile.to_string_lossy();
         let c = context.to_string_lossy();
@@ -104,7 +158,7 @@ impl Engine {
         }
         args.extend(["-f", &f, "-t", tag, &c]);
         let start = Instant::now();
-        self.run(&args)?;
+        self.run_for(&args, Some(limit))?;
         Ok(start.elapsed().as_secs_f64())
     }
 
@@ -146,17 +200,22 @@ impl Engine {
     }
 
     /// Runs `sh -c smoke` in a container of the image.
-    fn smoke(self, tag: &str, smoke: &str) -> bool {
+    fn smoke(self, tag: &str, smoke: &str, limit: Duration) -> bool {
         match self {
             Engine::Docker | Engine::Podman => self
-                .run(&["run", "--rm", "--entrypoint", "sh", tag, "-c", smoke])
+                .run_for(
+                    &["run", "--rm", "--entrypoint", "sh", tag, "-c", smoke],
+                    Some(limit),
+                )
                 .is_ok(),
             Engine::Buildah => {
                 let Ok(ctr) = self.run(&["from", "--pull=never", tag]) else {
                     return false;
                 };
                 let ctr = ctr.trim().to_string();
-                let ok = self.run(&["run", &ctr, "--", "sh", "-c", smoke]).is_ok();
+                let ok = self
+                    .run_for(&["run", &ctr, "--", "sh", "-c", smoke], Some(limit))
+                    .is_ok();
                 let _ = self.run(&["rm", &ctr]);
                 ok
             }
@@ -199,6 +258,8 @@ pub struct Options<'a> {
     pub smoke: Option<&'a str>,
     /// A file of the context to edit between the cold build and the rebuild.
     pub touch: Option<&'a Path>,
+    /// How long one build may take before it is killed and reported as failed.
+    pub timeout: Duration,
 }
 
 /// Source files worth editing, best first; manifests and build files are not "source".
@@ -261,19 +322,25 @@ fn measure_one(
 ) -> Measurement {
     let mut m = Measurement::default();
     let result = (|| -> Result<(), String> {
-        m.cold_s = o.engine.build(dockerfile, ctx, tag, true)?;
+        m.cold_s = o.engine.build(dockerfile, ctx, tag, true, o.timeout)?;
         m.built = true;
         let (size, layers, user) = o.engine.inspect(tag)?;
         (m.size_bytes, m.layers, m.user) = (size, layers, user);
         if let Some(smoke) = o.smoke {
-            m.smoke_ok = Some(o.engine.smoke(tag, smoke));
+            m.smoke_ok = Some(o.engine.smoke(tag, smoke, o.timeout));
         }
         if let Some(file) = touched {
+            // One build with the cache first, untimed: the engine may hold older layers for the
+            // same steps (buildah picks those over the ones the cold build just made), and the
+            // timed rebuild must follow one consistent chain, as a developer's second build does.
+            o.engine
+                .build(dockerfile, ctx, tag, false, o.timeout)
+                .map_err(|e| format!("warm build: {e}"))?;
             // A one-line edit, as a developer would make.
             let mut text = std::fs::read(file).map_err(|e| e.to_string())?;
             text.extend_from_slice(b"\n");
             std::fs::write(file, text).map_err(|e| e.to_string())?;
-            m.rebuild_s = o.engine.build(dockerfile, ctx, tag, false)?;
+            m.rebuild_s = o.engine.build(dockerfile, ctx, tag, false, o.timeout)?;
         }
         Ok(())
     })();

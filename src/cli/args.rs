@@ -56,6 +56,9 @@ pub enum Command {
         /// The source file to edit before the rebuild (default: one picked from the context).
         #[arg(long)]
         touch: Option<std::path::PathBuf>,
+        /// Seconds one build or smoke test may take before it is stopped and reported as failed.
+        #[arg(long, value_name = "SECONDS", default_value_t = 1800)]
+        timeout: u64,
         /// Compare against this Dockerfile (a hand-made or another tool's rewrite) instead of
         /// dockopt's. Repeat it to compare several; the original is built once, and the JSON
         /// output is then a list with one object per file.

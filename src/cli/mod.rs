@@ -99,6 +99,7 @@ fn run(cli: Cli) -> Result<i32> {
             smoke,
             touch,
             against,
+            timeout,
             format,
         } => measure(
             &path,
@@ -109,6 +110,7 @@ fn run(cli: Cli) -> Result<i32> {
                 smoke: smoke.as_deref(),
                 touch: touch.as_deref(),
                 against: &against,
+                timeout: std::time::Duration::from_secs(timeout),
             },
             format,
         ),
@@ -140,6 +142,7 @@ struct MeasureRun<'a> {
     smoke: Option<&'a str>,
     touch: Option<&'a Path>,
     against: &'a [PathBuf],
+    timeout: std::time::Duration,
 }
 
 /// `dockopt measure`: build before and after, compare.
@@ -200,6 +203,7 @@ fn measure(
         context: &context,
         smoke: run.smoke,
         touch: run.touch,
+        timeout: run.timeout,
     };
     let before = Side {
         dockerfile: &text,

@@ -28,7 +28,11 @@ dependency installs, it moves that `COPY` below them:
 The build context on disk (the Dockerfile's folder, or `--context`) says which manifests exist
 and what they include; without it the install command's own arguments are used. A build step
 that downloads its dependencies itself (`go build`, `mvn package`, `cargo build`,
-`dotnet publish`) gets a suggestion that says what a cached dependency step needs.
+`dotnet publish`) gets a suggestion that says what a cached dependency step needs. A Cargo
+package with one binary (`src/main.rs`, a `Cargo.lock`, no workspace, library, build script
+or path dependency) gets that step: `Cargo.toml` and `Cargo.lock` are copied first and the
+dependencies built with a stub `src/main.rs`; the crate's own stub artefacts are then cleaned
+(`cargo clean -p`), so that the real build compiles the real source whatever its file times.
 
 ## Why
 The build cache is checked step by step: once `COPY . .` sees a changed file, every later step
@@ -57,7 +61,8 @@ pass refuses when anything between the `COPY` and the install could read the sou
 where the `COPY` lands (`RUN`s that are not installs, other `COPY`s, `WORKDIR` with a relative
 destination, variables in the `COPY`), when `package.json` has install scripts or workspaces,
 `go.mod` replaces modules with local paths, a `Gemfile` uses `gemspec`, or a requirements file
-installs local paths.
+installs local paths. The Cargo dependency step is Unsafe too: the stub build runs the same
+`cargo build` once more, on a crate with no code of its own.
 "#,
 };
 
@@ -653,6 +658,18 @@ impl DependencyFirst {
                     return None;
                 }
             }
+            if hint.is_some_and(|h| h.contains("Cargo.toml")) {
+                // Dependencies already built from the manifests above: nothing to say.
+                if instrs[..pos]
+                    .iter()
+                    .any(|(i, ins)| ins.is("RUN") && cargo_build(cx, *i).is_some())
+                {
+                    return None;
+                }
+                if let Some(f) = self.cargo_stub(cx, &ctx, copy, dest, idx) {
+                    return Some(f);
+                }
+            }
             let installs = cx.script(idx).is_some_and(|s| {
                 s.commands.iter().any(|c| {
                     c.name()
@@ -765,6 +782,128 @@ impl DependencyFirst {
             Some(Fix::new(applicability, edits)),
         ))
     }
+}
+
+/// A top-level `cargo build` in RUN `idx` with only flags that do not change what or where it
+/// builds, as its words.
+fn cargo_build(cx: &Context<'_, '_>, idx: usize) -> Option<Vec<String>> {
+    let script = cx.script(idx)?;
+    let c = script
+        .commands
+        .iter()
+        .find(|c| c.name().map(basename) == Some("cargo") && c.first_operand() == Some("build"))?;
+    let words: Option<Vec<String>> = c.words.iter().map(|w| w.lit.clone()).collect();
+    let words = words?;
+    let plain = |w: &String| {
+        matches!(
+            w.as_str(),
+            "cargo" | "build" | "--release" | "--locked" | "--frozen" | "-q" | "--quiet" | "-v"
+        )
+    };
+    (!c.nested && !c.has_assignment && words.iter().all(plain)).then_some(words)
+}
+
+impl DependencyFirst {
+    /// `COPY . .` before `cargo build`: the dependencies are built first, from `Cargo.toml` and
+    /// `Cargo.lock` and a stub `src/main.rs`, in a step of their own that a source edit does
+    /// not invalidate; the crate's own stub artefacts are cleaned so that the real build
+    /// compiles the real source whatever the file times.
+    fn cargo_stub(
+        &self,
+        cx: &Context<'_, '_>,
+        ctx: &Ctx<'_>,
+        copy: &Instr,
+        dest: &str,
+        run: usize,
+    ) -> Option<Finding> {
+        let doc = cx.doc;
+        let words = cargo_build(cx, run)?;
+        if ctx.source != "." && ctx.source != "./" || !matches!(dest, "." | "./") {
+            return None;
+        }
+        let manifest = ctx.read("Cargo.toml")?;
+        // One package with one binary at src/main.rs and nothing else the stub would lack.
+        let refused = [
+            "[workspace",
+            "[lib",
+            "[[bin",
+            "[[example",
+            "[[bench",
+            "[[test",
+            "build =",
+            "autobins",
+            "path =",
+            "[patch",
+            "[replace",
+        ];
+        if ctx.exists("Cargo.lock") != Some(true)
+            || refused.iter().any(|r| manifest.contains(r))
+            || ctx.exists("build.rs") != Some(false)
+            || ctx.exists("src/lib.rs") != Some(false)
+            || ctx.exists("src/main.rs") != Some(true)
+        {
+            return None;
+        }
+        let name = package_name(&manifest)?;
+        let profile = if words.iter().any(|w| w == "--release") {
+            " --release"
+        } else {
+            ""
+        };
+        let nl = doc.newline;
+        let kw = if cx
+            .text(&copy.keyword_span)
+            .chars()
+            .all(|c| c.is_ascii_lowercase())
+        {
+            ("copy", "run")
+        } else {
+            ("COPY", "RUN")
+        };
+        let flags: String = copy
+            .flags
+            .iter()
+            .map(|f| format!(" {}", cx.text(&f.span)))
+            .collect();
+        let at = whole_lines(doc.text, &copy.span).start;
+        let text = format!(
+            "{}{flags} Cargo.toml Cargo.lock ./{nl}{} mkdir -p src && echo 'fn main() {{}}' > src/main.rs && {} && cargo clean{profile} -p {name} && rm -rf src{nl}",
+            kw.0,
+            kw.1,
+            words.join(" "),
+        );
+        let line = doc.line_of(doc.instructions[run].span.start);
+        Some(cx.finding(
+            &META,
+            copy.span.start,
+            format!("source copied before `cargo build` on line {line}, which compiles every dependency again after a source edit: they are built first from `Cargo.toml` + `Cargo.lock` with a stub `src/main.rs`"),
+            Some(Fix::new(Applicability::Unsafe, vec![Edit::insert(at, text)])),
+        ))
+    }
+}
+
+/// `name` in the `[package]` table of a Cargo.toml.
+fn package_name(manifest: &str) -> Option<String> {
+    let mut in_package = false;
+    for line in manifest.lines() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            in_package = t == "[package]";
+            continue;
+        }
+        if !in_package {
+            continue;
+        }
+        if let Some(rest) = t.strip_prefix("name") {
+            let value = rest.trim_start().strip_prefix('=')?.trim();
+            let name = value.strip_prefix('"')?.strip_suffix('"')?;
+            return name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                .then(|| name.to_string());
+        }
+    }
+    None
 }
 
 /// The span's lines, plus the blank line after them when a blank line precedes them too (so

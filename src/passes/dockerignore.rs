@@ -18,7 +18,9 @@ Dockerfile copies the whole context (`COPY . …`), creates one with `--write` (
 file in the diff): version-control folders, editor files and `.env` files always; then what the
 ecosystems found in the Dockerfile and the context leave behind: `__pycache__/`, `*.pyc` and
 virtualenvs for Python, `node_modules/` and npm logs for Node, `target/` for Rust and Maven,
-`.gradle/` and `build/` for Gradle, `*.test` and `*.out` for Go.
+`.gradle/` and `build/` for Gradle, `*.test` and `*.out` for Go, object files and CMake's cache
+for C and C++. An ecosystem counts when its tool is a word of an instruction (`cargo build` is
+not Go; a comment does not count) or its manifest is in the context.
 
 ## Why
 The whole context is sent to the builder and, with `COPY . .`, into the image: a 300 MB

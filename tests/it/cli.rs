@@ -645,3 +645,69 @@ fn measure_end_to_end() {
     );
     assert!(v["size_ratio"].as_f64().is_some());
 }
+
+/// End to end with `--against` (same condition): two hand-made rewrites measured against one
+/// build of the original; a rewrite that does not build is reported, not fatal to the other.
+#[test]
+fn measure_against_end_to_end() {
+    if std::env::var_os("DOCKOPT_E2E_MEASURE").is_none() {
+        eprintln!("measure_against_end_to_end: set DOCKOPT_E2E_MEASURE=1 to run it");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    std::fs::write(t.join("hello.sh"), "echo hello\n").unwrap();
+    std::fs::write(
+        t.join("Dockerfile"),
+        "FROM debian:bookworm\nCOPY . /app\nCMD sh /app/hello.sh\n",
+    )
+    .unwrap();
+    std::fs::write(
+        t.join("good.Dockerfile"),
+        "FROM debian:bookworm-slim\nCOPY hello.sh /app/\nCMD [\"sh\", \"/app/hello.sh\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        t.join("bad.Dockerfile"),
+        "FROM debian:bookworm\nRUN exit 3\n",
+    )
+    .unwrap();
+    let r = dockopt(
+        &[
+            "measure",
+            "--format",
+            "json",
+            "--smoke",
+            "sh /app/hello.sh",
+            "--against",
+            "good.Dockerfile",
+            "--against",
+            "bad.Dockerfile",
+            "Dockerfile",
+        ],
+        None,
+        t,
+    );
+    assert_eq!(
+        r.code, 2,
+        "a rewrite failed to build: {}\n{}",
+        r.stdout, r.stderr
+    );
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let list = v.as_array().expect("one object per --against file");
+    assert_eq!(list.len(), 2);
+    assert_eq!(
+        list[0]["before"], list[1]["before"],
+        "the original is built once"
+    );
+    assert_eq!(list[0]["after"]["built"], true);
+    assert_eq!(list[0]["after"]["smoke_ok"], true);
+    assert_eq!(list[1]["after"]["built"], false);
+    assert!(
+        list[1]["after"]["error"].as_str().unwrap().contains("bud")
+            || list[1]["after"]["error"]
+                .as_str()
+                .unwrap()
+                .contains("build")
+    );
+}
