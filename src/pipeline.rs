@@ -58,11 +58,6 @@ impl Outcome {
 
 /// Runs the passes that `settings` enables, to a fixed point.
 pub fn optimize(text: &str, settings: &Settings) -> Result<Outcome, Error> {
-    let threshold = if settings.unsafe_fixes {
-        Applicability::Unsafe
-    } else {
-        Applicability::Safe
-    };
     let mut current = text.to_string();
     let mut applied = Vec::new();
     Document::parse(text)?;
@@ -86,7 +81,7 @@ pub fn optimize(text: &str, settings: &Settings) -> Result<Outcome, Error> {
         }
         let fixable: Vec<&Finding> = findings
             .iter()
-            .filter(|f| f.fix.as_ref().is_some_and(|x| x.applicability >= threshold))
+            .filter(|f| settings.applies(f.fix.as_ref()))
             .collect();
         let fixes: Vec<&fix::Fix> = fixable.iter().filter_map(|f| f.fix.as_ref()).collect();
         let (next, used) = fix::apply(&current, &fixes);
@@ -109,7 +104,7 @@ pub fn optimize(text: &str, settings: &Settings) -> Result<Outcome, Error> {
             }
             let suggestions = findings
                 .iter()
-                .filter(|f| f.fix.as_ref().is_none_or(|x| x.applicability < threshold))
+                .filter(|f| !settings.applies(f.fix.as_ref()))
                 .map(|f| Suggestion {
                     code: f.code,
                     name: f.name,

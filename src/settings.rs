@@ -1,5 +1,6 @@
 //! Resolved settings for one run.
 
+use crate::fix::{Applicability, Fix};
 use crate::passes::{self, Meta};
 
 #[derive(Debug, Clone)]
@@ -49,6 +50,16 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// A fix is applied when it is Safe, or Unsafe with `--unsafe-fixes`; never DisplayOnly.
+    pub fn applies(&self, fix: Option<&Fix>) -> bool {
+        let threshold = if self.unsafe_fixes {
+            Applicability::Unsafe
+        } else {
+            Applicability::Safe
+        };
+        fix.is_some_and(|f| f.applicability >= threshold)
+    }
+
     pub fn enabled(&self, meta: &Meta) -> bool {
         let hit =
             |k: &String| k.eq_ignore_ascii_case(meta.code) || k.eq_ignore_ascii_case(meta.name);

@@ -153,15 +153,7 @@ impl<'d, 's> Context<'d, 's> {
         if settings.enabled(dependency_first::DependencyFirst.meta()) {
             let mut moves = Vec::new();
             dependency_first::DependencyFirst.run(&cx, &mut moves);
-            let threshold = if settings.unsafe_fixes {
-                Applicability::Unsafe
-            } else {
-                Applicability::Safe
-            };
-            for f in moves
-                .iter()
-                .filter(|f| f.fix.as_ref().is_some_and(|x| x.applicability >= threshold))
-            {
+            for f in moves.iter().filter(|f| settings.applies(f.fix.as_ref())) {
                 if let Some(stage) = doc
                     .instructions
                     .iter()
@@ -195,16 +187,9 @@ impl<'d, 's> Context<'d, 's> {
             if !self.settings.enabled(multi_stage::MultiStage.meta()) {
                 return false;
             }
-            let threshold = if self.settings.unsafe_fixes {
-                Applicability::Unsafe
-            } else {
-                Applicability::Safe
-            };
             let mut split = Vec::new();
             multi_stage::MultiStage.run(self, &mut split);
-            split
-                .iter()
-                .any(|f| f.fix.as_ref().is_some_and(|x| x.applicability >= threshold))
+            split.iter().any(|f| self.settings.applies(f.fix.as_ref()))
         })
     }
 

@@ -203,7 +203,7 @@ impl Pass for MultiStage {
             let split = if image.name == "node" {
                 node(cx, from, &image, &instrs)
             } else {
-                python(cx, from, &image, &instrs)
+                python(cx, &image, &instrs)
             };
             let bad = instrs
                 .iter()
@@ -395,7 +395,6 @@ impl Pass for MultiStage {
             Some(name) => name.value.clone(),
             None => "build".to_string(),
         };
-        let (carried, tail) = carried_and_tail(cx, &instrs);
         let copies_context = instrs.iter().any(|(_, i)| {
             i.is("COPY")
                 && i.args
@@ -410,15 +409,11 @@ impl Pass for MultiStage {
                 .collect(),
             _ => Vec::new(),
         };
-        let mut tctx = tera::Context::new();
-        tctx.insert("runtime", &plan.runtime);
+        let mut tctx = runtime_context(cx, &instrs, &plan.runtime, &cwd);
         tctx.insert("builder", &builder);
         tctx.insert("artefact", &plan.artefact);
         tctx.insert("static", &plan.is_static);
         tctx.insert("packages", &plan.packages);
-        tctx.insert("carried", &carried);
-        tctx.insert("tail", &tail);
-        tctx.insert("workdir", &cwd);
         tctx.insert("data_dirs", &data_dirs);
         let message = format!(
             "builds and runs in one stage: the runtime stage `{}` gets only `{}`",
@@ -515,16 +510,20 @@ fn final_workdir(instrs: &[(usize, &Instr)]) -> Option<String> {
     cwd.filter(|c| c != "/")
 }
 
-fn carried_and_tail<'a>(
-    cx: &Context<'_, 'a>,
+/// The template context every runtime stage starts from: its base, the WORKDIR, and the
+/// build stage's ENV/LABEL lines (carried) and start and port lines (tail).
+fn runtime_context(
+    cx: &Context<'_, '_>,
     instrs: &[(usize, &Instr)],
-) -> (Vec<&'a str>, Vec<&'a str>) {
-    let carried = instrs
+    runtime: &str,
+    workdir: &impl serde::Serialize,
+) -> tera::Context {
+    let carried: Vec<&str> = instrs
         .iter()
         .filter(|(_, i)| i.is("ENV") || i.is("LABEL"))
         .map(|(_, i)| cx.text(&i.span))
         .collect();
-    let tail = instrs
+    let tail: Vec<&str> = instrs
         .iter()
         .filter(|(_, i)| {
             matches!(
@@ -534,7 +533,12 @@ fn carried_and_tail<'a>(
         })
         .map(|(_, i)| cx.text(&i.span))
         .collect();
-    (carried, tail)
+    let mut t = tera::Context::new();
+    t.insert("runtime", runtime);
+    t.insert("carried", &carried);
+    t.insert("tail", &tail);
+    t.insert("workdir", workdir);
+    t
 }
 
 /// `node` with `npm run build` and `node <out>/<file>.js`: production dependencies and `<out>`.
@@ -617,12 +621,7 @@ fn node(cx: &Context<'_, '_>, from: &Instr, image: &ImageRef, instrs: &[(usize, 
             vec!["package*.json"],
         ),
     };
-    let (carried, tail) = carried_and_tail(cx, instrs);
-    let mut t = tera::Context::new();
-    t.insert("runtime", &runtime);
-    t.insert("carried", &carried);
-    t.insert("tail", &tail);
-    t.insert("workdir", &workdir);
+    let mut t = runtime_context(cx, instrs, &runtime, &workdir);
     t.insert("manifests", &manifests);
     t.insert("install", &install);
     t.insert("output", &output);
@@ -634,12 +633,7 @@ fn node(cx: &Context<'_, '_>, from: &Instr, image: &ImageRef, instrs: &[(usize, 
 
 /// `python` (full image) that pip-installs: a virtualenv in the build stage, copied onto the slim
 /// image with the application.
-fn python(
-    cx: &Context<'_, '_>,
-    from: &Instr,
-    image: &ImageRef,
-    instrs: &[(usize, &Instr)],
-) -> Split {
+fn python(cx: &Context<'_, '_>, image: &ImageRef, instrs: &[(usize, &Instr)]) -> Split {
     if image.tag_has("slim") || image.tag_has("alpine") {
         return Ok(None);
     }
@@ -705,13 +699,7 @@ fn python(
         .line_start(cx.doc.line_of(first_pip.span.start));
     let venv = format!("RUN python -m venv /opt/venv{nl}ENV PATH=\"/opt/venv/bin:$PATH\"{nl}");
     let runtime = format!("python:{slim}");
-    let (carried, tail) = carried_and_tail(cx, instrs);
-    let mut t = tera::Context::new();
-    t.insert("runtime", &runtime);
-    t.insert("carried", &carried);
-    t.insert("tail", &tail);
-    t.insert("workdir", &workdir);
-    let _ = from;
+    let t = runtime_context(cx, instrs, &runtime, &workdir);
     let msg = format!(
         "builds and runs in one stage: packages go into a virtualenv, copied with `{workdir}` onto `{runtime}` (add the runtime libraries compiled extensions load, such as libpq5)"
     );
