@@ -4,6 +4,11 @@
 # `dockopt measure` and scripts/bench_images.py can build. Idempotent: run it again any time;
 # an image made by an older version of this script (label dockopt.standin) is made again.
 #
+#   scripts/setup-engine.sh           podman + buildah, and the stand-in images
+#   scripts/setup-engine.sh --docker  also Debian's Docker (dockerd 20.10, BuildKit built in),
+#                                     started if no daemon answers, with the stand-ins loaded
+#                                     into it: builds then get BuildKit's cache, as Docker users do
+#
 # Made here (stand-ins: no registry can be pulled from), each the way the official image is
 # layered, so that full-versus-slim and builder-versus-runtime sizes compare as they do there:
 #   debian:bookworm, bookworm-slim, 12         a minbase debootstrap of bookworm
@@ -36,7 +41,7 @@ runtime = "runc"
 default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
 CONF
 
-STANDIN=3  # bump when an image below changes, so that machines set up before make it again
+STANDIN=4  # bump when an image below changes, so that machines set up before make it again
 lib=docker.io/library
 have() { [ "$(podman image inspect --format '{{index .Labels "dockopt.standin"}}' "$1" 2>/dev/null)" = "$STANDIN" ]; }
 # derive NEW FROM 'SHELL SCRIPT' [buildah config flags…]: runs the script in FROM, commits NEW.
@@ -71,7 +76,8 @@ if ! have $lib/debian:bookworm; then
   printf 'cafile=/etc/ssl/certs/ca-certificates.crt\n' > "$root/etc/npmrc"
   # What the official images do: no recommends kept in the cache, caches cleaned after installs.
   printf 'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };\nAPT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };\nDir::Cache::pkgcache "";\nDir::Cache::srcpkgcache "";\n' > "$root/etc/apt/apt.conf.d/docker-clean"
-  rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin
+  # debootstrap leaves the packages it installed in apt's cache (31 MB); the official images do not.
+  rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb
   tar -C "$root" -c . | podman import --change 'CMD ["bash"]' --change "LABEL dockopt.standin=$STANDIN" - $lib/debian:bookworm >/dev/null
   rm -rf "$root"
 fi
@@ -133,3 +139,22 @@ if ! have gcr.io/distroless/static-debian12; then
 fi
 alias_to gcr.io/distroless/static-debian12 gcr.io/distroless/static-debian12:nonroot gcr.io/distroless/static
 podman images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -v '<none>' | sort
+
+if [ "${1:-}" = --docker ]; then
+  # Debian's docker.io: its client (/usr/bin/docker) has BuildKit built in (DOCKER_BUILDKIT=1),
+  # where a newer client without the buildx plugin falls back to the legacy builder.
+  [ -x /usr/sbin/dockerd ] || apt-get install -y -qq --no-install-recommends docker.io >/dev/null
+  if ! /usr/bin/docker info >/dev/null 2>&1; then
+    mkdir -p /var/log/dockopt
+    setsid nohup /usr/sbin/dockerd >/var/log/dockopt/dockerd.log 2>&1 < /dev/null &
+    for _ in $(seq 60); do /usr/bin/docker info >/dev/null 2>&1 && break; sleep 1; done
+    /usr/bin/docker info >/dev/null 2>&1 || { echo "dockerd did not start: see /var/log/dockopt/dockerd.log" >&2; exit 1; }
+  fi
+  # The stand-ins, copied into Docker's store when missing or older.
+  for ref in $(podman images --format '{{.Repository}}:{{.Tag}}' | grep -v '<none>' | grep -v '^localhost/' | sort -u); do
+    [ "$(/usr/bin/docker image inspect --format '{{index .Config.Labels "dockopt.standin"}}' "$ref" 2>/dev/null)" = "$STANDIN" ] && continue
+    echo "loading $ref into docker" >&2
+    podman save "$ref" | /usr/bin/docker load >/dev/null
+  done
+  /usr/bin/docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | sort
+fi

@@ -25,6 +25,15 @@ impl Engine {
         }
     }
 
+    /// The engine as the report names it: for Docker, which builder it used.
+    pub fn label(self) -> String {
+        match self {
+            Engine::Docker if docker_buildkit() => "docker (BuildKit)".to_string(),
+            Engine::Docker => "docker (legacy builder)".to_string(),
+            _ => self.name().to_string(),
+        }
+    }
+
     fn works(self) -> bool {
         let probe: &[&str] = match self {
             Engine::Docker => &["info", "--format", "{{.ServerVersion}}"],
@@ -56,45 +65,78 @@ impl Engine {
     }
 
     /// Runs the engine, killed (with what it started) after `limit`: a build that hangs (a
-    /// cache-mount lock, a network wait) must not hang the measurement.
+    /// cache-mount lock, a network wait) must not hang the measurement. Returns its standard
+    /// output.
     fn run_for(self, args: &[&str], limit: Option<Duration>) -> Result<String, String> {
+        let lines = self.run_lines(args, limit)?;
+        Ok(lines
+            .into_iter()
+            .filter(|l| !l.stderr)
+            .map(|l| l.text + "\n")
+            .collect())
+    }
+
+    /// As `run_for`, with every line of both outputs and when it arrived: the build progress
+    /// the step times are read from.
+    fn run_lines(self, args: &[&str], limit: Option<Duration>) -> Result<Vec<Line>, String> {
         let mut cmd = Command::new(self.name());
         cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+        if self == Engine::Docker && std::env::var_os("DOCKER_BUILDKIT").is_none() {
+            cmd.env("DOCKER_BUILDKIT", if docker_buildkit() { "1" } else { "0" });
+        }
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let mut child = cmd.spawn().map_err(|e| format!("{}: {e}", self.name()))?;
         // Both pipes drained while the engine runs, so that neither fills up and blocks it.
         fn drain<R: std::io::Read + Send + 'static>(
             pipe: Option<R>,
-        ) -> std::thread::JoinHandle<Vec<u8>> {
+            stderr: bool,
+        ) -> std::thread::JoinHandle<Vec<Line>> {
             std::thread::spawn(move || {
+                use std::io::BufRead;
+                let mut lines = Vec::new();
+                let Some(p) = pipe else { return lines };
+                let mut reader = std::io::BufReader::new(p);
                 let mut buf = Vec::new();
-                if let Some(mut p) = pipe {
-                    let _ = p.read_to_end(&mut buf);
+                while reader.read_until(b'\n', &mut buf).is_ok_and(|n| n > 0) {
+                    let text = String::from_utf8_lossy(&buf);
+                    lines.push(Line {
+                        at: Instant::now(),
+                        stderr,
+                        text: text.trim_end_matches(['\n', '\r']).to_string(),
+                    });
+                    buf.clear();
                 }
-                buf
+                lines
             })
         }
-        let out_reader = drain(child.stdout.take());
-        let err_reader = drain(child.stderr.take());
-        let start = Instant::now();
-        let status = loop {
-            if let Some(st) = child.try_wait().map_err(|e| e.to_string())? {
-                break Some(st);
-            }
-            if limit.is_some_and(|l| start.elapsed() > l) {
+        let out_reader = drain(child.stdout.take(), false);
+        let err_reader = drain(child.stderr.take(), true);
+        // A waiting thread rather than polling, so that the caller's clock stops when the engine
+        // exits, not at the next tick: a cached rebuild takes well under a second.
+        let pid = child.id();
+        let (done, exited) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(child.wait());
+        });
+        let waited = match limit {
+            Some(l) => exited.recv_timeout(l).ok(),
+            None => exited.recv().ok(),
+        };
+        let status = match waited {
+            Some(st) => Some(st.map_err(|e| e.to_string())?),
+            None => {
                 // The whole process group: buildah's runtime children too.
                 let _ = Command::new("kill")
-                    .args(["-KILL", &format!("-{}", child.id())])
+                    .args(["-KILL", &format!("-{pid}")])
                     .status();
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
+                let _ = exited.recv();
+                None
             }
-            std::thread::sleep(Duration::from_millis(100));
         };
-        let stdout = out_reader.join().unwrap_or_default();
-        let stderr = err_reader.join().unwrap_or_default();
+        let mut lines = out_reader.join().unwrap_or_default();
+        lines.extend(err_reader.join().unwrap_or_default());
+        lines.sort_by_key(|l| l.at);
         let Some(status) = status else {
             return Err(format!(
                 "{} {}: no result after {} s (--timeout)",
@@ -104,20 +146,25 @@ impl Engine {
             ));
         };
         if status.success() {
-            Ok(String::from_utf8_lossy(&stdout).into_owned())
-        } else {
-            let err = String::from_utf8_lossy(&stderr);
-            let tail: Vec<&str> = err.lines().rev().take(3).collect();
-            Err(format!(
-                "{} {}: {}",
-                self.name(),
-                args.first().unwrap_or(&""),
-                tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
-            ))
+            return Ok(lines);
         }
+        let tail: Vec<&str> = lines
+            .iter()
+            .filter(|l| l.stderr && !l.text.trim().is_empty())
+            .map(|l| l.text.as_str())
+            .rev()
+            .take(3)
+            .collect();
+        Err(format!(
+            "{} {}: {}",
+            self.name(),
+            args.first().unwrap_or(&""),
+            tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+        ))
     }
 
-    /// Builds `dockerfile` in `context` as `tag`; returns the seconds it took.
+    /// Builds `dockerfile` in `context` as `tag`: the seconds it took, and its slowest step
+    /// that ran (not taken from the cache), when the engine's progress output tells.
     fn build(
         self,
         dockerfile: &Path,
@@ -125,35 +172,27 @@ impl Engine {
         tag: &str,
         no_cache: bool,
         limit: Duration,
-    ) -> Result<f64, String> {
+    ) -> Result<(f64, Option<Step>), String> {
         let f = dockerfile.to_string_lossy();
         let c = context.to_string_lossy();
+        // Progress output on, since the step times are read from it.
         let mut args: Vec<&str> = match self {
-            Engine::Docker => vec!["build", "-q"],
-            Engine::Podman => vec![
-                "build",
-                "-q",
-                "--layers",
-                "--pull=never",
-                "--format",
-                "docker",
-            ],
-            Engine::Buildah => vec![
-                "bud",
-                "-q",
-                "--layers",
-                "--pull=never",
-                "--format",
-                "docker",
-            ],
+            Engine::Docker if docker_buildkit() => vec!["build", "--progress=plain"],
+            Engine::Docker => vec!["build"],
+            Engine::Podman => vec!["build", "--layers", "--pull=never", "--format", "docker"],
+            Engine::Buildah => vec!["bud", "--layers", "--pull=never", "--format", "docker"],
         };
         if no_cache {
             args.push("--no-cache");
         }
         args.extend(["-f", &f, "-t", tag, &c]);
         let start = Instant::now();
-        self.run_for(&args, Some(limit))?;
-        Ok(start.elapsed().as_secs_f64())
+        let lines = self.run_lines(&args, Some(limit))?;
+        let end = Instant::now();
+        Ok((
+            end.duration_since(start).as_secs_f64(),
+            slowest_step(&lines, end),
+        ))
     }
 
     /// (size in bytes, layer count, user) of an image.
@@ -224,13 +263,131 @@ impl Engine {
     }
 }
 
+/// Whether `docker build` can use BuildKit, the builder Docker users have: a client with the
+/// buildx plugin (Docker 23 and later), or an older one, which has BuildKit built in (Docker
+/// 20.10, when asked with DOCKER_BUILDKIT=1). A newer client without buildx has only the legacy
+/// builder, whose cache behaves differently: the report says so. DOCKER_BUILDKIT, when set, decides.
+fn docker_buildkit() -> bool {
+    static BUILDKIT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *BUILDKIT.get_or_init(|| {
+        if let Some(v) = std::env::var_os("DOCKER_BUILDKIT") {
+            return v != "0" && v != "false";
+        }
+        let ok = |args: &[&str]| {
+            Command::new("docker")
+                .args(args)
+                .stderr(Stdio::null())
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        };
+        if ok(&["buildx", "version"]).is_some() {
+            return true;
+        }
+        ok(&["version", "--format", "{{.Client.Version}}"])
+            .and_then(|v| v.split('.').next()?.parse::<u32>().ok())
+            .is_some_and(|major| major < 23)
+    })
+}
+
+/// One line an engine printed, and when.
+struct Line {
+    at: Instant,
+    stderr: bool,
+    text: String,
+}
+
+/// A build step and how long it ran.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    pub instruction: String,
+    pub seconds: f64,
+}
+
+/// The slowest step that ran rather than came from the cache, from the engine's progress:
+/// BuildKit's plain progress gives each step's time (`#12 [build 5/6] RUN …`, `#12 DONE 8.3s`,
+/// `#12 CACHED`); buildah, podman and Docker's legacy builder print `STEP 5/6: RUN …` (`Step 5/6
+/// : …`), a step lasting until the next one starts, and `Using cache` for a cached one.
+fn slowest_step(lines: &[Line], end: Instant) -> Option<Step> {
+    let mut steps: Vec<Step> = Vec::new();
+    // BuildKit: step number -> (instruction, seconds, cached)
+    let mut kit: std::collections::BTreeMap<u32, (String, Option<f64>, bool)> = Default::default();
+    // buildah / podman / legacy: (instruction, started, cached)
+    let mut current: Option<(String, Instant, bool)> = None;
+    let close = |cur: Option<(String, Instant, bool)>, at: Instant, steps: &mut Vec<Step>| {
+        if let Some((instruction, started, false)) = cur
+            && !instruction.starts_with("FROM ")
+        {
+            steps.push(Step {
+                instruction,
+                seconds: at.duration_since(started).as_secs_f64(),
+            });
+        }
+    };
+    for l in lines {
+        let t = l.text.trim();
+        if let Some(rest) = t.strip_prefix('#')
+            && let Some((num, what)) = rest.split_once(' ')
+            && let Ok(num) = num.parse::<u32>()
+        {
+            let entry = kit.entry(num).or_insert((String::new(), None, false));
+            if let Some(named) = what.strip_prefix('[')
+                && let Some((stage, instruction)) = named.split_once("] ")
+            {
+                if stage != "internal" && !instruction.starts_with("FROM ") {
+                    entry.0 = instruction.to_string();
+                }
+            } else if let Some(secs) = what.strip_prefix("DONE ") {
+                entry.1 = secs.trim_end_matches('s').parse().ok();
+            } else if what == "CACHED" {
+                entry.2 = true;
+            }
+            continue;
+        }
+        // A multi-stage build prefixes the stage: `[1/2] STEP 5/8: COPY . .`.
+        let t = match t.strip_prefix('[').and_then(|r| r.split_once("] ")) {
+            Some((stage, rest)) if stage.split('/').all(|x| x.parse::<u32>().is_ok()) => rest,
+            _ => t,
+        };
+        let step = t
+            .strip_prefix("STEP ")
+            .or_else(|| t.strip_prefix("Step "))
+            .and_then(|r| r.split_once(':'))
+            .filter(|(n, _)| n.trim().split('/').all(|x| x.parse::<u32>().is_ok()));
+        if let Some((_, instruction)) = step {
+            close(current.take(), l.at, &mut steps);
+            current = Some((instruction.trim().to_string(), l.at, false));
+        } else if t.contains("Using cache")
+            && let Some(cur) = current.as_mut()
+        {
+            cur.2 = true;
+        }
+    }
+    close(current, end, &mut steps);
+    steps.extend(kit.into_values().filter_map(|(instruction, secs, cached)| {
+        (!instruction.is_empty() && !cached).then_some(Step {
+            instruction,
+            seconds: secs?,
+        })
+    }));
+    steps
+        .into_iter()
+        .max_by(|a, b| a.seconds.total_cmp(&b.seconds))
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Measurement {
     pub built: bool,
     pub size_bytes: u64,
     pub layers: usize,
     pub cold_s: f64,
+    /// The median of `rebuilds_s`.
     pub rebuild_s: f64,
+    /// Each rebuild after an edit (`--rebuilds`), in seconds.
+    pub rebuilds_s: Vec<f64>,
+    /// The slowest step that ran in the median rebuild: what the rebuild waits for.
+    pub rebuild_slowest_step: Option<Step>,
     pub user: String,
     pub smoke_ok: Option<bool>,
     pub error: Option<String>,
@@ -254,6 +411,36 @@ pub struct Options<'a> {
     pub touch: Option<&'a Path>,
     /// How long one build may take before it is killed and reported as failed.
     pub timeout: Duration,
+    /// How many edit-and-rebuild rounds; the median is reported.
+    pub rebuilds: usize,
+}
+
+fn median(xs: &[f64]) -> f64 {
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// An instruction cut to `max` characters, for one line of the table.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max - 1).collect();
+    format!("{}…", cut.trim_end())
+}
+
+/// Seconds, with the precision a reader needs: a cached rebuild takes hundredths.
+fn secs(x: f64) -> String {
+    if x < 10.0 {
+        format!("{x:.2} s")
+    } else {
+        format!("{x:.1} s")
+    }
 }
 
 /// Source files worth editing, best first; manifests and build files are not "source".
@@ -316,7 +503,7 @@ fn measure_one(
 ) -> Measurement {
     let mut m = Measurement::default();
     let result = (|| -> Result<(), String> {
-        m.cold_s = o.engine.build(dockerfile, ctx, tag, true, o.timeout)?;
+        m.cold_s = o.engine.build(dockerfile, ctx, tag, true, o.timeout)?.0;
         m.built = true;
         let (size, layers, user) = o.engine.inspect(tag)?;
         (m.size_bytes, m.layers, m.user) = (size, layers, user);
@@ -330,17 +517,55 @@ fn measure_one(
             o.engine
                 .build(dockerfile, ctx, tag, false, o.timeout)
                 .map_err(|e| format!("warm build: {e}"))?;
-            // A one-line edit, as a developer would make.
-            let mut text = std::fs::read(file).map_err(|e| e.to_string())?;
-            text.extend_from_slice(b"\n");
-            std::fs::write(file, text).map_err(|e| e.to_string())?;
-            m.rebuild_s = o.engine.build(dockerfile, ctx, tag, false, o.timeout)?;
+            // A one-line edit each time, as a developer would make; the median of the rebuilds,
+            // since one sub-second build is at the mercy of whatever else the machine does.
+            let mut runs = Vec::new();
+            for round in 0..o.rebuilds.max(1) {
+                let mut text = std::fs::read(file).map_err(|e| e.to_string())?;
+                text.extend_from_slice(edit_line(file, &text, round).as_bytes());
+                std::fs::write(file, text).map_err(|e| e.to_string())?;
+                runs.push(o.engine.build(dockerfile, ctx, tag, false, o.timeout)?);
+            }
+            m.rebuilds_s = runs.iter().map(|r| r.0).collect();
+            m.rebuild_s = median(&m.rebuilds_s);
+            runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+            m.rebuild_slowest_step = runs.swap_remove(runs.len() / 2).1;
         }
         Ok(())
     })();
     m.error = result.err();
     o.engine.remove(tag);
     m
+}
+
+/// The line appended to the source before a rebuild: a comment no earlier run has written,
+/// in the file's language. An edit the engine has seen before would be found in its build cache
+/// (BuildKit keeps it after the images are removed), and the rebuild would not rebuild. A file of
+/// another kind gets an empty line.
+fn edit_line(file: &Path, text: &[u8], round: usize) -> String {
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    // The counter keeps two edits in one process apart even within a clock tick.
+    static EDITS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let seq = EDITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let note = format!("dockopt measure: edit {round} at {nonce}.{seq}");
+    let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let comment = match ext {
+        "py" | "rb" | "sh" | "pl" | "r" | "yaml" | "yml" | "toml" => format!("# {note}"),
+        "js" | "mjs" | "cjs" | "ts" | "tsx" | "jsx" | "go" | "rs" | "c" | "h" | "cc" | "cpp"
+        | "hpp" | "java" | "kt" | "scala" | "cs" | "swift" | "php" | "dart" => format!("// {note}"),
+        "css" | "scss" => format!("/* {note} */"),
+        "html" | "htm" | "xml" | "vue" | "svelte" => format!("<!-- {note} -->"),
+        "sql" | "lua" | "hs" => format!("-- {note}"),
+        _ => String::new(),
+    };
+    let sep = if text.is_empty() || text.ends_with(b"\n") {
+        ""
+    } else {
+        "\n"
+    };
+    format!("{sep}{comment}\n")
 }
 
 /// One side of a measurement: a Dockerfile text and the files it adds to the context (the
@@ -392,7 +617,7 @@ pub fn measure(
     for (k, side) in afters.iter().enumerate() {
         let a = run(side, &format!("after{k}"))?;
         reports.push(Report {
-            engine: o.engine.name().to_string(),
+            engine: o.engine.label(),
             touched: rel_touch.as_ref().map(|t| t.display().to_string()),
             size_ratio: (a.built && b.built)
                 .then(|| ratio(b.size_bytes as f64, a.size_bytes as f64))
@@ -439,14 +664,14 @@ pub fn table(r: &Report) -> String {
     );
     out += &row(
         "cold build",
-        format!("{:.1} s", b.cold_s),
-        format!("{:.1} s", a.cold_s),
+        secs(b.cold_s),
+        secs(a.cold_s),
         pct(b.cold_s, a.cold_s),
     );
     out += &row(
         "rebuild after edit",
-        format!("{:.1} s", b.rebuild_s),
-        format!("{:.1} s", a.rebuild_s),
+        secs(b.rebuild_s),
+        secs(a.rebuild_s),
         pct(b.rebuild_s, a.rebuild_s),
     );
     out += &row("user", b.user.clone(), a.user.clone(), String::new());
@@ -462,6 +687,15 @@ pub fn table(r: &Report) -> String {
         String::new(),
     );
     for (name, m) in [("before", b), ("after", a)] {
+        if let Some(step) = &m.rebuild_slowest_step {
+            out += &format!(
+                "{name}: the rebuild waited longest for `{}` ({})\n",
+                shorten(&step.instruction, 60),
+                secs(step.seconds)
+            );
+        }
+    }
+    for (name, m) in [("before", b), ("after", a)] {
         if let Some(e) = &m.error {
             out += &format!("{name}: {e}\n");
         }
@@ -473,4 +707,109 @@ pub fn table(r: &Report) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert_eq!(median(&[0.7]), 0.7);
+        assert_eq!(median(&[]), 0.0);
+    }
+
+    /// Lines as an engine would print them, `ms` milliseconds after `t0`.
+    fn lines(t0: Instant, printed: &[(u64, &str)]) -> Vec<Line> {
+        printed
+            .iter()
+            .map(|(ms, text)| Line {
+                at: t0 + Duration::from_millis(*ms),
+                stderr: false,
+                text: text.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn slowest_step_from_buildkit_progress() {
+        let t0 = Instant::now();
+        let out = lines(
+            t0,
+            &[
+                (0, "#1 [internal] load build definition from Dockerfile"),
+                (1, "#1 DONE 0.9s"),
+                (2, "#5 [build 1/6] FROM docker.io/library/node:18"),
+                (3, "#5 DONE 0.0s"),
+                (4, "#11 [build 4/6] RUN npm install"),
+                (5, "#11 CACHED"),
+                (6, "#13 [build 6/6] RUN npm run build"),
+                (7, "#13 0.512 > tsc"),
+                (8, "#13 DONE 8.3s"),
+                (9, "#16 [stage-1 5/5] COPY --from=build /app/dist /app/dist"),
+                (10, "#16 DONE 0.1s"),
+            ],
+        );
+        let step = slowest_step(&out, t0 + Duration::from_secs(9)).unwrap();
+        assert_eq!(step.instruction, "RUN npm run build");
+        assert_eq!(step.seconds, 8.3);
+    }
+
+    #[test]
+    fn slowest_step_from_buildah_timing_skips_cached_steps() {
+        let t0 = Instant::now();
+        let out = lines(
+            t0,
+            &[
+                (0, "STEP 1/4: FROM python:3.11-slim"),
+                (100, "STEP 2/4: RUN pip install -r requirements.txt"),
+                (150, "--> Using cache 2cd2209fd8d"),
+                (200, "STEP 3/4: COPY . ."),
+                (700, "--> c1336d4e7d9"),
+                (750, "STEP 4/4: CMD [\"python\", \"app.py\"]"),
+            ],
+        );
+        let step = slowest_step(&out, t0 + Duration::from_millis(900)).unwrap();
+        assert_eq!(step.instruction, "COPY . .");
+        assert!((step.seconds - 0.55).abs() < 1e-9, "{}", step.seconds);
+        // Docker's legacy builder prints `Step n/m : …`.
+        let staged = lines(
+            t0,
+            &[
+                (0, "[1/2] STEP 5/8: RUN npm run build"),
+                (300, "[2/2] STEP 1/4: FROM node:18-slim"),
+            ],
+        );
+        let step = slowest_step(&staged, t0 + Duration::from_millis(400)).unwrap();
+        assert_eq!(step.instruction, "RUN npm run build");
+        let legacy = lines(t0, &[(0, "Step 2/3 : RUN make"), (40, "Step 3/3 : CMD x")]);
+        let step = slowest_step(&legacy, t0 + Duration::from_millis(50)).unwrap();
+        assert_eq!(step.instruction, "RUN make");
+        assert!(slowest_step(&[], t0).is_none());
+    }
+
+    #[test]
+    fn each_edit_is_a_new_comment_in_the_files_language() {
+        let py = edit_line(Path::new("app.py"), b"print(1)\n", 0);
+        assert!(py.starts_with("# dockopt measure: edit 0 at "), "{py}");
+        assert!(py.ends_with('\n') && py.matches('\n').count() == 1);
+        let ts = edit_line(Path::new("src/a.ts"), b"let x = 1;", 2);
+        assert!(ts.starts_with("\n// dockopt measure: edit 2 at "), "{ts}");
+        let html = edit_line(Path::new("index.html"), b"<p>hi</p>\n", 1);
+        assert!(
+            html.starts_with("<!-- ") && html.ends_with(" -->\n"),
+            "{html}"
+        );
+        assert_eq!(edit_line(Path::new("data.bin"), b"xyz\n", 0), "\n");
+        assert_ne!(py, edit_line(Path::new("app.py"), b"print(1)\n", 0));
+    }
+
+    #[test]
+    fn seconds_keep_hundredths_below_ten() {
+        assert_eq!(secs(0.087), "0.09 s");
+        assert_eq!(secs(9.994), "9.99 s");
+        assert_eq!(secs(14.26), "14.3 s");
+    }
 }

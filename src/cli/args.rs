@@ -59,6 +59,9 @@ pub enum Command {
         /// Seconds one build or smoke test may take before it is stopped and reported as failed.
         #[arg(long, value_name = "SECONDS", default_value_t = 1800)]
         timeout: u64,
+        /// How many times to edit the source and rebuild; the median time is reported.
+        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=50))]
+        rebuilds: u16,
         /// Compare against this Dockerfile (a hand-made or another tool's rewrite) instead of
         /// dockopt's. Repeat it to compare several; the original is built once, and the JSON
         /// output is then a list with one object per file.

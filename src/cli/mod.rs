@@ -100,6 +100,7 @@ fn run(cli: Cli) -> Result<i32> {
             touch,
             against,
             timeout,
+            rebuilds,
             format,
         } => measure(
             &path,
@@ -111,6 +112,7 @@ fn run(cli: Cli) -> Result<i32> {
                 touch: touch.as_deref(),
                 against: &against,
                 timeout: std::time::Duration::from_secs(timeout),
+                rebuilds: usize::from(rebuilds),
             },
             format,
         ),
@@ -143,6 +145,7 @@ struct MeasureRun<'a> {
     touch: Option<&'a Path>,
     against: &'a [PathBuf],
     timeout: std::time::Duration,
+    rebuilds: usize,
 }
 
 /// `dockopt measure`: build before and after, compare.
@@ -204,6 +207,7 @@ fn measure(
         smoke: run.smoke,
         touch: run.touch,
         timeout: run.timeout,
+        rebuilds: run.rebuilds,
     };
     let before = Side {
         dockerfile: &text,

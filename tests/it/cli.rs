@@ -606,6 +606,17 @@ fn measure_says_what_is_missing_without_an_engine() {
     );
 }
 
+#[test]
+fn measure_refuses_zero_rebuilds_before_building() {
+    let r = dockopt(&["measure", "--rebuilds", "0", CLASSIC], None, &repo());
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("invalid value '0' for '--rebuilds <N>'"),
+        "{}",
+        r.stderr
+    );
+}
+
 /// End to end, only where an engine can build (`DOCKOPT_E2E_MEASURE=1`, after
 /// scripts/setup-engine.sh): a tiny Dockerfile measured before and after.
 #[test]
@@ -627,6 +638,8 @@ fn measure_end_to_end() {
             "json",
             "--smoke",
             "sh /app/hello.sh",
+            "--rebuilds",
+            "2",
             "Dockerfile",
         ],
         None,
@@ -638,6 +651,10 @@ fn measure_end_to_end() {
         assert_eq!(v[side]["built"], true, "{side}: {}", v[side]);
         assert_eq!(v[side]["smoke_ok"], true);
         assert!(v[side]["size_bytes"].as_u64().unwrap() > 0);
+        let runs = v[side]["rebuilds_s"].as_array().unwrap();
+        assert_eq!(runs.len(), 2, "{side}: one time per --rebuilds round");
+        let (x, y) = (runs[0].as_f64().unwrap(), runs[1].as_f64().unwrap());
+        assert_eq!(v[side]["rebuild_s"].as_f64().unwrap(), (x + y) / 2.0);
     }
     assert!(
         v["after"]["layers"].as_u64() < v["before"]["layers"].as_u64(),
