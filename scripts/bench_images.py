@@ -12,7 +12,7 @@ Needs an engine: run scripts/setup-engine.sh first on a machine without Docker (
 for Debian's dockerd and its built-in BuildKit). Each engine given runs the whole benchmark and
 gets its own section. The peers are installed into the project's own virtualenv (.venv-peers).
 
-Usage: scripts/bench_images.py [--engines docker,buildah] [--rebuilds 3] [--no-peers] [examples/NAME ...]
+Usage: scripts/bench_images.py [--engines docker,buildah] [--rebuilds 3] [--no-peers] [--resume] [examples/NAME ...]
 """
 
 import argparse
@@ -133,6 +133,8 @@ def main():
                     help="comma-separated: each runs the whole benchmark (default docker,buildah)")
     ap.add_argument("--rebuilds", type=int, default=3, help="edit-and-rebuild rounds per build; the median counts")
     ap.add_argument("--no-peers", action="store_true", help="measure dockopt only")
+    ap.add_argument("--resume", action="store_true",
+                    help="keep the examples a cut-short run saved in target/bench-images/ and measure the rest")
     ap.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
     ap.add_argument("examples", nargs="*")
     args = ap.parse_args()
@@ -149,11 +151,22 @@ def main():
         rewrites[d.name] = {(tool, mode): rewrite_with(tool, mode == "unsafe", d / "Dockerfile", bindir, binary, work / d.name)
                             for tool in tools for mode in ["safe", "unsafe"] if (tool, mode) != ("dockopt", "unsafe")}
     sections = []
-    start = time.time()
     for engine in args.engines.split(","):
-        e0 = time.time()
+        # Each example's results are saved as soon as they are measured, so that a run cut short
+        # (the machine, the session) goes on from there with --resume.
+        checkpoint = ROOT / "target" / "bench-images" / f"{engine}.json"
+        saved = json.loads(checkpoint.read_text()) if args.resume and checkpoint.exists() else {}
+        if saved.get("rebuilds") != args.rebuilds or saved.get("tools") != tools:
+            saved = {}
+        saved.setdefault("rebuilds", args.rebuilds)
+        saved.setdefault("tools", tools)
+        saved.setdefault("examples", {})
         results = {}  # (example, tool, mode) -> report (or {"unchanged": True})
         for d in dirs:
+            if d.name in saved["examples"]:
+                for key, r in saved["examples"][d.name]["results"].items():
+                    results[(d.name, *key.split("|"))] = r
+                continue
             t0 = time.time()
             original = (d / "Dockerfile").read_text()
             # dockopt --unsafe-fixes on its own (its .dockerignore goes into its context copy).
@@ -175,10 +188,17 @@ def main():
             for key, text in texts.items():
                 if text != original:
                     results[(d.name, *key)] = reports[distinct.index(text)]
-            print(f"{engine} {d.name}: {time.time() - e0:.0f} s", file=sys.stderr)
-        sections.append((engine, engine_version(engine), results, time.time() - e0))
+            saved["examples"][d.name] = {
+                "seconds": time.time() - t0,
+                "results": {f"{t}|{m}": r for (n, t, m), r in results.items() if n == d.name},
+            }
+            checkpoint.parent.mkdir(parents=True, exist_ok=True)
+            checkpoint.write_text(json.dumps(saved))
+            print(f"{engine} {d.name}: {time.time() - t0:.0f} s", file=sys.stderr)
+        elapsed = sum(saved["examples"][d.name]["seconds"] for d in dirs)
+        sections.append((engine, engine_version(engine), results, elapsed))
     shutil.rmtree(work, ignore_errors=True)
-    write_report(args.output, dirs, tools, sections, time.time() - start, bindir, args.rebuilds)
+    write_report(args.output, dirs, tools, sections, sum(e for *_, e in sections), bindir, args.rebuilds)
 
 
 def secs(x):

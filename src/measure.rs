@@ -261,6 +261,49 @@ impl Engine {
             _ => self.run(&["image", "rm", "-f", tag]),
         };
     }
+
+    /// The untagged images in the store: buildah and podman keep one per cached build step,
+    /// which removing the tagged image leaves behind. (Docker's BuildKit keeps its cache apart,
+    /// under its own garbage collection.)
+    fn untagged_images(self) -> Vec<String> {
+        let args = [
+            "images",
+            "-q",
+            "--all",
+            "--no-trunc",
+            "--filter",
+            "dangling=true",
+        ];
+        match self {
+            Engine::Docker => Vec::new(),
+            _ => self
+                .run(&args)
+                .map(|out| out.lines().map(str::to_string).collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Removes the untagged images that were not there before: the step images of our builds.
+    /// A child goes before its parent, so the pass repeats while it removes something.
+    fn remove_new_untagged(self, before: &[String]) {
+        loop {
+            let new: Vec<String> = self
+                .untagged_images()
+                .into_iter()
+                .filter(|id| !before.contains(id))
+                .collect();
+            if new.is_empty() {
+                return;
+            }
+            let removed = new
+                .iter()
+                .filter(|id| self.run(&["rmi", id.as_str()]).is_ok())
+                .count();
+            if removed == 0 {
+                return;
+            }
+        }
+    }
 }
 
 /// Whether `docker build` can use BuildKit, the builder Docker users have: a client with the
@@ -584,6 +627,18 @@ pub fn measure(
     o: &Options<'_>,
 ) -> Result<Vec<Report>, String> {
     let work = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let untagged_before = o.engine.untagged_images();
+    let reports = measure_sides(before, afters, o, work.path());
+    o.engine.remove_new_untagged(&untagged_before);
+    reports
+}
+
+fn measure_sides(
+    before: &Side<'_>,
+    afters: &[Side<'_>],
+    o: &Options<'_>,
+    work: &Path,
+) -> Result<Vec<Report>, String> {
     let rel_touch = match o.touch {
         Some(t) => Some(t.strip_prefix(o.context).unwrap_or(t).to_path_buf()),
         None => pick_source(o.context)
@@ -591,7 +646,7 @@ pub fn measure(
     };
     let id = std::process::id();
     let run = |side: &Side<'_>, name: &str| -> Result<Measurement, String> {
-        let ctx = work.path().join(format!("{name}-context"));
+        let ctx = work.join(format!("{name}-context"));
         copy_context(o.context, &ctx).map_err(|e| format!("copying the context: {e}"))?;
         for (rel, content) in side.new_files {
             let dest = ctx.join(rel);
@@ -600,7 +655,7 @@ pub fn measure(
             }
             std::fs::write(&dest, content).map_err(|e| e.to_string())?;
         }
-        let file = work.path().join(format!("{name}.Dockerfile"));
+        let file = work.join(format!("{name}.Dockerfile"));
         std::fs::write(&file, side.dockerfile).map_err(|e| e.to_string())?;
         let touched = rel_touch.as_ref().map(|t| ctx.join(t));
         Ok(measure_one(
