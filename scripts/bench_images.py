@@ -161,6 +161,8 @@ def main():
         saved.setdefault("rebuilds", args.rebuilds)
         saved.setdefault("tools", tools)
         saved.setdefault("examples", {})
+        if "version" not in saved:
+            saved["version"] = engine_version(engine)
         results = {}  # (example, tool, mode) -> report (or {"unchanged": True})
         for d in dirs:
             if d.name in saved["examples"]:
@@ -196,7 +198,7 @@ def main():
             checkpoint.write_text(json.dumps(saved))
             print(f"{engine} {d.name}: {time.time() - t0:.0f} s", file=sys.stderr)
         elapsed = sum(saved["examples"][d.name]["seconds"] for d in dirs)
-        sections.append((engine, engine_version(engine), results, elapsed))
+        sections.append((engine, saved["version"], results, elapsed))
     shutil.rmtree(work, ignore_errors=True)
     write_report(args.output, dirs, tools, sections, sum(e for *_, e in sections), bindir, args.rebuilds)
 

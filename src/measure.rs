@@ -126,9 +126,10 @@ impl Engine {
         let status = match waited {
             Some(st) => Some(st.map_err(|e| e.to_string())?),
             None => {
-                // The whole process group: buildah's runtime children too.
+                // The whole process group: buildah's runtime children too. (`--` is needed:
+                // procps' kill takes `-KILL -PID` for two options and kills nothing.)
                 let _ = Command::new("kill")
-                    .args(["-KILL", &format!("-{pid}")])
+                    .args(["-s", "KILL", "--", &format!("-{pid}")])
                     .status();
                 let _ = exited.recv();
                 None

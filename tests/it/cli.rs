@@ -606,6 +606,75 @@ fn measure_says_what_is_missing_without_an_engine() {
     );
 }
 
+/// `--timeout` stops a build that hangs together with what it started: a stand-in `buildah` on
+/// PATH whose `bud` leaves a child sleeping. Both builds must fail with the timeout message, and
+/// no sleeper may survive (procps' `kill -KILL -PID` once killed nothing, silently).
+#[cfg(unix)]
+#[test]
+fn measure_timeout_kills_the_hung_build_and_its_children() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let pids = tmp.path().join("sleepers");
+    let fake = bin.join("buildah");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\ncase \"$1\" in\n  bud) sh -c 'echo $$ >> {}; exec sleep 300' & wait; exit 0;;\n  *) exit 0;;\nesac\n",
+            pids.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let ctx = tmp.path().join("app");
+    std::fs::create_dir(&ctx).unwrap();
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        "FROM debian:bookworm\nRUN echo one\nRUN echo two\n",
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_dockopt"))
+        .args([
+            "measure",
+            "--engine",
+            "buildah",
+            "--timeout",
+            "1",
+            "--format",
+            "json",
+            "Dockerfile",
+        ])
+        .current_dir(&ctx)
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for side in ["before", "after"] {
+        assert_eq!(v[side]["built"], false);
+        assert_eq!(
+            v[side]["error"], "buildah bud: no result after 1 s (--timeout)",
+            "{side}"
+        );
+    }
+    let sleepers = std::fs::read_to_string(&pids).unwrap();
+    assert_eq!(sleepers.lines().count(), 2, "one hung build per side");
+    for pid in sleepers.lines() {
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let alive = state
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| !rest.starts_with('Z'));
+        assert!(!alive, "sleeper {pid} outlived the timeout: {state}");
+    }
+}
+
 #[test]
 fn measure_refuses_zero_rebuilds_before_building() {
     let r = dockopt(&["measure", "--rebuilds", "0", CLASSIC], None, &repo());
