@@ -153,7 +153,7 @@ pub fn gitlab(reports: &[FileReport]) -> Value {
 }
 
 /// Markdown for a review comment: per file, per changed hunk, the lines it replaces and a
-/// ```suggestion block with the new text (a reviewer accepts it with one click).
+/// `` ```suggestion `` block with the new text (a reviewer accepts it with one click).
 pub fn suggestions(reports: &[FileReport]) -> String {
     let mut out = String::new();
     for r in reports.iter().filter(|r| r.changed && r.error.is_none()) {
