@@ -16,6 +16,7 @@ Usage: scripts/bench_images.py [--engines docker,buildah] [--rebuilds 3] [--no-p
 """
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -65,6 +66,7 @@ def rewrite_with(tool, unsafe, dockerfile, bindir, binary, work):
     return target.read_text()
 
 
+@functools.cache
 def engine_env(engine):
     """The environment `dockopt measure` runs in. A Docker client without the buildx plugin falls
     back to the legacy builder; Debian's docker.io client (/usr/bin/docker) has BuildKit built in,

@@ -43,7 +43,8 @@ CONF
 
 STANDIN=4  # bump when an image below changes, so that machines set up before make it again
 lib=docker.io/library
-have() { [ "$(podman image inspect --format '{{index .Labels "dockopt.standin"}}' "$1" 2>/dev/null)" = "$STANDIN" ]; }
+# have IMAGE [ENGINE]: the image is in ENGINE's store (podman's by default), made by this version.
+have() { [ "$(${2:-podman} image inspect --format '{{index .Config.Labels "dockopt.standin"}}' "$1" 2>/dev/null)" = "$STANDIN" ]; }
 # derive NEW FROM 'SHELL SCRIPT' [buildah config flags…]: runs the script in FROM, commits NEW.
 derive() {
   local new=$1 from=$2 script=$3; shift 3
@@ -143,7 +144,7 @@ podman images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -v '<none>' |
 if [ "${1:-}" = --docker ]; then
   # Debian's docker.io: its client (/usr/bin/docker) has BuildKit built in (DOCKER_BUILDKIT=1),
   # where a newer client without the buildx plugin falls back to the legacy builder.
-  [ -x /usr/sbin/dockerd ] || apt-get install -y -qq --no-install-recommends docker.io >/dev/null
+  [ -x /usr/sbin/dockerd ] || { apt-get update -qq && apt-get install -y -qq --no-install-recommends docker.io >/dev/null; }
   if ! /usr/bin/docker info >/dev/null 2>&1; then
     mkdir -p /var/log/dockopt
     setsid nohup /usr/sbin/dockerd >/var/log/dockopt/dockerd.log 2>&1 < /dev/null &
@@ -152,7 +153,7 @@ if [ "${1:-}" = --docker ]; then
   fi
   # The stand-ins, copied into Docker's store when missing or older.
   for ref in $(podman images --format '{{.Repository}}:{{.Tag}}' | grep -v '<none>' | grep -v '^localhost/' | sort -u); do
-    [ "$(/usr/bin/docker image inspect --format '{{index .Config.Labels "dockopt.standin"}}' "$ref" 2>/dev/null)" = "$STANDIN" ] && continue
+    have "$ref" /usr/bin/docker && continue
     echo "loading $ref into docker" >&2
     podman save "$ref" | /usr/bin/docker load >/dev/null
   done
