@@ -5,9 +5,46 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+
+/// Set by `interrupt` (Ctrl-C, SIGTERM, SIGHUP): no new build starts, the images built so far
+/// are removed and `measure` returns.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// The process group of the build or smoke run under way, for `interrupt` to kill: it runs in a
+/// group of its own (so that a timeout kills its children too), where the terminal's Ctrl-C
+/// does not reach it.
+static RUNNING: Mutex<Option<u32>> = Mutex::new(None);
+
+/// What a signal handler calls: stop the build under way and let `measure` clean up. A second
+/// interrupt leaves at once, as a user pressing Ctrl-C twice expects.
+pub fn interrupt() {
+    if INTERRUPTED.swap(true, Ordering::SeqCst) {
+        std::process::exit(130);
+    }
+    eprintln!("dockopt measure: interrupted; removing the images built so far (again to quit now)");
+    if let Some(pgid) = *RUNNING.lock().unwrap_or_else(|e| e.into_inner()) {
+        kill_group(pgid);
+    }
+}
+
+/// Whether the measurement was interrupted.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Kills a process group. (`--` is needed: procps' kill takes `-KILL -PID` for two options
+/// and kills nothing.)
+fn kill_group(pgid: u32) {
+    let _ = Command::new("kill")
+        .args(["-s", "KILL", "--", &format!("-{pgid}")])
+        .status();
+}
+
+const INTERRUPTED_ERROR: &str = "interrupted";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -77,8 +114,14 @@ impl Engine {
     }
 
     /// As `run_for`, with every line of both outputs and when it arrived: the build progress
-    /// the step times are read from.
+    /// the step times are read from. A command with a limit is a long one (a build, a smoke
+    /// run): an interrupt kills it, and none starts after one. Those without (inspecting,
+    /// removing images) still run, since the clean-up after an interrupt needs them.
     fn run_lines(self, args: &[&str], limit: Option<Duration>) -> Result<Vec<Line>, String> {
+        let interruptible = limit.is_some();
+        if interruptible && interrupted() {
+            return Err(INTERRUPTED_ERROR.to_string());
+        }
         let mut cmd = Command::new(self.name());
         cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
         if self == Engine::Docker && std::env::var_os("DOCKER_BUILDKIT").is_none() {
@@ -115,6 +158,13 @@ impl Engine {
         // A waiting thread rather than polling, so that the caller's clock stops when the engine
         // exits, not at the next tick: a cached rebuild takes well under a second.
         let pid = child.id();
+        if interruptible {
+            *RUNNING.lock().unwrap_or_else(|e| e.into_inner()) = Some(pid);
+            // An interrupt between the check above and now found nothing to kill.
+            if interrupted() {
+                kill_group(pid);
+            }
+        }
         let (done, exited) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let _ = done.send(child.wait());
@@ -126,15 +176,18 @@ impl Engine {
         let status = match waited {
             Some(st) => Some(st.map_err(|e| e.to_string())?),
             None => {
-                // The whole process group: buildah's runtime children too. (`--` is needed:
-                // procps' kill takes `-KILL -PID` for two options and kills nothing.)
-                let _ = Command::new("kill")
-                    .args(["-s", "KILL", "--", &format!("-{pid}")])
-                    .status();
+                // The whole process group: buildah's runtime children too.
+                kill_group(pid);
                 let _ = exited.recv();
                 None
             }
         };
+        if interruptible {
+            *RUNNING.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            if interrupted() {
+                return Err(INTERRUPTED_ERROR.to_string());
+            }
+        }
         let mut lines = out_reader.join().unwrap_or_default();
         lines.extend(err_reader.join().unwrap_or_default());
         lines.sort_by_key(|l| l.at);
@@ -236,12 +289,31 @@ impl Engine {
     /// Runs `sh -c smoke` in a container of the image.
     fn smoke(self, tag: &str, smoke: &str, limit: Duration) -> bool {
         match self {
-            Engine::Docker | Engine::Podman => self
-                .run_for(
-                    &["run", "--rm", "--entrypoint", "sh", tag, "-c", smoke],
-                    Some(limit),
-                )
-                .is_ok(),
+            Engine::Docker | Engine::Podman => {
+                // Named, so that a container left running when the client is killed (timeout,
+                // interrupt) can be removed: `--rm` is the client's job.
+                let name = format!("{}-smoke", tag.rsplit('/').next().unwrap_or(tag));
+                let ok = self
+                    .run_for(
+                        &[
+                            "run",
+                            "--rm",
+                            "--name",
+                            &name,
+                            "--entrypoint",
+                            "sh",
+                            tag,
+                            "-c",
+                            smoke,
+                        ],
+                        Some(limit),
+                    )
+                    .is_ok();
+                if !ok {
+                    let _ = self.run(&["rm", "-f", &name]);
+                }
+                ok
+            }
             Engine::Buildah => {
                 let Ok(ctr) = self.run(&["from", "--pull=never", tag]) else {
                     return false;
@@ -282,6 +354,43 @@ impl Engine {
                 .map(|out| out.lines().map(str::to_string).collect())
                 .unwrap_or_default(),
         }
+    }
+
+    /// The build containers in the store. A buildah or podman build killed before it ends (a
+    /// timeout, an interrupt) leaves its working container, which keeps its image from being
+    /// removed. (Docker's builder keeps none.)
+    fn build_containers(self) -> Vec<String> {
+        let listed = match self {
+            Engine::Docker => return Vec::new(),
+            // (Full ids already; buildah has no --no-trunc here.)
+            Engine::Buildah => self.run(&["containers", "-q"]),
+            Engine::Podman => self.run(&["ps", "--all", "--external", "-q", "--no-trunc"]),
+        };
+        listed
+            .map(|out| out.lines().map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+
+    /// What the engine holds before a measurement, to tell what the measurement left.
+    fn leftovers(self) -> Leftovers {
+        Leftovers {
+            containers: self.build_containers(),
+            images: self.untagged_images(),
+        }
+    }
+
+    /// Removes the build containers and untagged images that were not there `before`: what our
+    /// builds left, containers first since they hold their images.
+    fn remove_new_leftovers(self, before: &Leftovers) {
+        for id in self.build_containers() {
+            if !before.containers.contains(&id) {
+                let _ = match self {
+                    Engine::Buildah => self.run(&["rm", &id]),
+                    _ => self.run(&["rm", "-f", &id]),
+                };
+            }
+        }
+        self.remove_new_untagged(&before.images);
     }
 
     /// Removes the untagged images that were not there before: the step images of our builds.
@@ -418,6 +527,12 @@ fn slowest_step(lines: &[Line], end: Instant) -> Option<Step> {
     steps
         .into_iter()
         .max_by(|a, b| a.seconds.total_cmp(&b.seconds))
+}
+
+/// Build containers and untagged images, by id.
+struct Leftovers {
+    containers: Vec<String>,
+    images: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -628,9 +743,9 @@ pub fn measure(
     o: &Options<'_>,
 ) -> Result<Vec<Report>, String> {
     let work = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let untagged_before = o.engine.untagged_images();
+    let held_before = o.engine.leftovers();
     let reports = measure_sides(before, afters, o, work.path());
-    o.engine.remove_new_untagged(&untagged_before);
+    o.engine.remove_new_leftovers(&held_before);
     reports
 }
 
@@ -668,10 +783,16 @@ fn measure_sides(
         ))
     };
     let b = run(before, "before")?;
+    if interrupted() {
+        return Err(INTERRUPTED_ERROR.to_string());
+    }
     let ratio = |x: f64, y: f64| (x > 0.0 && y > 0.0).then(|| y / x);
     let mut reports = Vec::new();
     for (k, side) in afters.iter().enumerate() {
         let a = run(side, &format!("after{k}"))?;
+        if interrupted() {
+            return Err(INTERRUPTED_ERROR.to_string());
+        }
         reports.push(Report {
             engine: o.engine.label(),
             touched: rel_touch.as_ref().map(|t| t.display().to_string()),

@@ -220,8 +220,15 @@ fn measure(
             new_files,
         })
         .collect();
+    // Ctrl-C (or SIGTERM, SIGHUP) must not leave a build running and its images behind: the
+    // engine runs in a process group of its own, which the terminal's interrupt does not reach.
+    let _ = ctrlc::set_handler(crate::measure::interrupt);
     let reports = match crate::measure::measure(&before, &afters, &options) {
         Ok(r) => r,
+        Err(_) if crate::measure::interrupted() => {
+            eprintln!("dockopt measure: interrupted; the images it built are removed");
+            return Ok(130);
+        }
         Err(why) => {
             eprintln!("error: {}: {why}", path.display());
             return Ok(2);

@@ -676,6 +676,109 @@ fn measure_timeout_kills_the_hung_build_and_its_children() {
 }
 
 #[test]
+fn measure_interrupted_stops_the_build_and_removes_what_it_made() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let (pids, calls) = (tmp.path().join("sleepers"), tmp.path().join("calls"));
+    // A stand-in buildah that logs every call; its `bud` hangs, as a long build does, and once
+    // it has started there is a working container, as a killed build leaves one.
+    std::fs::write(
+        bin.join("buildah"),
+        format!(
+            "#!/bin/sh\necho \"$*\" >> {calls}\ncase \"$1\" in\n  bud) sh -c 'echo $$ >> {pids}; exec sleep 300' & wait; exit 0;;\n  containers) [ -s {pids} ] && echo left-by-bud; exit 0;;\n  *) exit 0;;\nesac\n",
+            calls = calls.display(),
+            pids = pids.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(bin.join("buildah"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let ctx = tmp.path().join("app");
+    std::fs::create_dir(&ctx).unwrap();
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        "FROM debian:bookworm\nRUN echo one\nRUN echo two\n",
+    )
+    .unwrap();
+    // measure's own temporary copies of the context go here, to see them removed.
+    let scratch = tmp.path().join("scratch");
+    std::fs::create_dir(&scratch).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_dockopt"))
+        .args([
+            "measure",
+            "--engine",
+            "buildah",
+            "--timeout",
+            "120",
+            "Dockerfile",
+        ])
+        .current_dir(&ctx)
+        .env("PATH", path)
+        .env("TMPDIR", &scratch)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once the first build is under way.
+    let started = std::time::Instant::now();
+    while std::fs::read_to_string(&pids)
+        .unwrap_or_default()
+        .is_empty()
+    {
+        assert!(started.elapsed().as_secs() < 60, "the build never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        Command::new("kill")
+            .args(["-s", "INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("interrupted; the images it built are removed"),
+        "{stderr}"
+    );
+    let sleepers = std::fs::read_to_string(&pids).unwrap();
+    assert_eq!(
+        sleepers.lines().count(),
+        1,
+        "no build starts after the interrupt"
+    );
+    let pid = sleepers.trim();
+    let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let alive = state
+        .rsplit_once(") ")
+        .is_some_and(|(_, rest)| !rest.starts_with('Z'));
+    assert!(!alive, "the interrupted build {pid} still runs: {state}");
+    let calls = std::fs::read_to_string(&calls).unwrap();
+    assert!(
+        calls
+            .lines()
+            .any(|c| c.starts_with("rmi -f localhost/dockopt-measure-") && c.ends_with("-before")),
+        "the image is not removed: {calls}"
+    );
+    assert!(
+        calls.lines().any(|c| c == "rm left-by-bud"),
+        "the build's working container is not removed: {calls}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&scratch).unwrap().count(),
+        0,
+        "the context copies are left behind"
+    );
+}
+
+#[test]
 fn measure_refuses_zero_rebuilds_before_building() {
     let r = dockopt(&["measure", "--rebuilds", "0", CLASSIC], None, &repo());
     assert_eq!(r.code, 2);
