@@ -53,9 +53,19 @@ impl Edit {
         }
     }
 
-    /// Two edits conflict when their ranges overlap or they start at the same place (the order
-    /// of two insertions at one point would be a guess).
+    /// Two edits of different fixes conflict when their ranges overlap or merely touch. Touching
+    /// is enough: a merge that ends where another fix inserts "at the start of this RUN" would
+    /// put the insertion after the merge's `&& `, in the middle of the shell command
+    /// (`&& --mount=… pip install`), and the order of two insertions at one point would be a
+    /// guess. The later fix waits a round and then sees the text the first one made.
     fn conflicts(&self, other: &Edit) -> bool {
+        let (a, b) = (&self.range, &other.range);
+        a.start <= b.end && b.start <= a.end
+    }
+
+    /// Within one fix the edits are made to fit together, so only a true overlap (or two
+    /// insertions at one point, which `Fix::new` joins) is a mistake.
+    fn overlaps(&self, other: &Edit) -> bool {
         let (a, b) = (&self.range, &other.range);
         a.start == b.start
             || (a.start < b.end && b.start < a.end)
@@ -130,7 +140,7 @@ pub fn apply(text: &str, fixes: &[&Fix]) -> (String, Vec<usize>) {
     for i in order {
         let fix = fixes[i];
         let clash = fix.edits.iter().enumerate().any(|(k, e)| {
-            taken.iter().any(|t| e.conflicts(t)) || fix.edits[..k].iter().any(|o| e.conflicts(o))
+            taken.iter().any(|t| e.conflicts(t)) || fix.edits[..k].iter().any(|o| e.overlaps(o))
         });
         if clash || fix.edits.is_empty() {
             continue;
@@ -163,6 +173,26 @@ mod tests {
         let (out, applied) = apply("abcdef", &[&a, &b, &c]);
         assert_eq!(out, "xyzdef".replacen("def", "de!f", 1));
         assert_eq!(applied, vec![0, 2]);
+    }
+
+    #[test]
+    fn an_insertion_where_another_fix_ends_waits() {
+        // A merge replacing "\nRUN " and an insertion at the start of the second RUN's body.
+        let text = "RUN a\nRUN b\n";
+        let merge = Fix::safe(vec![Edit::replace(5..10, " && ")]);
+        let mount = Fix::safe(vec![Edit::insert(10, "--mount=x ")]);
+        let (out, applied) = apply(text, &[&merge, &mount]);
+        assert_eq!(out, "RUN a && b\n");
+        assert_eq!(applied, vec![0]);
+        // Nor does a replacement that begins where another ends go with it.
+        let next = Fix::safe(vec![Edit::replace(10..11, "c")]);
+        assert_eq!(apply(text, &[&merge, &next]).1, vec![0]);
+    }
+
+    #[test]
+    fn edits_of_one_fix_may_touch() {
+        let fix = Fix::safe(vec![Edit::replace(0..1, "X"), Edit::insert(1, "Y")]);
+        assert_eq!(apply("ab", &[&fix]), ("XYb".to_string(), vec![0]));
     }
 
     #[test]

@@ -37,5 +37,9 @@ pub enum Error {
         "internal error: the rewrite by {passes} leaves a RUN whose shell script does not parse; file left unchanged"
     )]
     ShellReparse { passes: String },
+    #[error(
+        "internal error: the rewrite by {passes} leaves an option where a RUN's command should be (`&& --mount=…`); file left unchanged"
+    )]
+    MisplacedOption { passes: String },
 }
 pub mod cli;

@@ -62,6 +62,7 @@ pub fn optimize(text: &str, settings: &Settings) -> Result<Outcome, Error> {
     let mut applied = Vec::new();
     Document::parse(text)?;
     let mut opaque_at_start = None;
+    let mut options_at_start = None;
     for round in 0..=MAX_ROUNDS {
         let doc = Document::parse(&current).map_err(|e| Error::Reparse {
             passes: applied_codes(&applied),
@@ -71,6 +72,12 @@ pub fn optimize(text: &str, settings: &Settings) -> Result<Outcome, Error> {
         let opaque = cx.opaque_count();
         if opaque > *opaque_at_start.get_or_insert(opaque) {
             return Err(Error::ShellReparse {
+                passes: applied_codes(&applied),
+            });
+        }
+        let options = cx.option_commands();
+        if options > *options_at_start.get_or_insert(options) {
+            return Err(Error::MisplacedOption {
                 passes: applied_codes(&applied),
             });
         }

@@ -201,6 +201,18 @@ impl<'d, 's> Context<'d, 's> {
             .count()
     }
 
+    /// Shell commands whose name is an option (`--mount=…`, `-y`): never meant, so a rewrite
+    /// that makes one has put text in the wrong place (a RUN flag after a merge's `&&`).
+    pub fn option_commands(&self) -> usize {
+        self.scripts
+            .iter()
+            .flatten()
+            .flatten()
+            .flat_map(|s| &s.commands)
+            .filter(|c| c.name().is_some_and(|n| n.starts_with('-')))
+            .count()
+    }
+
     /// merge-runs merges instruction `i` with a neighbour this round: passes that append to a
     /// RUN wait for the merged one, so the cleanup lands once, at the end.
     pub fn will_merge(&self, i: usize) -> bool {

@@ -611,13 +611,25 @@ fn node(cx: &Context<'_, '_>, from: &Instr, image: &ImageRef, instrs: &[(usize, 
             return Err("a Node build on a base with no slim variant: split it by hand".into());
         }
     };
+    // With --cache-mounts no clean-up: node-cache-clean mounts the cache next round instead.
+    let mounts = cx.settings.cache_mounts;
     let (install, manifests) = match manager {
         "yarn" => (
-            "yarn install --production --frozen-lockfile && yarn cache clean".to_string(),
+            format!(
+                "yarn install --production --frozen-lockfile{}",
+                if mounts { "" } else { " && yarn cache clean" }
+            ),
             vec!["package.json", "yarn.lock"],
         ),
         m => (
-            format!("{m} --omit=dev && npm cache clean --force"),
+            format!(
+                "{m} --omit=dev{}",
+                if mounts {
+                    ""
+                } else {
+                    " && npm cache clean --force"
+                }
+            ),
             vec!["package*.json"],
         ),
     };

@@ -216,14 +216,17 @@ fn bundled_examples() {
             dir.join("smoke").is_file(),
             "{name}: no smoke command for the image benchmark"
         );
-        let settings = |unsafe_fixes| Settings {
+        let settings = |unsafe_fixes, cache_mounts| Settings {
             unsafe_fixes,
+            cache_mounts,
             context: Some(dir.clone()),
             ..Settings::default()
         };
-        let safe = render("Dockerfile", &text, &settings(false));
-        let unsafe_ = render("Dockerfile", &text, &settings(true));
-        let output = optimize_checked(&text, &settings(true)).output;
+        let safe = render("Dockerfile", &text, &settings(false, false));
+        let unsafe_ = render("Dockerfile", &text, &settings(true, false));
+        // Every pass at once with cache mounts: where a merge and a mount meet.
+        let mounts = render("Dockerfile", &text, &settings(true, true));
+        let output = optimize_checked(&text, &settings(true, false)).output;
         // What the benchmark counts on: compiled builds split in two, a non-root final stage
         // unless the server binds a port below 1024 (nginx), and no heredoc (buildah 1.28).
         let stages = output.lines().filter(|l| l.starts_with("FROM ")).count();
@@ -241,7 +244,7 @@ fn bundled_examples() {
         );
         assert!(!output.contains("<<"), "{name}: a heredoc:\n{output}");
         insta::with_settings!({ snapshot_path => repo().join("snapshots/examples"), prepend_module_to_snapshot => false, description => format!("examples/{name}") }, {
-            insta::assert_snapshot!(name, format!("## safe\n{safe}\n## --unsafe-fixes\n{unsafe_}"));
+            insta::assert_snapshot!(name, format!("## safe\n{safe}\n## --unsafe-fixes\n{unsafe_}\n## --unsafe-fixes --cache-mounts\n{mounts}"));
         });
     }
 }
