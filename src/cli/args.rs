@@ -29,9 +29,9 @@ pub enum Command {
         /// Also show the optimized version and compare.
         #[arg(long)]
         after: bool,
-        /// With --after: apply unsafe fixes too.
-        #[arg(long)]
-        unsafe_fixes: bool,
+        /// With --after: how to rewrite, as for `optimize`.
+        #[command(flatten)]
+        rewrite: RewriteArgs,
         /// Output format (text or json).
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
@@ -41,9 +41,9 @@ pub enum Command {
     Measure {
         /// The Dockerfile.
         path: std::path::PathBuf,
-        /// Apply unsafe fixes too.
-        #[arg(long)]
-        unsafe_fixes: bool,
+        /// How to rewrite, as for `optimize` (its config file too).
+        #[command(flatten)]
+        rewrite: RewriteArgs,
         /// The build context (default: the Dockerfile's folder).
         #[arg(long)]
         context: Option<std::path::PathBuf>,
@@ -65,7 +65,7 @@ pub enum Command {
         /// Compare against this Dockerfile (a hand-made or another tool's rewrite) instead of
         /// dockopt's. Repeat it to compare several; the original is built once, and the JSON
         /// output is then a list with one object per file.
-        #[arg(long, value_name = "DOCKERFILE", conflicts_with = "unsafe_fixes")]
+        #[arg(long, value_name = "DOCKERFILE", conflicts_with_all = ["unsafe_fixes", "cache_mounts", "select", "ignore", "prefer_alpine"])]
         against: Vec<std::path::PathBuf>,
         /// Output format (text or json).
         #[arg(long, value_enum, default_value = "text")]
@@ -125,6 +125,26 @@ pub struct OptimizeArgs {
     /// Rewrite files in place (atomically).
     #[arg(long)]
     pub write: bool,
+    #[command(flatten)]
+    pub rewrite: RewriteArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// The path to report (and whose folder is the build context) for standard input.
+    #[arg(long)]
+    pub stdin_filename: Option<PathBuf>,
+    /// The build context (default: each Dockerfile's folder).
+    #[arg(long)]
+    pub context: Option<PathBuf>,
+    /// Colour the diff.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: Color,
+}
+
+/// What decides the rewrite, the same for every command that rewrites (optimize, measure,
+/// layers --after), so that each shows what `optimize` would write.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RewriteArgs {
     /// Also apply fixes that may change what the image contains or does.
     #[arg(long)]
     pub unsafe_fixes: bool,
@@ -137,15 +157,6 @@ pub struct OptimizeArgs {
     /// Never run these passes (codes or names, comma-separated).
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
-    /// The path to report (and whose folder is the build context) for standard input.
-    #[arg(long)]
-    pub stdin_filename: Option<PathBuf>,
-    /// The build context (default: each Dockerfile's folder).
-    #[arg(long)]
-    pub context: Option<PathBuf>,
     /// Ignore `# dockopt ignore=` and `# hadolint ignore=` pragmas: report and fix everything.
     #[arg(long)]
     pub ignore_pragmas: bool,
@@ -164,9 +175,6 @@ pub struct OptimizeArgs {
     /// Ignore every config file.
     #[arg(long)]
     pub isolated: bool,
-    /// Colour the diff.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub color: Color,
 }
 
 /// A portable user name: what `useradd` and BusyBox `adduser` both accept.

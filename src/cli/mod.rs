@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use clap::Parser;
 
-pub use args::{Cli, Command, Format, OptimizeArgs};
+pub use args::{Cli, Command, Format, OptimizeArgs, RewriteArgs};
 
 use crate::pipeline::{Applied, Suggestion};
 use crate::{Settings, passes};
@@ -93,7 +93,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Parse { path } => parse_dump(&path),
         Command::Measure {
             path,
-            unsafe_fixes,
+            rewrite,
             context,
             engine,
             smoke,
@@ -104,7 +104,7 @@ fn run(cli: Cli) -> Result<i32> {
             format,
         } => measure(
             &path,
-            unsafe_fixes,
+            &rewrite,
             context,
             engine,
             MeasureRun {
@@ -119,9 +119,9 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Layers {
             path,
             after,
-            unsafe_fixes,
+            rewrite,
             format,
-        } => layers(&path, after, unsafe_fixes, format),
+        } => layers(&path, after, &rewrite, format),
         Command::Passes => {
             output::passes_table(&mut io::stdout().lock())?;
             Ok(0)
@@ -151,7 +151,7 @@ struct MeasureRun<'a> {
 /// `dockopt measure`: build before and after, compare.
 fn measure(
     path: &Path,
-    unsafe_fixes: bool,
+    rewrite: &RewriteArgs,
     context: Option<PathBuf>,
     engine: args::EngineChoice,
     run: MeasureRun<'_>,
@@ -169,10 +169,12 @@ fn measure(
         rewrites.push((text, Vec::new()));
     }
     if rewrites.is_empty() {
-        let settings = Settings {
-            unsafe_fixes,
-            context: Some(context.clone()),
-            ..Settings::default()
+        let settings = match settings_for_file(rewrite, path, Some(context.clone())) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(2);
+            }
         };
         match crate::optimize(&text, &settings) {
             Ok(o) => rewrites.push((
@@ -257,7 +259,7 @@ fn measure(
 }
 
 /// `dockopt layers`: the layer table, before (and after) optimizing.
-fn layers(path: &Path, after: bool, unsafe_fixes: bool, format: Format) -> Result<i32> {
+fn layers(path: &Path, after: bool, rewrite: &RewriteArgs, format: Format) -> Result<i32> {
     let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
     let name = path.display().to_string();
     let text = match files::check_text(&name, &bytes) {
@@ -276,10 +278,12 @@ fn layers(path: &Path, after: bool, unsafe_fixes: bool, format: Format) -> Resul
     };
     let before = crate::layers::analyse(&before_doc);
     let optimized = if after {
-        let settings = Settings {
-            unsafe_fixes,
-            context: Some(folder_of(path)),
-            ..Settings::default()
+        let settings = match settings_for_file(rewrite, path, Some(folder_of(path))) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(2);
+            }
         };
         match crate::optimize(&text, &settings) {
             Ok(o) => Some(o.output),
@@ -331,7 +335,11 @@ fn layers(path: &Path, after: bool, unsafe_fixes: bool, format: Format) -> Resul
         writeln!(
             out,
             "\n== after dockopt optimize{}",
-            if unsafe_fixes { " --unsafe-fixes" } else { "" }
+            if rewrite.unsafe_fixes {
+                " --unsafe-fixes"
+            } else {
+                ""
+            }
         )?;
         write!(out, "{}", crate::layers::table(a))?;
     }
@@ -416,7 +424,7 @@ fn process_all(args: &OptimizeArgs, found: &[(PathBuf, PathBuf)]) -> Vec<FileRep
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some((path, _)) = found.get(k) else { break };
                     let context = args.context.clone().or_else(|| Some(folder_of(path)));
-                    let report = match settings_for_file(args, path, context) {
+                    let report = match settings_for_file(&args.rewrite, path, context) {
                         Ok(settings) => files::process_path(path, &settings),
                         Err(e) => files::error_report(&path.display().to_string(), e),
                     };
@@ -455,7 +463,7 @@ fn folder_of(path: &Path) -> PathBuf {
     }
 }
 
-fn settings_for(args: &OptimizeArgs, context: Option<PathBuf>) -> Settings {
+fn settings_for(args: &RewriteArgs, context: Option<PathBuf>) -> Settings {
     Settings {
         unsafe_fixes: args.unsafe_fixes,
         cache_mounts: args.cache_mounts,
@@ -474,11 +482,16 @@ fn settings_for(args: &OptimizeArgs, context: Option<PathBuf>) -> Settings {
 /// The settings for one Dockerfile: the command line over its config file (`--config`, or
 /// the nearest `.dockopt.yaml` above it unless `--isolated`).
 fn settings_for_file(
-    args: &OptimizeArgs,
+    args: &RewriteArgs,
     dockerfile: &Path,
     context: Option<PathBuf>,
 ) -> std::result::Result<Settings, String> {
     let mut settings = settings_for(args, context);
+    if let Some(bad) = settings.unknown_pass() {
+        return Err(format!(
+            "unknown pass `{bad}` in --select/--ignore (see `dockopt passes`)"
+        ));
+    }
     settings.file_name = dockerfile
         .file_name()
         .map(|n| n.to_string_lossy().into_owned());
@@ -511,7 +524,7 @@ fn settings_for_file(
 }
 
 fn optimize(args: OptimizeArgs) -> Result<i32> {
-    let probe = settings_for(&args, None);
+    let probe = settings_for(&args.rewrite, None);
     if let Some(bad) = probe.unknown_pass() {
         eprintln!("error: unknown pass `{bad}` in --select/--ignore (see `dockopt passes`)");
         return Ok(2);
@@ -539,7 +552,7 @@ fn optimize(args: OptimizeArgs) -> Result<i32> {
             .stdin_filename
             .clone()
             .unwrap_or_else(|| PathBuf::from("Dockerfile"));
-        let report = match settings_for_file(&args, &named, context) {
+        let report = match settings_for_file(&args.rewrite, &named, context) {
             Ok(settings) => files::process_bytes(&name.display().to_string(), &bytes, &settings),
             Err(e) => files::error_report(&name.display().to_string(), e),
         };

@@ -606,27 +606,42 @@ fn measure_says_what_is_missing_without_an_engine() {
     );
 }
 
+/// A stand-in `buildah` in `dir/bin` that logs each call's arguments to `dir/calls` and runs
+/// the `case` arms given (sh) before answering every other command with success; the PATH to
+/// run dockopt with, the stand-in first.
+#[cfg(unix)]
+fn stand_in_buildah(dir: &Path, arms: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let script = format!(
+        "#!/bin/sh\necho \"$*\" >> {calls}\ncase \"$1\" in\n{arms}\n  *) exit 0;;\nesac\n",
+        calls = dir.join("calls").display()
+    );
+    std::fs::write(bin.join("buildah"), script).unwrap();
+    std::fs::set_permissions(bin.join("buildah"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
 /// `--timeout` stops a build that hangs together with what it started: a stand-in `buildah` on
 /// PATH whose `bud` leaves a child sleeping. Both builds must fail with the timeout message, and
 /// no sleeper may survive (procps' `kill -KILL -PID` once killed nothing, silently).
 #[cfg(unix)]
 #[test]
 fn measure_timeout_kills_the_hung_build_and_its_children() {
-    use std::os::unix::fs::PermissionsExt;
     let tmp = tempfile::tempdir().unwrap();
-    let bin = tmp.path().join("bin");
-    std::fs::create_dir(&bin).unwrap();
     let pids = tmp.path().join("sleepers");
-    let fake = bin.join("buildah");
-    std::fs::write(
-        &fake,
-        format!(
-            "#!/bin/sh\ncase \"$1\" in\n  bud) sh -c 'echo $$ >> {}; exec sleep 300' & wait; exit 0;;\n  *) exit 0;;\nesac\n",
+    let path = stand_in_buildah(
+        tmp.path(),
+        &format!(
+            "  bud) sh -c 'echo $$ >> {}; exec sleep 300' & wait; exit 0;;",
             pids.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     let ctx = tmp.path().join("app");
     std::fs::create_dir(&ctx).unwrap();
     std::fs::write(
@@ -634,11 +649,6 @@ fn measure_timeout_kills_the_hung_build_and_its_children() {
         "FROM debian:bookworm\nRUN echo one\nRUN echo two\n",
     )
     .unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
     let out = Command::new(env!("CARGO_BIN_EXE_dockopt"))
         .args([
             "measure",
@@ -677,23 +687,17 @@ fn measure_timeout_kills_the_hung_build_and_its_children() {
 
 #[test]
 fn measure_interrupted_stops_the_build_and_removes_what_it_made() {
-    use std::os::unix::fs::PermissionsExt;
     let tmp = tempfile::tempdir().unwrap();
-    let bin = tmp.path().join("bin");
-    std::fs::create_dir(&bin).unwrap();
     let (pids, calls) = (tmp.path().join("sleepers"), tmp.path().join("calls"));
-    // A stand-in buildah that logs every call; its `bud` hangs, as a long build does, and once
-    // it has started there is a working container, as a killed build leaves one.
-    std::fs::write(
-        bin.join("buildah"),
-        format!(
-            "#!/bin/sh\necho \"$*\" >> {calls}\ncase \"$1\" in\n  bud) sh -c 'echo $$ >> {pids}; exec sleep 300' & wait; exit 0;;\n  containers) [ -s {pids} ] && echo left-by-bud; exit 0;;\n  *) exit 0;;\nesac\n",
-            calls = calls.display(),
+    // Its `bud` hangs, as a long build does, and once it has started there is a working
+    // container, as a killed build leaves one.
+    let path = stand_in_buildah(
+        tmp.path(),
+        &format!(
+            "  bud) sh -c 'echo $$ >> {pids}; exec sleep 300' & wait; exit 0;;\n  containers) [ -s {pids} ] && echo left-by-bud; exit 0;;",
             pids = pids.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(bin.join("buildah"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     let ctx = tmp.path().join("app");
     std::fs::create_dir(&ctx).unwrap();
     std::fs::write(
@@ -704,11 +708,6 @@ fn measure_interrupted_stops_the_build_and_removes_what_it_made() {
     // measure's own temporary copies of the context go here, to see them removed.
     let scratch = tmp.path().join("scratch");
     std::fs::create_dir(&scratch).unwrap();
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
     let child = Command::new(env!("CARGO_BIN_EXE_dockopt"))
         .args([
             "measure",
@@ -775,6 +774,78 @@ fn measure_interrupted_stops_the_build_and_removes_what_it_made() {
         std::fs::read_dir(&scratch).unwrap().count(),
         0,
         "the context copies are left behind"
+    );
+}
+
+/// measure builds what `optimize` would write: the same flags, and the config file found
+/// above the Dockerfile. The stand-in buildah keeps each Dockerfile it is asked to build.
+#[cfg(unix)]
+#[test]
+fn measure_builds_the_rewrite_optimize_writes_config_included() {
+    let tmp = tempfile::tempdir().unwrap();
+    let kept = tmp.path().join("built");
+    std::fs::create_dir(&kept).unwrap();
+    let path = stand_in_buildah(
+        tmp.path(),
+        &format!(
+            "  bud) while [ \"$1\" != -f ]; do shift; done; cp \"$2\" {}/; exit 1;;",
+            kept.display()
+        ),
+    );
+    let ctx = tmp.path().join("app");
+    std::fs::create_dir(&ctx).unwrap();
+    std::fs::write(ctx.join("requirements.txt"), "flask\n").unwrap();
+    std::fs::write(ctx.join("app.py"), "print(1)\n").unwrap();
+    std::fs::write(ctx.join(".dockopt.yaml"), "cache-mounts: true\n").unwrap();
+    let original = "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"python\", \"app.py\"]\n";
+    std::fs::write(ctx.join("Dockerfile"), original).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dockopt"))
+        .args([
+            "measure",
+            "--engine",
+            "buildah",
+            "--unsafe-fixes",
+            "--user-name",
+            "web",
+            "Dockerfile",
+        ])
+        .current_dir(&ctx)
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let built = |name: &str| std::fs::read_to_string(kept.join(name)).unwrap();
+    assert_eq!(built("before.Dockerfile"), original);
+    let written = dockopt(
+        &[
+            "optimize",
+            "--unsafe-fixes",
+            "--user-name",
+            "web",
+            "--write",
+            "Dockerfile",
+        ],
+        None,
+        &ctx,
+    );
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    let after = built("after0.Dockerfile");
+    assert_eq!(
+        after,
+        std::fs::read_to_string(ctx.join("Dockerfile")).unwrap()
+    );
+    assert!(
+        after.contains("--mount=type=cache"),
+        "the config is not applied:\n{after}"
+    );
+    assert!(
+        after.contains("useradd") && after.contains(" web"),
+        "--user-name is not applied:\n{after}"
     );
 }
 
