@@ -286,44 +286,39 @@ impl Engine {
         ))
     }
 
-    /// Runs `sh -c smoke` in a container of the image.
-    fn smoke(self, tag: &str, smoke: &str, limit: Duration) -> bool {
+    /// Runs `sh -c smoke` in a container of the image; on failure, why (the last lines the
+    /// command wrote to stderr, or the timeout).
+    fn smoke(self, tag: &str, smoke: &str, limit: Duration) -> Result<(), String> {
         match self {
             Engine::Docker | Engine::Podman => {
                 // Named, so that a container left running when the client is killed (timeout,
                 // interrupt) can be removed: `--rm` is the client's job.
                 let name = format!("{}-smoke", tag.rsplit('/').next().unwrap_or(tag));
-                let ok = self
-                    .run_for(
-                        &[
-                            "run",
-                            "--rm",
-                            "--name",
-                            &name,
-                            "--entrypoint",
-                            "sh",
-                            tag,
-                            "-c",
-                            smoke,
-                        ],
-                        Some(limit),
-                    )
-                    .is_ok();
-                if !ok {
+                let result = self.run_for(
+                    &[
+                        "run",
+                        "--rm",
+                        "--name",
+                        &name,
+                        "--entrypoint",
+                        "sh",
+                        tag,
+                        "-c",
+                        smoke,
+                    ],
+                    Some(limit),
+                );
+                if result.is_err() {
                     let _ = self.run(&["rm", "-f", &name]);
                 }
-                ok
+                result.map(drop)
             }
             Engine::Buildah => {
-                let Ok(ctr) = self.run(&["from", "--pull=never", tag]) else {
-                    return false;
-                };
+                let ctr = self.run(&["from", "--pull=never", tag])?;
                 let ctr = ctr.trim().to_string();
-                let ok = self
-                    .run_for(&["run", &ctr, "--", "sh", "-c", smoke], Some(limit))
-                    .is_ok();
+                let result = self.run_for(&["run", &ctr, "--", "sh", "-c", smoke], Some(limit));
                 let _ = self.run(&["rm", &ctr]);
-                ok
+                result.map(drop)
             }
         }
     }
@@ -549,6 +544,9 @@ pub struct Measurement {
     pub rebuild_slowest_step: Option<Step>,
     pub user: String,
     pub smoke_ok: Option<bool>,
+    /// Why the smoke test failed: the end of its error output, or the timeout.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smoke_error: Option<String>,
     pub error: Option<String>,
 }
 
@@ -667,7 +665,9 @@ fn measure_one(
         let (size, layers, user) = o.engine.inspect(tag)?;
         (m.size_bytes, m.layers, m.user) = (size, layers, user);
         if let Some(smoke) = o.smoke {
-            m.smoke_ok = Some(o.engine.smoke(tag, smoke, o.timeout));
+            let result = o.engine.smoke(tag, smoke, o.timeout);
+            m.smoke_ok = Some(result.is_ok());
+            m.smoke_error = result.err();
         }
         if let Some(file) = touched {
             // One build with the cache first, untimed: the engine may hold older layers for the
@@ -876,6 +876,9 @@ pub fn table(r: &Report) -> String {
         if let Some(e) = &m.error {
             out += &format!("{name}: {e}\n");
         }
+        if let Some(e) = &m.smoke_error {
+            out += &format!("{name}: smoke test failed: {}\n", shorten(e, 300));
+        }
     }
     if let Some(t) = &r.touched {
         out += &format!(
@@ -981,6 +984,38 @@ mod tests {
         );
         assert_eq!(edit_line(Path::new("data.bin"), b"xyz\n", 0), "\n");
         assert_ne!(py, edit_line(Path::new("app.py"), b"print(1)\n", 0));
+    }
+
+    #[test]
+    fn the_table_says_why_a_smoke_test_failed() {
+        let ok = Measurement {
+            built: true,
+            smoke_ok: Some(true),
+            ..Measurement::default()
+        };
+        let failed = Measurement {
+            smoke_ok: Some(false),
+            smoke_error: Some("buildah run: ModuleNotFoundError: No module named 'app'".into()),
+            ..ok.clone()
+        };
+        let r = Report {
+            engine: "buildah".into(),
+            touched: None,
+            before: ok,
+            after: failed,
+            size_ratio: None,
+            rebuild_ratio: None,
+        };
+        let t = table(&r);
+        assert!(
+            t.contains("smoke test                         ok         FAILED"),
+            "{t}"
+        );
+        assert!(
+            t.contains("after: smoke test failed: buildah run: ModuleNotFoundError: No module named 'app'\n"),
+            "{t}"
+        );
+        assert!(!t.contains("before: smoke"), "{t}");
     }
 
     #[test]
