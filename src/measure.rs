@@ -600,32 +600,86 @@ fn secs(x: f64) -> String {
     }
 }
 
-/// Source files worth editing, best first; manifests and build files are not "source".
+/// The source file to edit when `--touch` is not given: a regular file of a common source
+/// language, shallowest first, that the build sees (not ignored by `.dockerignore`, `.gitignore`
+/// or hidden) and that is not vendored (`node_modules`, a virtualenv, build output).
 fn pick_source(context: &Path) -> Option<PathBuf> {
-    let prefer = [
+    const PREFER: [&str; 12] = [
         "py", "js", "ts", "go", "rs", "c", "cpp", "java", "rb", "php", "html", "sh",
     ];
-    let mut found: Vec<(usize, PathBuf)> = Vec::new();
+    const VENDORED: [&str; 9] = [
+        "node_modules",
+        "venv",
+        "site-packages",
+        "vendor",
+        "target",
+        "dist",
+        "build",
+        "__pycache__",
+        "bower_components",
+    ];
+    let mut found: Vec<(usize, usize, PathBuf)> = Vec::new();
     for entry in ignore::WalkBuilder::new(context)
         .hidden(true)
+        .add_custom_ignore_filename(".dockerignore")
+        .filter_entry(|e| {
+            !(e.file_type().is_some_and(|t| t.is_dir())
+                && VENDORED.contains(&e.file_name().to_str().unwrap_or("")))
+        })
         .build()
         .filter_map(Result::ok)
     {
-        let p = entry.path();
-        if !p.is_file() {
+        // A symlink is never picked: editing it would edit whatever it points to.
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
+        let p = entry.path();
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
         let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
         if name.to_ascii_lowercase().contains("dockerfile") {
             continue;
         }
-        if let Some(rank) = prefer.iter().position(|e| *e == ext) {
-            found.push((rank, p.to_path_buf()));
+        if let Some(rank) = PREFER.iter().position(|e| *e == ext) {
+            found.push((rank, entry.depth(), p.to_path_buf()));
         }
     }
     found.sort();
-    found.into_iter().next().map(|(_, p)| p)
+    found.into_iter().next().map(|(_, _, p)| p)
+}
+
+/// `--touch FILE` as a path relative to the context: FILE relative to the context, or as given
+/// (from the current folder), whichever is inside the context. It must be a regular file there,
+/// since its copy in the measurement's own context is what gets edited; anything else is
+/// refused before a build starts.
+fn touched_in_context(context: &Path, touch: &Path) -> Result<PathBuf, String> {
+    let inside = |file: &Path| -> Result<PathBuf, String> {
+        let meta = file.symlink_metadata().map_err(|e| e.to_string())?;
+        if !meta.is_file() {
+            return Err("not a regular file (a folder or a symlink)".to_string());
+        }
+        let ctx = context.canonicalize().map_err(|e| e.to_string())?;
+        let abs = file.canonicalize().map_err(|e| e.to_string())?;
+        abs.strip_prefix(&ctx)
+            .map(Path::to_path_buf)
+            .map_err(|_| format!("outside the build context {}", context.display()))
+    };
+    let mut first_error = None;
+    for file in [context.join(touch), touch.to_path_buf()] {
+        if file.symlink_metadata().is_err() {
+            continue;
+        }
+        match inside(&file) {
+            Ok(rel) => return Ok(rel),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    Err(format!(
+        "--touch {}: {}",
+        touch.display(),
+        first_error.unwrap_or_else(|| "no such file".to_string())
+    ))
 }
 
 /// Copies the context (without `.git`) so that the edit never touches the user's files.
@@ -642,10 +696,15 @@ fn copy_context(from: &Path, to: &Path) -> std::io::Result<()> {
             .strip_prefix(from)
             .map_err(std::io::Error::other)?;
         let dest = to.join(rel);
-        if entry.file_type().is_some_and(|t| t.is_dir()) {
+        let kind = entry.file_type();
+        if kind.is_some_and(|t| t.is_dir()) {
             std::fs::create_dir_all(&dest)?;
-        } else if entry.file_type().is_some_and(|t| t.is_file()) {
+        } else if kind.is_some_and(|t| t.is_file()) {
             std::fs::copy(entry.path(), &dest)?;
+        } else if kind.is_some_and(|t| t.is_symlink()) {
+            // As a symlink, the way the engine sends it: COPY keeps links as links.
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(std::fs::read_link(entry.path())?, &dest)?;
         }
     }
     Ok(())
@@ -756,7 +815,7 @@ fn measure_sides(
     work: &Path,
 ) -> Result<Vec<Report>, String> {
     let rel_touch = match o.touch {
-        Some(t) => Some(t.strip_prefix(o.context).unwrap_or(t).to_path_buf()),
+        Some(t) => Some(touched_in_context(o.context, t)?),
         None => pick_source(o.context)
             .and_then(|p| p.strip_prefix(o.context).ok().map(Path::to_path_buf)),
     };
@@ -1016,6 +1075,60 @@ mod tests {
             "{t}"
         );
         assert!(!t.contains("before: smoke"), "{t}");
+    }
+
+    #[test]
+    fn the_picked_source_is_one_the_build_sees_shallowest_first() {
+        let tmp = tempfile::tempdir().unwrap();
+        let t = tmp.path();
+        for dir in ["env", "node_modules/x", "src/deep", "venv/lib", "skipped"] {
+            std::fs::create_dir_all(t.join(dir)).unwrap();
+        }
+        for file in [
+            "env/a.py",
+            "node_modules/x/a.js",
+            "venv/lib/a.py",
+            "skipped/a.py",
+            "src/deep/z.py",
+            "src/app.py",
+            "setup.cfg",
+        ] {
+            std::fs::write(t.join(file), "x\n").unwrap();
+        }
+        std::fs::write(t.join(".dockerignore"), "env\nskipped/\n").unwrap();
+        assert_eq!(pick_source(t), Some(t.join("src/app.py")));
+        // A symlink is never picked, even at the top.
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("/etc/hostname", t.join("a.py")).unwrap();
+        assert_eq!(pick_source(t), Some(t.join("src/app.py")));
+    }
+
+    #[test]
+    fn touch_must_be_a_regular_file_inside_the_context() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ctx = tmp.path().join("ctx");
+        std::fs::create_dir_all(ctx.join("src")).unwrap();
+        std::fs::write(ctx.join("src/app.py"), "x\n").unwrap();
+        std::fs::write(tmp.path().join("outside.py"), "x\n").unwrap();
+        // Relative to the context, or a path that leads into it.
+        assert_eq!(
+            touched_in_context(&ctx, Path::new("src/app.py")),
+            Ok(PathBuf::from("src/app.py"))
+        );
+        assert_eq!(
+            touched_in_context(&ctx, &ctx.join("src/app.py")),
+            Ok(PathBuf::from("src/app.py"))
+        );
+        let refused = |p: &Path| touched_in_context(&ctx, p).unwrap_err();
+        assert!(refused(&tmp.path().join("outside.py")).contains("outside the build context"));
+        assert!(refused(Path::new("../outside.py")).contains("outside the build context"));
+        assert!(refused(Path::new("src/nope.py")).contains("no such file"));
+        assert!(refused(Path::new("src")).contains("not a regular file"));
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink("app.py", ctx.join("src/link.py")).unwrap();
+            assert!(refused(Path::new("src/link.py")).contains("not a regular file"));
+        }
     }
 
     #[test]

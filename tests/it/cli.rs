@@ -849,6 +849,41 @@ fn measure_builds_the_rewrite_optimize_writes_config_included() {
     );
 }
 
+/// The file edited between builds is a copy inside measure's own context: a `--touch` outside
+/// the build context is refused before any build, and the file itself is never written.
+#[cfg(unix)]
+#[test]
+fn measure_refuses_a_touch_outside_the_context_before_building() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = stand_in_buildah(tmp.path(), "");
+    let ctx = tmp.path().join("app");
+    std::fs::create_dir(&ctx).unwrap();
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        "FROM debian:bookworm\nCOPY . /app\n",
+    )
+    .unwrap();
+    let outside = tmp.path().join("precious.py");
+    std::fs::write(&outside, "keep = 1\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dockopt"))
+        .args(["measure", "--engine", "buildah", "--touch"])
+        .arg(&outside)
+        .arg("Dockerfile")
+        .current_dir(&ctx)
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("precious.py: outside the build context"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep = 1\n");
+    let calls = std::fs::read_to_string(tmp.path().join("calls")).unwrap_or_default();
+    assert!(!calls.contains("bud"), "built anyway: {calls}");
+}
+
 #[test]
 fn measure_refuses_zero_rebuilds_before_building() {
     let r = dockopt(&["measure", "--rebuilds", "0", CLASSIC], None, &repo());
