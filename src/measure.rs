@@ -36,9 +36,14 @@ pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
 
+/// Set when a build or smoke run was killed (timeout, interrupt): only then are there working
+/// containers of ours to remove.
+static KILLED: AtomicBool = AtomicBool::new(false);
+
 /// Kills a process group. (`--` is needed: procps' kill takes `-KILL -PID` for two options
 /// and kills nothing.)
 fn kill_group(pgid: u32) {
+    KILLED.store(true, Ordering::SeqCst);
     let _ = Command::new("kill")
         .args(["-s", "KILL", "--", &format!("-{pgid}")])
         .status();
@@ -375,9 +380,16 @@ impl Engine {
     }
 
     /// Removes the build containers and untagged images that were not there `before`: what our
-    /// builds left, containers first since they hold their images.
+    /// builds left, containers first since they hold their images. Containers only when one of
+    /// our builds was killed, the one way a build leaves one: a build of someone else's that
+    /// runs meanwhile has working containers too, and removing those would break it.
     fn remove_new_leftovers(self, before: &Leftovers) {
-        for id in self.build_containers() {
+        let containers = if KILLED.load(Ordering::SeqCst) {
+            self.build_containers()
+        } else {
+            Vec::new()
+        };
+        for id in containers {
             if !before.containers.contains(&id) {
                 let _ = match self {
                     Engine::Buildah => self.run(&["rm", &id]),
@@ -801,11 +813,51 @@ pub fn measure(
     afters: &[Side<'_>],
     o: &Options<'_>,
 ) -> Result<Vec<Report>, String> {
+    let _one_at_a_time = measure_lock(o.engine)?;
+    KILLED.store(false, Ordering::SeqCst);
     let work = tempfile::tempdir().map_err(|e| e.to_string())?;
     let held_before = o.engine.leftovers();
     let reports = measure_sides(before, afters, o, work.path());
     o.engine.remove_new_leftovers(&held_before);
     reports
+}
+
+/// One measurement per engine at a time, across processes: two at once would slow each
+/// other's builds (the times are the point), and each would take the other's step images for
+/// its own leftovers. Held until the returned file is dropped; the lock goes with the process.
+fn measure_lock(engine: Engine) -> Result<std::fs::File, String> {
+    let path = std::env::temp_dir().join(format!("dockopt-measure-{}.lock", engine.name()));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            eprintln!(
+                "dockopt measure: waiting for another measurement with {} to finish ({})",
+                engine.name(),
+                path.display()
+            );
+            // Polled rather than blocked on, so that Ctrl-C still stops a measurement that waits.
+            loop {
+                std::thread::sleep(Duration::from_millis(200));
+                if interrupted() {
+                    return Err(INTERRUPTED_ERROR.to_string());
+                }
+                match file.try_lock() {
+                    Ok(()) => return Ok(file),
+                    Err(std::fs::TryLockError::WouldBlock) => {}
+                    Err(std::fs::TryLockError::Error(e)) => {
+                        return Err(format!("{}: {e}", path.display()));
+                    }
+                }
+            }
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(format!("{}: {e}", path.display())),
+    }
 }
 
 fn measure_sides(

@@ -662,6 +662,8 @@ fn measure_timeout_kills_the_hung_build_and_its_children() {
         ])
         .current_dir(&ctx)
         .env("PATH", path)
+        // Its own lock, so that no real measurement on this machine holds the test up.
+        .env("TMPDIR", tmp.path())
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -770,10 +772,15 @@ fn measure_interrupted_stops_the_build_and_removes_what_it_made() {
         calls.lines().any(|c| c == "rm left-by-bud"),
         "the build's working container is not removed: {calls}"
     );
-    assert_eq!(
-        std::fs::read_dir(&scratch).unwrap().count(),
-        0,
-        "the context copies are left behind"
+    // Only the lock file that keeps measurements one at a time stays.
+    let left: Vec<String> = std::fs::read_dir(&scratch)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "dockopt-measure-buildah.lock")
+        .collect();
+    assert!(
+        left.is_empty(),
+        "the context copies are left behind: {left:?}"
     );
 }
 
@@ -811,6 +818,8 @@ fn measure_builds_the_rewrite_optimize_writes_config_included() {
         ])
         .current_dir(&ctx)
         .env("PATH", &path)
+        // Its own lock, so that no real measurement on this machine holds the test up.
+        .env("TMPDIR", tmp.path())
         .output()
         .unwrap();
     assert_eq!(
@@ -871,6 +880,8 @@ fn measure_refuses_a_touch_outside_the_context_before_building() {
         .arg("Dockerfile")
         .current_dir(&ctx)
         .env("PATH", &path)
+        // Its own lock, so that no real measurement on this machine holds the test up.
+        .env("TMPDIR", tmp.path())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -882,6 +893,49 @@ fn measure_refuses_a_touch_outside_the_context_before_building() {
     assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep = 1\n");
     let calls = std::fs::read_to_string(tmp.path().join("calls")).unwrap_or_default();
     assert!(!calls.contains("bud"), "built anyway: {calls}");
+}
+
+/// Two measurements with one engine take turns: the second waits for the first's lock before
+/// it builds anything.
+#[cfg(unix)]
+#[test]
+fn measure_waits_for_another_measurement_to_finish() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = stand_in_buildah(tmp.path(), "  bud) exit 1;;");
+    let ctx = tmp.path().join("app");
+    std::fs::create_dir(&ctx).unwrap();
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        "FROM debian:bookworm\nRUN a\nRUN b\n",
+    )
+    .unwrap();
+    // The other measurement: this test holding the lock.
+    let lock = std::fs::File::create(tmp.path().join("dockopt-measure-buildah.lock")).unwrap();
+    lock.lock().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_dockopt"))
+        .args(["measure", "--engine", "buildah", "Dockerfile"])
+        .current_dir(&ctx)
+        .env("PATH", &path)
+        .env("TMPDIR", tmp.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let calls = || std::fs::read_to_string(tmp.path().join("calls")).unwrap_or_default();
+    assert!(
+        !calls().contains("bud"),
+        "built while the other held the lock: {}",
+        calls()
+    );
+    drop(lock);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("waiting for another measurement with buildah to finish"),
+        "{stderr}"
+    );
+    assert!(calls().contains("bud"), "never built: {}", calls());
 }
 
 #[test]
@@ -930,7 +984,12 @@ fn measure_end_to_end() {
         assert_eq!(v[side]["smoke_ok"], true);
         assert!(v[side]["size_bytes"].as_u64().unwrap() > 0);
         let runs = v[side]["rebuilds_s"].as_array().unwrap();
-        assert_eq!(runs.len(), 2, "{side}: one time per --rebuilds round");
+        assert_eq!(
+            runs.len(),
+            2,
+            "{side}: one time per --rebuilds round: {}",
+            v[side]
+        );
         let (x, y) = (runs[0].as_f64().unwrap(), runs[1].as_f64().unwrap());
         let median = v[side]["rebuild_s"].as_f64().unwrap();
         assert!(
