@@ -230,7 +230,7 @@ impl Engine {
         context: &Path,
         tag: &str,
         no_cache: bool,
-        limit: Duration,
+        o: &Options<'_>,
     ) -> Result<(f64, Option<Step>), String> {
         let f = dockerfile.to_string_lossy();
         let c = context.to_string_lossy();
@@ -244,9 +244,12 @@ impl Engine {
         if no_cache {
             args.push("--no-cache");
         }
+        for arg in o.build_args {
+            args.extend(["--build-arg", arg.as_str()]);
+        }
         args.extend(["-f", &f, "-t", tag, &c]);
         let start = Instant::now();
-        let lines = self.run_lines(&args, Some(limit))?;
+        let lines = self.run_lines(&args, Some(o.timeout))?;
         let end = Instant::now();
         Ok((
             end.duration_since(start).as_secs_f64(),
@@ -582,6 +585,8 @@ pub struct Options<'a> {
     pub timeout: Duration,
     /// How many edit-and-rebuild rounds; the median is reported.
     pub rebuilds: usize,
+    /// `KEY=VALUE` build arguments, for both builds.
+    pub build_args: &'a [String],
 }
 
 fn median(xs: &[f64]) -> f64 {
@@ -731,7 +736,7 @@ fn measure_one(
 ) -> Measurement {
     let mut m = Measurement::default();
     let result = (|| -> Result<(), String> {
-        m.cold_s = o.engine.build(dockerfile, ctx, tag, true, o.timeout)?.0;
+        m.cold_s = o.engine.build(dockerfile, ctx, tag, true, o)?.0;
         m.built = true;
         let (size, layers, user) = o.engine.inspect(tag)?;
         (m.size_bytes, m.layers, m.user) = (size, layers, user);
@@ -745,7 +750,7 @@ fn measure_one(
             // same steps (buildah picks those over the ones the cold build just made), and the
             // timed rebuild must follow one consistent chain, as a developer's second build does.
             o.engine
-                .build(dockerfile, ctx, tag, false, o.timeout)
+                .build(dockerfile, ctx, tag, false, o)
                 .map_err(|e| format!("warm build: {e}"))?;
             // A one-line edit each time, as a developer would make; the median of the rebuilds,
             // since one sub-second build is at the mercy of whatever else the machine does.
@@ -754,7 +759,7 @@ fn measure_one(
                 let mut text = std::fs::read(file).map_err(|e| e.to_string())?;
                 text.extend_from_slice(edit_line(file, &text, round).as_bytes());
                 std::fs::write(file, text).map_err(|e| e.to_string())?;
-                runs.push(o.engine.build(dockerfile, ctx, tag, false, o.timeout)?);
+                runs.push(o.engine.build(dockerfile, ctx, tag, false, o)?);
             }
             m.rebuilds_s = runs.iter().map(|r| r.0).collect();
             m.rebuild_s = median(&m.rebuilds_s);

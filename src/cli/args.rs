@@ -62,6 +62,10 @@ pub enum Command {
         /// How many times to edit the source and rebuild; the median time is reported.
         #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=50))]
         rebuilds: u16,
+        /// A build argument (`KEY=VALUE`) for both builds, as `docker build --build-arg`;
+        /// repeat it for more.
+        #[arg(long, value_name = "KEY=VALUE", value_parser = parse_build_arg)]
+        build_arg: Vec<String>,
         /// Compare against this Dockerfile (a hand-made or another tool's rewrite) instead of
         /// dockopt's. Repeat it to compare several; the original is built once, and the JSON
         /// output is then a list with one object per file.
@@ -175,6 +179,14 @@ pub struct RewriteArgs {
     /// Ignore every config file.
     #[arg(long)]
     pub isolated: bool,
+}
+
+/// `KEY=VALUE` with a name Docker accepts for a build argument.
+fn parse_build_arg(s: &str) -> Result<String, String> {
+    match s.split_once('=') {
+        Some((key, _)) if !key.is_empty() && !key.contains(char::is_whitespace) => Ok(s.into()),
+        _ => Err("expected KEY=VALUE".into()),
+    }
 }
 
 /// A portable user name: what `useradd` and BusyBox `adduser` both accept.

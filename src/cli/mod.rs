@@ -101,6 +101,7 @@ fn run(cli: Cli) -> Result<i32> {
             against,
             timeout,
             rebuilds,
+            build_arg,
             format,
         } => measure(
             &path,
@@ -113,6 +114,7 @@ fn run(cli: Cli) -> Result<i32> {
                 against: &against,
                 timeout: std::time::Duration::from_secs(timeout),
                 rebuilds: usize::from(rebuilds),
+                build_args: &build_arg,
             },
             format,
         ),
@@ -146,6 +148,7 @@ struct MeasureRun<'a> {
     against: &'a [PathBuf],
     timeout: std::time::Duration,
     rebuilds: usize,
+    build_args: &'a [String],
 }
 
 /// `dockopt measure`: build before and after, compare.
@@ -210,6 +213,7 @@ fn measure(
         touch: run.touch,
         timeout: run.timeout,
         rebuilds: run.rebuilds,
+        build_args: run.build_args,
     };
     let before = Side {
         dockerfile: &text,

@@ -814,6 +814,8 @@ fn measure_builds_the_rewrite_optimize_writes_config_included() {
             "--unsafe-fixes",
             "--user-name",
             "web",
+            "--build-arg",
+            "PY_VERSION=3.11",
             "Dockerfile",
         ])
         .current_dir(&ctx)
@@ -856,6 +858,15 @@ fn measure_builds_the_rewrite_optimize_writes_config_included() {
         after.contains("useradd") && after.contains(" web"),
         "--user-name is not applied:\n{after}"
     );
+    let calls = std::fs::read_to_string(tmp.path().join("calls")).unwrap();
+    let builds: Vec<&str> = calls.lines().filter(|c| c.starts_with("bud ")).collect();
+    assert_eq!(builds.len(), 2, "{calls}");
+    for b in builds {
+        assert!(b.contains("--build-arg PY_VERSION=3.11 "), "{b}");
+    }
+    let bad = dockopt(&["measure", "--build-arg", "=x", "Dockerfile"], None, &ctx);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("expected KEY=VALUE"), "{}", bad.stderr);
 }
 
 /// The file edited between builds is a copy inside measure's own context: a `--touch` outside
