@@ -606,64 +606,96 @@ fn measure_says_what_is_missing_without_an_engine() {
     );
 }
 
-/// A stand-in `buildah` in `dir/bin` that logs each call's arguments to `dir/calls` and runs
-/// the `case` arms given (sh) before answering every other command with success; the PATH to
-/// run dockopt with, the stand-in first.
+/// A stand-in `buildah` for measure's tests, beside a build context `app/` holding `dockerfile`.
+/// The stand-in logs each call's arguments to `calls`, runs the `case` arms given (sh; `{dir}`
+/// stands for the test's folder) and answers every other command with success.
 #[cfg(unix)]
-fn stand_in_buildah(dir: &Path, arms: &str) -> String {
-    use std::os::unix::fs::PermissionsExt;
-    let bin = dir.join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let script = format!(
-        "#!/bin/sh\necho \"$*\" >> {calls}\ncase \"$1\" in\n{arms}\n  *) exit 0;;\nesac\n",
-        calls = dir.join("calls").display()
-    );
-    std::fs::write(bin.join("buildah"), script).unwrap();
-    std::fs::set_permissions(bin.join("buildah"), std::fs::Permissions::from_mode(0o755)).unwrap();
-    format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    )
+struct StandIn {
+    tmp: tempfile::TempDir,
+    path: String,
 }
 
-/// `--timeout` stops a build that hangs together with what it started: a stand-in `buildah` on
-/// PATH whose `bud` leaves a child sleeping. Both builds must fail with the timeout message, and
-/// no sleeper may survive (procps' `kill -KILL -PID` once killed nothing, silently).
+#[cfg(unix)]
+impl StandIn {
+    fn new(arms: &str, dockerfile: &str) -> StandIn {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let bin = dir.join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        std::fs::create_dir_all(dir.join("app")).unwrap();
+        std::fs::write(dir.join("app/Dockerfile"), dockerfile).unwrap();
+        let arms = arms.replace("{dir}", &dir.display().to_string());
+        let script = format!(
+            "#!/bin/sh\necho \"$*\" >> {calls}\ncase \"$1\" in\n{arms}\n  *) exit 0;;\nesac\n",
+            calls = dir.join("calls").display()
+        );
+        std::fs::write(bin.join("buildah"), script).unwrap();
+        std::fs::set_permissions(bin.join("buildah"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+        let path = format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        StandIn { tmp, path }
+    }
+
+    fn dir(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    fn context(&self) -> std::path::PathBuf {
+        self.dir().join("app")
+    }
+
+    /// `dockopt measure --engine buildah ARGS Dockerfile` in the context, with the stand-in
+    /// first on PATH and the test's folder as the temporary one: its own lock, so that no real
+    /// measurement on this machine holds the test up.
+    fn measure(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockopt"));
+        cmd.args(["measure", "--engine", "buildah"])
+            .args(args)
+            .arg("Dockerfile")
+            .current_dir(self.context())
+            .env("PATH", &self.path)
+            .env("TMPDIR", self.dir())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    }
+
+    fn calls(&self) -> String {
+        std::fs::read_to_string(self.dir().join("calls")).unwrap_or_default()
+    }
+
+    /// Whether the process whose pid is `pid` still runs (a zombie does not).
+    fn alive(pid: &str) -> bool {
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        state
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| !rest.starts_with('Z'))
+    }
+}
+
+/// A `bud` that hangs, as a long build does, leaving a child sleeping; each child's pid goes
+/// to `sleepers`.
+#[cfg(unix)]
+const HANGING_BUD: &str =
+    "  bud) sh -c 'echo $$ >> {dir}/sleepers; exec sleep 300' & wait; exit 0;;";
+
+#[cfg(unix)]
+const TWO_RUNS: &str = "FROM debian:bookworm\nRUN echo one\nRUN echo two\n";
+
+/// `--timeout` stops a build that hangs together with what it started. Both builds must fail
+/// with the timeout message, and no sleeper may survive (procps' `kill -KILL -PID` once
+/// killed nothing, silently).
 #[cfg(unix)]
 #[test]
 fn measure_timeout_kills_the_hung_build_and_its_children() {
-    let tmp = tempfile::tempdir().unwrap();
-    let pids = tmp.path().join("sleepers");
-    let path = stand_in_buildah(
-        tmp.path(),
-        &format!(
-            "  bud) sh -c 'echo $$ >> {}; exec sleep 300' & wait; exit 0;;",
-            pids.display()
-        ),
-    );
-    let ctx = tmp.path().join("app");
-    std::fs::create_dir(&ctx).unwrap();
-    std::fs::write(
-        ctx.join("Dockerfile"),
-        "FROM debian:bookworm\nRUN echo one\nRUN echo two\n",
-    )
-    .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_dockopt"))
-        .args([
-            "measure",
-            "--engine",
-            "buildah",
-            "--timeout",
-            "1",
-            "--format",
-            "json",
-            "Dockerfile",
-        ])
-        .current_dir(&ctx)
-        .env("PATH", path)
-        // Its own lock, so that no real measurement on this machine holds the test up.
-        .env("TMPDIR", tmp.path())
+    let s = StandIn::new(HANGING_BUD, TWO_RUNS);
+    let out = s
+        .measure(&["--timeout", "1", "--format", "json"])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -676,72 +708,39 @@ fn measure_timeout_kills_the_hung_build_and_its_children() {
             "{side}"
         );
     }
-    let sleepers = std::fs::read_to_string(&pids).unwrap();
+    let sleepers = std::fs::read_to_string(s.dir().join("sleepers")).unwrap();
     assert_eq!(sleepers.lines().count(), 2, "one hung build per side");
     for pid in sleepers.lines() {
-        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let alive = state
-            .rsplit_once(") ")
-            .is_some_and(|(_, rest)| !rest.starts_with('Z'));
-        assert!(!alive, "sleeper {pid} outlived the timeout: {state}");
+        assert!(!StandIn::alive(pid), "sleeper {pid} outlived the timeout");
     }
 }
 
+/// Ctrl-C stops the build under way (it runs in a process group of its own, out of the
+/// terminal's reach), and measure removes its image, the working container a killed build
+/// leaves, and its copies of the context.
+#[cfg(unix)]
 #[test]
 fn measure_interrupted_stops_the_build_and_removes_what_it_made() {
-    let tmp = tempfile::tempdir().unwrap();
-    let (pids, calls) = (tmp.path().join("sleepers"), tmp.path().join("calls"));
-    // Its `bud` hangs, as a long build does, and once it has started there is a working
-    // container, as a killed build leaves one.
-    let path = stand_in_buildah(
-        tmp.path(),
-        &format!(
-            "  bud) sh -c 'echo $$ >> {pids}; exec sleep 300' & wait; exit 0;;\n  containers) [ -s {pids} ] && echo left-by-bud; exit 0;;",
-            pids = pids.display()
-        ),
+    let arms = format!(
+        "{HANGING_BUD}\n  containers) [ -s {{dir}}/sleepers ] && echo left-by-bud; exit 0;;"
     );
-    let ctx = tmp.path().join("app");
-    std::fs::create_dir(&ctx).unwrap();
-    std::fs::write(
-        ctx.join("Dockerfile"),
-        "FROM debian:bookworm\nRUN echo one\nRUN echo two\n",
-    )
-    .unwrap();
-    // measure's own temporary copies of the context go here, to see them removed.
-    let scratch = tmp.path().join("scratch");
-    std::fs::create_dir(&scratch).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_dockopt"))
-        .args([
-            "measure",
-            "--engine",
-            "buildah",
-            "--timeout",
-            "120",
-            "Dockerfile",
-        ])
-        .current_dir(&ctx)
-        .env("PATH", path)
-        .env("TMPDIR", &scratch)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let s = StandIn::new(&arms, TWO_RUNS);
+    let child = s.measure(&["--timeout", "120"]).spawn().unwrap();
     // Interrupt once the first build is under way.
+    let sleepers = s.dir().join("sleepers");
     let started = std::time::Instant::now();
-    while std::fs::read_to_string(&pids)
+    while std::fs::read_to_string(&sleepers)
         .unwrap_or_default()
         .is_empty()
     {
         assert!(started.elapsed().as_secs() < 60, "the build never started");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    assert!(
-        Command::new("kill")
-            .args(["-s", "INT", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
+    let sent = Command::new("kill")
+        .args(["-s", "INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
@@ -749,19 +748,18 @@ fn measure_interrupted_stops_the_build_and_removes_what_it_made() {
         stderr.contains("interrupted; the images it built are removed"),
         "{stderr}"
     );
-    let sleepers = std::fs::read_to_string(&pids).unwrap();
+    let sleepers = std::fs::read_to_string(&sleepers).unwrap();
     assert_eq!(
         sleepers.lines().count(),
         1,
         "no build starts after the interrupt"
     );
     let pid = sleepers.trim();
-    let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let alive = state
-        .rsplit_once(") ")
-        .is_some_and(|(_, rest)| !rest.starts_with('Z'));
-    assert!(!alive, "the interrupted build {pid} still runs: {state}");
-    let calls = std::fs::read_to_string(&calls).unwrap();
+    assert!(
+        !StandIn::alive(pid),
+        "the interrupted build {pid} still runs"
+    );
+    let calls = s.calls();
     assert!(
         calls
             .lines()
@@ -772,11 +770,11 @@ fn measure_interrupted_stops_the_build_and_removes_what_it_made() {
         calls.lines().any(|c| c == "rm left-by-bud"),
         "the build's working container is not removed: {calls}"
     );
-    // Only the lock file that keeps measurements one at a time stays.
-    let left: Vec<String> = std::fs::read_dir(&scratch)
+    // In the temporary folder, only the lock that keeps measurements one at a time stays.
+    let left: Vec<String> = std::fs::read_dir(s.dir())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "dockopt-measure-buildah.lock")
+        .filter(|n| n.starts_with(".tmp")) // what `tempfile` names them
         .collect();
     assert!(
         left.is_empty(),
@@ -785,43 +783,28 @@ fn measure_interrupted_stops_the_build_and_removes_what_it_made() {
 }
 
 /// measure builds what `optimize` would write: the same flags, and the config file found
-/// above the Dockerfile. The stand-in buildah keeps each Dockerfile it is asked to build.
+/// above the Dockerfile; build arguments go to both builds. The stand-in keeps each Dockerfile
+/// it is asked to build.
 #[cfg(unix)]
 #[test]
 fn measure_builds_the_rewrite_optimize_writes_config_included() {
-    let tmp = tempfile::tempdir().unwrap();
-    let kept = tmp.path().join("built");
-    std::fs::create_dir(&kept).unwrap();
-    let path = stand_in_buildah(
-        tmp.path(),
-        &format!(
-            "  bud) while [ \"$1\" != -f ]; do shift; done; cp \"$2\" {}/; exit 1;;",
-            kept.display()
-        ),
+    let original = "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"python\", \"app.py\"]\n";
+    let s = StandIn::new(
+        "  bud) while [ \"$1\" != -f ]; do shift; done; cp \"$2\" {dir}/; exit 1;;",
+        original,
     );
-    let ctx = tmp.path().join("app");
-    std::fs::create_dir(&ctx).unwrap();
+    let ctx = s.context();
     std::fs::write(ctx.join("requirements.txt"), "flask\n").unwrap();
     std::fs::write(ctx.join("app.py"), "print(1)\n").unwrap();
     std::fs::write(ctx.join(".dockopt.yaml"), "cache-mounts: true\n").unwrap();
-    let original = "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"python\", \"app.py\"]\n";
-    std::fs::write(ctx.join("Dockerfile"), original).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_dockopt"))
-        .args([
-            "measure",
-            "--engine",
-            "buildah",
+    let out = s
+        .measure(&[
             "--unsafe-fixes",
             "--user-name",
             "web",
             "--build-arg",
             "PY_VERSION=3.11",
-            "Dockerfile",
         ])
-        .current_dir(&ctx)
-        .env("PATH", &path)
-        // Its own lock, so that no real measurement on this machine holds the test up.
-        .env("TMPDIR", tmp.path())
         .output()
         .unwrap();
     assert_eq!(
@@ -830,7 +813,7 @@ fn measure_builds_the_rewrite_optimize_writes_config_included() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let built = |name: &str| std::fs::read_to_string(kept.join(name)).unwrap();
+    let built = |name: &str| std::fs::read_to_string(s.dir().join(name)).unwrap();
     assert_eq!(built("before.Dockerfile"), original);
     let written = dockopt(
         &[
@@ -858,7 +841,7 @@ fn measure_builds_the_rewrite_optimize_writes_config_included() {
         after.contains("useradd") && after.contains(" web"),
         "--user-name is not applied:\n{after}"
     );
-    let calls = std::fs::read_to_string(tmp.path().join("calls")).unwrap();
+    let calls = s.calls();
     let builds: Vec<&str> = calls.lines().filter(|c| c.starts_with("bud ")).collect();
     assert_eq!(builds.len(), 2, "{calls}");
     for b in builds {
@@ -874,25 +857,11 @@ fn measure_builds_the_rewrite_optimize_writes_config_included() {
 #[cfg(unix)]
 #[test]
 fn measure_refuses_a_touch_outside_the_context_before_building() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = stand_in_buildah(tmp.path(), "");
-    let ctx = tmp.path().join("app");
-    std::fs::create_dir(&ctx).unwrap();
-    std::fs::write(
-        ctx.join("Dockerfile"),
-        "FROM debian:bookworm\nCOPY . /app\n",
-    )
-    .unwrap();
-    let outside = tmp.path().join("precious.py");
+    let s = StandIn::new("", "FROM debian:bookworm\nCOPY . /app\n");
+    let outside = s.dir().join("precious.py");
     std::fs::write(&outside, "keep = 1\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_dockopt"))
-        .args(["measure", "--engine", "buildah", "--touch"])
-        .arg(&outside)
-        .arg("Dockerfile")
-        .current_dir(&ctx)
-        .env("PATH", &path)
-        // Its own lock, so that no real measurement on this machine holds the test up.
-        .env("TMPDIR", tmp.path())
+    let out = s
+        .measure(&["--touch", outside.to_str().unwrap()])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -902,8 +871,7 @@ fn measure_refuses_a_touch_outside_the_context_before_building() {
         "{stderr}"
     );
     assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep = 1\n");
-    let calls = std::fs::read_to_string(tmp.path().join("calls")).unwrap_or_default();
-    assert!(!calls.contains("bud"), "built anyway: {calls}");
+    assert!(!s.calls().contains("bud"), "built anyway: {}", s.calls());
 }
 
 /// Two measurements with one engine take turns: the second waits for the first's lock before
@@ -911,33 +879,16 @@ fn measure_refuses_a_touch_outside_the_context_before_building() {
 #[cfg(unix)]
 #[test]
 fn measure_waits_for_another_measurement_to_finish() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = stand_in_buildah(tmp.path(), "  bud) exit 1;;");
-    let ctx = tmp.path().join("app");
-    std::fs::create_dir(&ctx).unwrap();
-    std::fs::write(
-        ctx.join("Dockerfile"),
-        "FROM debian:bookworm\nRUN a\nRUN b\n",
-    )
-    .unwrap();
+    let s = StandIn::new("  bud) exit 1;;", TWO_RUNS);
     // The other measurement: this test holding the lock.
-    let lock = std::fs::File::create(tmp.path().join("dockopt-measure-buildah.lock")).unwrap();
+    let lock = std::fs::File::create(s.dir().join("dockopt-measure-buildah.lock")).unwrap();
     lock.lock().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_dockopt"))
-        .args(["measure", "--engine", "buildah", "Dockerfile"])
-        .current_dir(&ctx)
-        .env("PATH", &path)
-        .env("TMPDIR", tmp.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = s.measure(&[]).spawn().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    let calls = || std::fs::read_to_string(tmp.path().join("calls")).unwrap_or_default();
     assert!(
-        !calls().contains("bud"),
+        !s.calls().contains("bud"),
         "built while the other held the lock: {}",
-        calls()
+        s.calls()
     );
     drop(lock);
     let out = child.wait_with_output().unwrap();
@@ -946,7 +897,7 @@ fn measure_waits_for_another_measurement_to_finish() {
         stderr.contains("waiting for another measurement with buildah to finish"),
         "{stderr}"
     );
-    assert!(calls().contains("bud"), "never built: {}", calls());
+    assert!(s.calls().contains("bud"), "never built: {}", s.calls());
 }
 
 #[test]
