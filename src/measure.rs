@@ -234,12 +234,28 @@ impl Engine {
     ) -> Result<(f64, Option<Step>), String> {
         let f = dockerfile.to_string_lossy();
         let c = context.to_string_lossy();
-        // Progress output on, since the step times are read from it.
+        // Progress output on, since the step times are read from it. `--force-rm`: a build
+        // that fails keeps its working container otherwise (buildah, podman, Docker's legacy
+        // builder), and peers' rewrites that fail would leave one per measurement.
         let mut args: Vec<&str> = match self {
             Engine::Docker if docker_buildkit() => vec!["build", "--progress=plain"],
-            Engine::Docker => vec!["build"],
-            Engine::Podman => vec!["build", "--layers", "--pull=never", "--format", "docker"],
-            Engine::Buildah => vec!["bud", "--layers", "--pull=never", "--format", "docker"],
+            Engine::Docker => vec!["build", "--force-rm"],
+            Engine::Podman => vec![
+                "build",
+                "--layers",
+                "--force-rm",
+                "--pull=never",
+                "--format",
+                "docker",
+            ],
+            Engine::Buildah => vec![
+                "bud",
+                "--layers",
+                "--force-rm",
+                "--pull=never",
+                "--format",
+                "docker",
+            ],
         };
         if no_cache {
             args.push("--no-cache");

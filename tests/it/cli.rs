@@ -846,6 +846,8 @@ fn measure_builds_the_rewrite_optimize_writes_config_included() {
     assert_eq!(builds.len(), 2, "{calls}");
     for b in builds {
         assert!(b.contains("--build-arg PY_VERSION=3.11 "), "{b}");
+        // A failed build leaves no working container behind.
+        assert!(b.contains(" --force-rm "), "{b}");
     }
     let bad = dockopt(&["measure", "--build-arg", "=x", "Dockerfile"], None, &ctx);
     assert_eq!(bad.code, 2);
