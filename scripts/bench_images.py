@@ -246,7 +246,8 @@ def engine_section(engine, version, results, elapsed, dirs, tools):
                     reds.append(reduction(r))
                 if r.get("rebuild_ratio"):
                     speedups.append(1 / r["rebuild_ratio"])
-            med = f"{statistics.median(reds):.0%}" if reds else "-"
+            # `+ 0.0` turns a rounded −0 into 0, so that "-0%" never prints.
+            med = f"{round(statistics.median(reds), 2) + 0.0:.0%}" if reds else "-"
             meds = f"{statistics.median(speedups):.1f}×" if speedups else "-"
             summary.append(f"| {tool} | {mode} | {built}/{total} | {smoke_ok}/{total} | {med} | {meds} |")
     errors = []
