@@ -379,15 +379,33 @@ impl Engine {
     /// timeout, an interrupt) leaves its working container, which keeps its image from being
     /// removed. (Docker's builder keeps none.)
     fn build_containers(self) -> Vec<String> {
-        let listed = match self {
-            Engine::Docker => return Vec::new(),
-            // (Full ids already; buildah has no --no-trunc here.)
-            Engine::Buildah => self.run(&["containers", "-q"]),
-            Engine::Podman => self.run(&["ps", "--all", "--external", "-q", "--no-trunc"]),
+        let lines = |listed: Result<String, String>| -> Vec<String> {
+            listed
+                .map(|out| out.lines().map(str::to_string).collect())
+                .unwrap_or_default()
         };
-        listed
-            .map(|out| out.lines().map(str::to_string).collect())
-            .unwrap_or_default()
+        match self {
+            Engine::Docker => Vec::new(),
+            // (Full ids already; buildah has no --no-trunc here.)
+            Engine::Buildah => lines(self.run(&["containers", "-q"])),
+            // Build containers only (state `storage`), never a container the user runs.
+            Engine::Podman => lines(self.run(&[
+                "ps",
+                "--all",
+                "--external",
+                "--no-trunc",
+                "--format",
+                "{{.ID}} {{.State}}",
+            ]))
+            .into_iter()
+            .filter_map(|l| {
+                let (id, state) = l.split_once(' ')?;
+                state
+                    .eq_ignore_ascii_case("storage")
+                    .then(|| id.to_string())
+            })
+            .collect(),
+        }
     }
 
     /// What the engine holds before a measurement, to tell what the measurement left.
