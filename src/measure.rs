@@ -698,6 +698,30 @@ fn pick_source(context: &Path) -> Option<PathBuf> {
     found.into_iter().next().map(|(_, _, p)| p)
 }
 
+/// Whether the context's `.dockerignore` leaves out the top `.git` folder (`.git`, `/.git`,
+/// `.git/`, `**/.git`, …) with no later exception for it.
+fn dockerignore_excludes_git(context: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(context.join(".dockerignore")) else {
+        return false;
+    };
+    let mut excluded = false;
+    for line in text.lines().map(str::trim) {
+        let (negated, pattern) = match line.strip_prefix('!') {
+            Some(p) => (true, p.trim()),
+            None => (false, line),
+        };
+        let pattern = pattern.trim_start_matches('/').trim_end_matches('/');
+        let pattern = pattern.strip_prefix("**/").unwrap_or(pattern);
+        let pattern = pattern.strip_suffix("/**").unwrap_or(pattern);
+        if pattern == ".git" {
+            excluded = !negated;
+        } else if negated && pattern.starts_with(".git/") {
+            excluded = false; // something inside it is sent after all
+        }
+    }
+    excluded
+}
+
 /// `--touch FILE` as a path relative to the context: FILE relative to the context, or as given
 /// (from the current folder), whichever is inside the context. It must be a regular file there,
 /// since its copy in the measurement's own context is what gets edited; anything else is
@@ -733,12 +757,14 @@ fn touched_in_context(context: &Path, touch: &Path) -> Result<PathBuf, String> {
     ))
 }
 
-/// Copies the context (without `.git`) so that the edit never touches the user's files.
+/// Copies the context so that the edit never touches the user's files: every file the engine
+/// would send, whatever git ignores, and `.git` too unless `.dockerignore` leaves it out (a
+/// `COPY . .` copies it into the image then, and the sizes must say so).
 fn copy_context(from: &Path, to: &Path) -> std::io::Result<()> {
+    let skip_git = dockerignore_excludes_git(from);
     for entry in ignore::WalkBuilder::new(from)
-        .hidden(false)
-        .git_ignore(false)
-        .filter_entry(|e| e.file_name() != ".git")
+        .standard_filters(false)
+        .filter_entry(move |e| !(skip_git && e.depth() == 1 && e.file_name() == ".git"))
         .build()
     {
         let entry = entry.map_err(std::io::Error::other)?;
@@ -1192,6 +1218,34 @@ mod tests {
         #[cfg(unix)]
         std::os::unix::fs::symlink("/etc/hostname", t.join("a.py")).unwrap();
         assert_eq!(pick_source(t), Some(t.join("src/app.py")));
+    }
+
+    #[test]
+    fn the_context_copy_has_what_the_engine_would_send() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (from, to) = (tmp.path().join("from"), tmp.path().join("to"));
+        std::fs::create_dir_all(from.join(".git")).unwrap();
+        std::fs::write(from.join(".git/HEAD"), "ref\n").unwrap();
+        // git ignores it, the engine sends it all the same.
+        std::fs::write(from.join(".gitignore"), "secret.env\n").unwrap();
+        std::fs::write(from.join("secret.env"), "x\n").unwrap();
+        copy_context(&from, &to).unwrap();
+        assert!(
+            to.join(".git/HEAD").is_file(),
+            "no .dockerignore: .git is sent"
+        );
+        assert!(to.join("secret.env").is_file());
+        for (ignore, skipped) in [
+            (".git\n", true),
+            ("/.git/\n", true),
+            ("**/.git\n", true),
+            ("node_modules\n", false),
+            (".git\n!.git/HEAD\n", false),
+            (".gitignore\n", false),
+        ] {
+            std::fs::write(from.join(".dockerignore"), ignore).unwrap();
+            assert_eq!(dockerignore_excludes_git(&from), skipped, "{ignore:?}");
+        }
     }
 
     #[test]
