@@ -7,6 +7,7 @@
 //! unsafe-fixes: true
 //! cache-mounts: false
 //! prefer-alpine: false
+//! syntax-directive: true                # with cache mounts, add `# syntax=docker/dockerfile:1`
 //! non-root-user: { name: web, uid: 2000 }
 //! slim-base: { map: { "python:3.12": "registry.example.com/python:3.12-slim" } }
 //! dependency-first: { extra-manifests: [constraints.txt, .npmrc] }
@@ -33,6 +34,7 @@ pub struct Options {
     pub cache_mounts: Option<bool>,
     pub prefer_alpine: Option<bool>,
     pub ignore_pragmas: Option<bool>,
+    pub syntax_directive: Option<bool>,
     pub non_root_user: Option<UserOptions>,
     pub slim_base: Option<SlimBaseOptions>,
     pub dependency_first: Option<DependencyOptions>,
@@ -187,6 +189,9 @@ impl Config {
         if !cli_set.ignore_pragmas {
             settings.ignore_pragmas = o.ignore_pragmas.unwrap_or(settings.ignore_pragmas);
         }
+        if !cli_set.syntax_directive {
+            settings.syntax_directive = o.syntax_directive.unwrap_or(settings.syntax_directive);
+        }
         if let Some(u) = &o.non_root_user {
             if !cli_set.user_name {
                 settings.user_name = u.name.clone().unwrap_or(settings.user_name.clone());
@@ -213,6 +218,7 @@ pub struct CliSet {
     pub cache_mounts: bool,
     pub prefer_alpine: bool,
     pub ignore_pragmas: bool,
+    pub syntax_directive: bool,
     pub user_name: bool,
     pub user_uid: bool,
 }

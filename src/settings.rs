@@ -28,6 +28,8 @@ pub struct Settings {
     pub base_map: std::collections::BTreeMap<String, String>,
     /// dependency-first: files copied with the manifests when they exist.
     pub extra_manifests: Vec<String>,
+    /// With cache mounts, a `# syntax=docker/dockerfile:1` line is added when the file has none.
+    pub syntax_directive: bool,
 }
 
 impl Default for Settings {
@@ -45,6 +47,7 @@ impl Default for Settings {
             ignore_pragmas: false,
             base_map: Default::default(),
             extra_manifests: Vec::new(),
+            syntax_directive: true,
         }
     }
 }

@@ -167,6 +167,11 @@ pub struct RewriteArgs {
     /// Let slim-base move python and node bases to Alpine (musl libc) rather than `-slim`.
     #[arg(long)]
     pub prefer_alpine: bool,
+    /// With --cache-mounts, add no `# syntax=docker/dockerfile:1` line: its frontend image is
+    /// pulled from a registry, which an air-gapped build cannot reach (Docker 20.10 and later
+    /// take `RUN --mount` without it).
+    #[arg(long)]
+    pub no_syntax_directive: bool,
     /// The user that the non-root-user pass creates (default: app).
     #[arg(long, value_parser = parse_user_name)]
     pub user_name: Option<String>,

@@ -479,6 +479,7 @@ fn settings_for(args: &RewriteArgs, context: Option<PathBuf>) -> Settings {
         prefer_alpine: args.prefer_alpine,
         file_name: None,
         ignore_pragmas: args.ignore_pragmas,
+        syntax_directive: !args.no_syntax_directive,
         ..Settings::default()
     }
 }
@@ -513,6 +514,7 @@ fn settings_for_file(
             cache_mounts: args.cache_mounts,
             prefer_alpine: args.prefer_alpine,
             ignore_pragmas: args.ignore_pragmas,
+            syntax_directive: args.no_syntax_directive,
             user_name: args.user_name.is_some(),
             user_uid: args.user_uid.is_some(),
         };

@@ -200,7 +200,7 @@ pub fn mounts_cache(ins: &Instr, target_prefix: &str) -> bool {
 }
 
 /// Cache-mount mode: an edit that adds `--mount=type=cache,target=T` flags to RUN `ins` (only
-/// the targets not mounted yet), plus the `# syntax=` line when the file has none.
+/// the targets not mounted yet), plus the `# syntax=` line when the file has none and `syntax_directive` is on.
 pub fn cache_mount_edits(cx: &super::Context<'_, '_>, ins: &Instr, targets: &[&str]) -> Vec<Edit> {
     let flags: String = targets
         .iter()
@@ -211,7 +211,9 @@ pub fn cache_mount_edits(cx: &super::Context<'_, '_>, ins: &Instr, targets: &[&s
         return Vec::new();
     }
     let mut edits = vec![Edit::insert(ins.keyword_span.end + 1, flags)];
-    if cx.doc.syntax_directive.is_none() {
+    // The frontend image it names comes from a registry: an air-gapped build can do without
+    // (Docker 20.10 and later take `RUN --mount` with their built-in frontend).
+    if cx.doc.syntax_directive.is_none() && cx.settings.syntax_directive {
         let bom = if cx.doc.text.starts_with('\u{feff}') {
             3
         } else {

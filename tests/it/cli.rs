@@ -902,6 +902,43 @@ fn measure_waits_for_another_measurement_to_finish() {
     assert!(s.calls().contains("bud"), "never built: {}", s.calls());
 }
 
+/// `--no-syntax-directive` (or `syntax-directive: false` in the config) keeps the cache mounts
+/// and leaves out the `# syntax=` line, whose frontend image an air-gapped build cannot pull.
+#[test]
+fn cache_mounts_without_the_syntax_directive() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = b"FROM python:3.11\nRUN pip install flask\n";
+    let mounted = "RUN --mount=type=cache,target=/root/.cache/pip pip install flask\n";
+    let with = dockopt(
+        &["optimize", "--isolated", "--cache-mounts", "-"],
+        Some(input),
+        tmp.path(),
+    );
+    assert_eq!(
+        with.stdout,
+        format!("# syntax=docker/dockerfile:1\nFROM python:3.11\n{mounted}")
+    );
+    let without = dockopt(
+        &[
+            "optimize",
+            "--isolated",
+            "--cache-mounts",
+            "--no-syntax-directive",
+            "-",
+        ],
+        Some(input),
+        tmp.path(),
+    );
+    assert_eq!(without.stdout, format!("FROM python:3.11\n{mounted}"));
+    std::fs::write(
+        tmp.path().join(".dockopt.yaml"),
+        "cache-mounts: true\nsyntax-directive: false\n",
+    )
+    .unwrap();
+    let configured = dockopt(&["optimize", "-"], Some(input), tmp.path());
+    assert_eq!(configured.stdout, without.stdout, "{}", configured.stderr);
+}
+
 #[test]
 fn measure_refuses_zero_rebuilds_before_building() {
     let r = dockopt(&["measure", "--rebuilds", "0", CLASSIC], None, &repo());
