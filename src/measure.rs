@@ -19,6 +19,11 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// does not reach it.
 static RUNNING: Mutex<Option<u32>> = Mutex::new(None);
 
+/// The slot of the process group under way (a poisoned lock still holds a usable value).
+fn running() -> std::sync::MutexGuard<'static, Option<u32>> {
+    RUNNING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// What a signal handler calls: stop the build under way and let `measure` clean up. A second
 /// interrupt leaves at once, as a user pressing Ctrl-C twice expects.
 pub fn interrupt() {
@@ -26,7 +31,7 @@ pub fn interrupt() {
         std::process::exit(130);
     }
     eprintln!("dockopt measure: interrupted; removing the images built so far (again to quit now)");
-    if let Some(pgid) = *RUNNING.lock().unwrap_or_else(|e| e.into_inner()) {
+    if let Some(pgid) = *running() {
         kill_group(pgid);
     }
 }
@@ -34,6 +39,15 @@ pub fn interrupt() {
 /// Whether the measurement was interrupted.
 pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// The error that ends a measurement once it is interrupted.
+fn stop_if_interrupted() -> Result<(), String> {
+    if interrupted() {
+        Err("interrupted".to_string())
+    } else {
+        Ok(())
+    }
 }
 
 /// Set when a build or smoke run was killed (timeout, interrupt): only then are there working
@@ -48,8 +62,6 @@ fn kill_group(pgid: u32) {
         .args(["-s", "KILL", "--", &format!("-{pgid}")])
         .status();
 }
-
-const INTERRUPTED_ERROR: &str = "interrupted";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -124,8 +136,8 @@ impl Engine {
     /// removing images) still run, since the clean-up after an interrupt needs them.
     fn run_lines(self, args: &[&str], limit: Option<Duration>) -> Result<Vec<Line>, String> {
         let interruptible = limit.is_some();
-        if interruptible && interrupted() {
-            return Err(INTERRUPTED_ERROR.to_string());
+        if interruptible {
+            stop_if_interrupted()?;
         }
         let mut cmd = Command::new(self.name());
         cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
@@ -164,7 +176,7 @@ impl Engine {
         // exits, not at the next tick: a cached rebuild takes well under a second.
         let pid = child.id();
         if interruptible {
-            *RUNNING.lock().unwrap_or_else(|e| e.into_inner()) = Some(pid);
+            *running() = Some(pid);
             // An interrupt between the check above and now found nothing to kill.
             if interrupted() {
                 kill_group(pid);
@@ -188,10 +200,8 @@ impl Engine {
             }
         };
         if interruptible {
-            *RUNNING.lock().unwrap_or_else(|e| e.into_inner()) = None;
-            if interrupted() {
-                return Err(INTERRUPTED_ERROR.to_string());
-            }
+            *running() = None;
+            stop_if_interrupted()?;
         }
         let mut lines = out_reader.join().unwrap_or_default();
         lines.extend(err_reader.join().unwrap_or_default());
@@ -240,16 +250,12 @@ impl Engine {
         let mut args: Vec<&str> = match self {
             Engine::Docker if docker_buildkit() => vec!["build", "--progress=plain"],
             Engine::Docker => vec!["build", "--force-rm"],
-            Engine::Podman => vec![
-                "build",
-                "--layers",
-                "--force-rm",
-                "--pull=never",
-                "--format",
-                "docker",
-            ],
-            Engine::Buildah => vec![
-                "bud",
+            Engine::Podman | Engine::Buildah => vec![
+                if self == Engine::Podman {
+                    "build"
+                } else {
+                    "bud"
+                },
                 "--layers",
                 "--force-rm",
                 "--pull=never",
@@ -358,53 +364,52 @@ impl Engine {
     /// which removing the tagged image leaves behind. (Docker's BuildKit keeps its cache apart,
     /// under its own garbage collection.)
     fn untagged_images(self) -> Vec<String> {
-        let args = [
-            "images",
-            "-q",
-            "--all",
-            "--no-trunc",
-            "--filter",
-            "dangling=true",
-        ];
         match self {
             Engine::Docker => Vec::new(),
-            _ => self
-                .run(&args)
-                .map(|out| out.lines().map(str::to_string).collect())
-                .unwrap_or_default(),
+            _ => self.lines(&[
+                "images",
+                "-q",
+                "--all",
+                "--no-trunc",
+                "--filter",
+                "dangling=true",
+            ]),
         }
+    }
+
+    /// The lines a listing command prints; none when it fails (nothing to clean up then).
+    fn lines(self, args: &[&str]) -> Vec<String> {
+        self.run(args)
+            .map(|out| out.lines().map(str::to_string).collect())
+            .unwrap_or_default()
     }
 
     /// The build containers in the store. A buildah or podman build killed before it ends (a
     /// timeout, an interrupt) leaves its working container, which keeps its image from being
     /// removed. (Docker's builder keeps none.)
     fn build_containers(self) -> Vec<String> {
-        let lines = |listed: Result<String, String>| -> Vec<String> {
-            listed
-                .map(|out| out.lines().map(str::to_string).collect())
-                .unwrap_or_default()
-        };
         match self {
             Engine::Docker => Vec::new(),
             // (Full ids already; buildah has no --no-trunc here.)
-            Engine::Buildah => lines(self.run(&["containers", "-q"])),
+            Engine::Buildah => self.lines(&["containers", "-q"]),
             // Build containers only (state `storage`), never a container the user runs.
-            Engine::Podman => lines(self.run(&[
-                "ps",
-                "--all",
-                "--external",
-                "--no-trunc",
-                "--format",
-                "{{.ID}} {{.State}}",
-            ]))
-            .into_iter()
-            .filter_map(|l| {
-                let (id, state) = l.split_once(' ')?;
-                state
-                    .eq_ignore_ascii_case("storage")
-                    .then(|| id.to_string())
-            })
-            .collect(),
+            Engine::Podman => self
+                .lines(&[
+                    "ps",
+                    "--all",
+                    "--external",
+                    "--no-trunc",
+                    "--format",
+                    "{{.ID}} {{.State}}",
+                ])
+                .into_iter()
+                .filter_map(|l| {
+                    let (id, state) = l.split_once(' ')?;
+                    state
+                        .eq_ignore_ascii_case("storage")
+                        .then(|| id.to_string())
+                })
+                .collect(),
         }
     }
 
@@ -727,12 +732,14 @@ fn dockerignore_excludes_git(context: &Path) -> bool {
 /// since its copy in the measurement's own context is what gets edited; anything else is
 /// refused before a build starts.
 fn touched_in_context(context: &Path, touch: &Path) -> Result<PathBuf, String> {
+    let ctx = context
+        .canonicalize()
+        .map_err(|e| format!("--touch {}: {e}", touch.display()))?;
     let inside = |file: &Path| -> Result<PathBuf, String> {
         let meta = file.symlink_metadata().map_err(|e| e.to_string())?;
         if !meta.is_file() {
             return Err("not a regular file (a folder or a symlink)".to_string());
         }
-        let ctx = context.canonicalize().map_err(|e| e.to_string())?;
         let abs = file.canonicalize().map_err(|e| e.to_string())?;
         abs.strip_prefix(&ctx)
             .map(Path::to_path_buf)
@@ -898,30 +905,24 @@ fn measure_lock(engine: Engine) -> Result<std::fs::File, String> {
         .write(true)
         .open(&path)
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => {
+    // Polled rather than blocked on, so that Ctrl-C still stops a measurement that waits.
+    let mut said = false;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => {}
+            Err(std::fs::TryLockError::Error(e)) => return Err(format!("{}: {e}", path.display())),
+        }
+        if !said {
             eprintln!(
                 "dockopt measure: waiting for another measurement with {} to finish ({})",
                 engine.name(),
                 path.display()
             );
-            // Polled rather than blocked on, so that Ctrl-C still stops a measurement that waits.
-            loop {
-                std::thread::sleep(Duration::from_millis(200));
-                if interrupted() {
-                    return Err(INTERRUPTED_ERROR.to_string());
-                }
-                match file.try_lock() {
-                    Ok(()) => return Ok(file),
-                    Err(std::fs::TryLockError::WouldBlock) => {}
-                    Err(std::fs::TryLockError::Error(e)) => {
-                        return Err(format!("{}: {e}", path.display()));
-                    }
-                }
-            }
+            said = true;
         }
-        Err(std::fs::TryLockError::Error(e)) => Err(format!("{}: {e}", path.display())),
+        std::thread::sleep(Duration::from_millis(200));
+        stop_if_interrupted()?;
     }
 }
 
@@ -959,16 +960,12 @@ fn measure_sides(
         ))
     };
     let b = run(before, "before")?;
-    if interrupted() {
-        return Err(INTERRUPTED_ERROR.to_string());
-    }
+    stop_if_interrupted()?;
     let ratio = |x: f64, y: f64| (x > 0.0 && y > 0.0).then(|| y / x);
     let mut reports = Vec::new();
     for (k, side) in afters.iter().enumerate() {
         let a = run(side, &format!("after{k}"))?;
-        if interrupted() {
-            return Err(INTERRUPTED_ERROR.to_string());
-        }
+        stop_if_interrupted()?;
         reports.push(Report {
             engine: o.engine.label(),
             touched: rel_touch.as_ref().map(|t| t.display().to_string()),
