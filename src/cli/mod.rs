@@ -172,14 +172,7 @@ fn measure(
         rewrites.push((text, Vec::new()));
     }
     if rewrites.is_empty() {
-        let settings = match settings_for_file(rewrite, path, Some(context.clone())) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Ok(2);
-            }
-        };
-        match crate::optimize(&text, &settings) {
+        match rewritten(rewrite, path, context.clone(), &text) {
             Ok(o) => rewrites.push((
                 o.output,
                 o.new_files
@@ -188,7 +181,7 @@ fn measure(
                     .collect(),
             )),
             Err(e) => {
-                eprintln!("error: {}: {e}", path.display());
+                eprintln!("error: {e}");
                 return Ok(2);
             }
         }
@@ -282,17 +275,10 @@ fn layers(path: &Path, after: bool, rewrite: &RewriteArgs, format: Format) -> Re
     };
     let before = crate::layers::analyse(&before_doc);
     let optimized = if after {
-        let settings = match settings_for_file(rewrite, path, Some(folder_of(path))) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return Ok(2);
-            }
-        };
-        match crate::optimize(&text, &settings) {
+        match rewritten(rewrite, path, folder_of(path), &text) {
             Ok(o) => Some(o.output),
             Err(e) => {
-                eprintln!("error: {name}: {e}");
+                eprintln!("error: {e}");
                 return Ok(2);
             }
         }
@@ -484,6 +470,28 @@ fn settings_for(args: &RewriteArgs, context: Option<PathBuf>) -> Settings {
     }
 }
 
+/// What `optimize` would make of `text` (the Dockerfile at `path`), for the commands that show
+/// or build the rewrite; the error says which file.
+fn rewritten(
+    rewrite: &RewriteArgs,
+    path: &Path,
+    context: PathBuf,
+    text: &str,
+) -> std::result::Result<crate::pipeline::Outcome, String> {
+    let settings = settings_for_file(rewrite, path, Some(context))?;
+    crate::optimize(text, &settings).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The passes named in --select/--ignore all exist.
+fn passes_known(settings: &Settings) -> std::result::Result<(), String> {
+    match settings.unknown_pass() {
+        Some(bad) => Err(format!(
+            "unknown pass `{bad}` in --select/--ignore (see `dockopt passes`)"
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The settings for one Dockerfile: the command line over its config file (`--config`, or
 /// the nearest `.dockopt.yaml` above it unless `--isolated`).
 fn settings_for_file(
@@ -492,11 +500,7 @@ fn settings_for_file(
     context: Option<PathBuf>,
 ) -> std::result::Result<Settings, String> {
     let mut settings = settings_for(args, context);
-    if let Some(bad) = settings.unknown_pass() {
-        return Err(format!(
-            "unknown pass `{bad}` in --select/--ignore (see `dockopt passes`)"
-        ));
-    }
+    passes_known(&settings)?;
     settings.file_name = dockerfile
         .file_name()
         .map(|n| n.to_string_lossy().into_owned());
@@ -530,9 +534,9 @@ fn settings_for_file(
 }
 
 fn optimize(args: OptimizeArgs) -> Result<i32> {
-    let probe = settings_for(&args.rewrite, None);
-    if let Some(bad) = probe.unknown_pass() {
-        eprintln!("error: unknown pass `{bad}` in --select/--ignore (see `dockopt passes`)");
+    // Said once, before any file, rather than once per file.
+    if let Err(e) = passes_known(&settings_for(&args.rewrite, None)) {
+        eprintln!("error: {e}");
         return Ok(2);
     }
     let mut reports = Vec::new();
