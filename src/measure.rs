@@ -3,6 +3,7 @@
 //! optional smoke test. Works with docker, podman or buildah (whichever is there); images it
 //! builds are removed afterwards.
 
+use crate::passes::common::dockerignore_excludes_top;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
@@ -703,30 +704,6 @@ fn pick_source(context: &Path) -> Option<PathBuf> {
     found.into_iter().next().map(|(_, _, p)| p)
 }
 
-/// Whether the context's `.dockerignore` leaves out the top `.git` folder (`.git`, `/.git`,
-/// `.git/`, `**/.git`, …) with no later exception for it.
-fn dockerignore_excludes_git(context: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(context.join(".dockerignore")) else {
-        return false;
-    };
-    let mut excluded = false;
-    for line in text.lines().map(str::trim) {
-        let (negated, pattern) = match line.strip_prefix('!') {
-            Some(p) => (true, p.trim()),
-            None => (false, line),
-        };
-        let pattern = pattern.trim_start_matches('/').trim_end_matches('/');
-        let pattern = pattern.strip_prefix("**/").unwrap_or(pattern);
-        let pattern = pattern.strip_suffix("/**").unwrap_or(pattern);
-        if pattern == ".git" {
-            excluded = !negated;
-        } else if negated && pattern.starts_with(".git/") {
-            excluded = false; // something inside it is sent after all
-        }
-    }
-    excluded
-}
-
 /// `--touch FILE` as a path relative to the context: FILE relative to the context, or as given
 /// (from the current folder), whichever is inside the context. It must be a regular file there,
 /// since its copy in the measurement's own context is what gets edited; anything else is
@@ -768,7 +745,7 @@ fn touched_in_context(context: &Path, touch: &Path) -> Result<PathBuf, String> {
 /// would send, whatever git ignores, and `.git` too unless `.dockerignore` leaves it out (a
 /// `COPY . .` copies it into the image then, and the sizes must say so).
 fn copy_context(from: &Path, to: &Path) -> std::io::Result<()> {
-    let skip_git = dockerignore_excludes_git(from);
+    let skip_git = dockerignore_excludes_top(from, ".git");
     for entry in ignore::WalkBuilder::new(from)
         .standard_filters(false)
         .filter_entry(move |e| !(skip_git && e.depth() == 1 && e.file_name() == ".git"))
@@ -1241,7 +1218,11 @@ mod tests {
             (".gitignore\n", false),
         ] {
             std::fs::write(from.join(".dockerignore"), ignore).unwrap();
-            assert_eq!(dockerignore_excludes_git(&from), skipped, "{ignore:?}");
+            assert_eq!(
+                dockerignore_excludes_top(&from, ".git"),
+                skipped,
+                "{ignore:?}"
+            );
         }
     }
 

@@ -260,3 +260,55 @@ pub fn line_end(text: &str, offset: usize) -> usize {
         .find('\n')
         .map_or(text.len(), |p| offset + p + 1)
 }
+
+/// Whether the context's `.dockerignore` leaves out the top-level folder `name` (`.git`,
+/// `/.git`, `.git/`, `**/.git`, …) with no later exception for it.
+pub fn dockerignore_excludes_top(context: &std::path::Path, name: &str) -> bool {
+    let Ok(text) = std::fs::read_to_string(context.join(".dockerignore")) else {
+        return false;
+    };
+    let mut excluded = false;
+    for line in text.lines().map(str::trim) {
+        let (negated, pattern) = match line.strip_prefix('!') {
+            Some(p) => (true, p.trim()),
+            None => (false, line),
+        };
+        let pattern = pattern.trim_start_matches('/').trim_end_matches('/');
+        let pattern = pattern.strip_prefix("**/").unwrap_or(pattern);
+        let pattern = pattern.strip_suffix("/**").unwrap_or(pattern);
+        if pattern == name {
+            excluded = !negated;
+        } else if negated
+            && pattern
+                .strip_prefix(name)
+                .is_some_and(|p| p.starts_with('/'))
+        {
+            excluded = false; // something inside it is sent after all
+        }
+    }
+    excluded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dockerignore_excludes_top;
+
+    #[test]
+    fn a_top_folder_left_out_by_dockerignore() {
+        let dir = std::env::temp_dir().join(format!("dockopt-ignore-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (ignore, excluded) in [
+            (".venv\n", true),
+            ("/.venv/\n", true),
+            ("**/.venv\n", true),
+            (".venv/**\n", true),
+            (".venv\n!.venv/pyvenv.cfg\n", false),
+            (".venv-old\n", false),
+            ("venv\n", false),
+        ] {
+            std::fs::write(dir.join(".dockerignore"), ignore).unwrap();
+            assert_eq!(dockerignore_excludes_top(&dir, ".venv"), excluded, "{ignore:?}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,6 +1,6 @@
 use std::path::Path;
 
-use super::common::{line_end, whole_lines};
+use super::common::{dockerignore_excludes_top, line_end, whole_lines};
 use super::{Context, Finding, Meta, Pass};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::shell::{Script, SimpleCmd, basename};
@@ -20,11 +20,16 @@ dependency installs, it moves that `COPY` below them:
 - an install by name that does not read the source (`pip install flask`, `apt-get install`,
   `apk add`, `npm install -g`) simply runs before the `COPY`;
 - an install that reads manifests gets them copied first: `requirements*.txt` (and the files
-  they include with `-r`/`-c`), `Pipfile*`, `pyproject.toml` + `poetry.lock` (`poetry install
-  --no-root`), `package.json` + `package-lock.json`/`npm-shrinkwrap.json`/`yarn.lock`/
-  `pnpm-lock.yaml`, `go.mod` + `go.sum`, `Gemfile` + `Gemfile.lock`, `composer.json` +
+  they include with `-r`/`-c`), for pip and `uv pip`; a `pyproject.toml` that writes out its
+  dependencies (`uv pip install -r pyproject.toml`); `Pipfile*`; `pyproject.toml` +
+  `poetry.lock` (`poetry install --no-root`); `pyproject.toml` + `uv.lock` (+ `.python-version`,
+  `uv.toml`) for `uv sync --no-install-project`; `package.json` +
+  `package-lock.json`/`npm-shrinkwrap.json`/`yarn.lock`/`pnpm-lock.yaml`, `go.mod` + `go.sum`, `Gemfile` + `Gemfile.lock`, `composer.json` +
   `composer.lock`, `pom.xml` (`mvn dependency:go-offline`), the Gradle build files and wrapper
   (`gradle dependencies`), `*.csproj`/`*.sln` (`dotnet restore`).
+- a `uv sync` or `poetry install` that installs the project as well as its dependencies stays
+  after the `COPY`, and the same command runs once before it for the dependencies alone
+  (`--no-install-project`, `--no-root`), from the manifests.
 The build context on disk (the Dockerfile's folder, or `--context`) says which manifests exist
 and what they include; without it the install command's own arguments are used. A build step
 that downloads its dependencies itself (`go build`, `mvn package`, `cargo build`,
@@ -60,16 +65,20 @@ read more than its manifests (a lifecycle script, a local path in a requirements
 pass refuses when anything between the `COPY` and the install could read the source or change
 where the `COPY` lands (`RUN`s that are not installs, other `COPY`s, `WORKDIR` with a relative
 destination, variables in the `COPY`), when `package.json` has install scripts or workspaces,
-`go.mod` replaces modules with local paths, a `Gemfile` uses `gemspec`, or a requirements file
-installs local paths. The Cargo dependency step is Unsafe too: the stub build runs the same
-`cargo build` once more, on a crate with no code of its own.
+`go.mod` replaces modules with local paths, a `Gemfile` uses `gemspec`, a requirements file
+installs local paths, a `pyproject.toml` has `dynamic` dependencies (any `dynamic` field for
+`uv sync` without `--frozen`), local path sources or a uv workspace, or the context holds a
+`.venv` that the `COPY` would send over the installed one. The Cargo dependency step is Unsafe
+too: the stub build runs the same `cargo build` once more, on a crate with no code of its own.
+So is the dependencies-only `uv sync`/`poetry install`: it resolves from the manifests before
+the project's own files are there.
 "#,
 };
 
 /// Commands that install dependencies (worth a word when they cannot be moved).
 const INSTALLERS: &[&str] = &[
     "npm", "yarn", "pnpm", "go", "bundle", "composer", "pipenv", "poetry", "mvn", "dotnet",
-    "gradle", "cargo",
+    "gradle", "cargo", "uv",
 ];
 
 /// Instructions a COPY can be moved past without changing what it copies or where.
@@ -314,6 +323,7 @@ fn classify(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>>, String> 
             }
             _ => Err("`dotnet` builds the source".into()),
         },
+        "uv" => uv(c, cx),
         _ if pip_subcommand(c).is_some() => pip(c, cx),
         other => Err(format!("`{other}` may read the source")),
     }
@@ -356,15 +366,43 @@ fn pip(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>>, String> {
     if c.words[k].lit.as_deref() != Some("install") {
         return Err("pip subcommand other than install".into());
     }
-    let words: Vec<&str> = c.words[k + 1..]
+    install_args(&literal_words(&c.words[k + 1..]), cx, PIP_VALUE_OPTS)
+}
+
+/// Each word's literal text, `$` for a computed one.
+fn literal_words(words: &[crate::shell::Word]) -> Vec<&str> {
+    words
         .iter()
         .map(|w| w.lit.as_deref().unwrap_or("$"))
-        .collect();
+        .collect()
+}
+
+/// The arguments of `pip install` or `uv pip install`: packages by name (independent), or
+/// requirement files (manifests); anything else reads the source.
+fn install_args(
+    words: &[&str],
+    cx: &Ctx<'_>,
+    value_opts: &[&str],
+) -> Result<Option<Vec<String>>, String> {
     let mut files = Vec::new();
     let mut i = 0;
     while i < words.len() {
         let w = words[i];
-        let file_opt = |o: &str| matches!(o, "-r" | "--requirement" | "-c" | "--constraint");
+        let file_opt = |o: &str| {
+            matches!(
+                o,
+                "-r" | "--requirement"
+                    | "--requirements"
+                    | "-c"
+                    | "--constraint"
+                    | "--constraints"
+                    | "--override"
+                    | "--overrides"
+                    | "-b"
+                    | "--build-constraint"
+                    | "--build-constraints"
+            )
+        };
         if file_opt(w) {
             let f = words.get(i + 1).ok_or("`-r` without a file")?;
             files.push(f.to_string());
@@ -374,7 +412,9 @@ fn pip(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>>, String> {
         if let Some((o, f)) = w.split_once('=').filter(|(o, _)| file_opt(o)) {
             let _ = o;
             files.push(f.to_string());
-        } else if PIP_VALUE_OPTS.contains(&w) {
+        } else if w == "--group" || w.starts_with("--group=") {
+            return Err("`--group` reads the project's pyproject.toml".into());
+        } else if value_opts.contains(&w) {
             i += 1;
         } else if w == "-e" || w == "--editable" {
             return Err("pip installs the project itself (`-e`)".into());
@@ -386,12 +426,192 @@ fn pip(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>>, String> {
     if files.is_empty() {
         return Ok(None);
     }
+    requirement_files(files, cx).map(Some)
+}
+
+/// uv's options that take the next word as their value (global ones and `pip install`'s).
+const UV_VALUE_OPTS: &[&str] = &[
+    "--python",
+    "-p",
+    "--index",
+    "--default-index",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "--index-strategy",
+    "--keyring-provider",
+    "--resolution",
+    "--prerelease",
+    "--link-mode",
+    "--python-platform",
+    "--python-version",
+    "--exclude-newer",
+    "--config-setting",
+    "-C",
+    "--reinstall-package",
+    "--upgrade-package",
+    "-P",
+    "--no-binary",
+    "--only-binary",
+    "--no-build-package",
+    "--no-binary-package",
+    "--refresh-package",
+    "--extra",
+    "--target",
+    "-t",
+    "--prefix",
+    "--torch-backend",
+    "--fork-strategy",
+    "--color",
+    "--cache-dir",
+    "--package",
+    "--group",
+    "--only-group",
+    "--no-group",
+];
+
+/// The words of a uv subcommand (`sync`, `pip install`) and the index of its last one.
+fn uv_subcommand(c: &SimpleCmd) -> Result<(Vec<&str>, usize), String> {
+    let mut subs = Vec::new();
+    let mut last = 0;
+    for (k, w) in c.words.iter().enumerate().skip(1) {
+        let lit = w.lit.as_deref().ok_or("`uv` with a computed argument")?;
+        if lit.starts_with('-') {
+            if subs.is_empty() {
+                if matches!(lit, "--directory" | "--project" | "--config-file")
+                    || lit.starts_with("--directory=")
+                    || lit.starts_with("--project=")
+                    || lit.starts_with("--config-file=")
+                {
+                    return Err(format!("`uv {lit}` points uv at other files"));
+                }
+                if UV_VALUE_OPTS.contains(&lit) {
+                    return Err(format!("`uv {lit}` before the subcommand"));
+                }
+                continue;
+            }
+            break;
+        }
+        subs.push(lit);
+        last = k;
+        if !matches!(subs[0], "pip" | "tool" | "python") || subs.len() == 2 {
+            break;
+        }
+    }
+    Ok((subs, last))
+}
+
+/// uv: `uv pip install`/`sync` like pip; `uv sync --no-install-project` from pyproject.toml and
+/// uv.lock; tools and Pythons by name.
+fn uv(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>>, String> {
+    let (subs, k) = uv_subcommand(c)?;
+    let rest = literal_words(&c.words[k + 1..]);
+    let operands: Vec<&str> = rest
+        .iter()
+        .copied()
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    match subs.as_slice() {
+        ["pip", "install"] => install_args(&rest, cx, UV_VALUE_OPTS),
+        ["pip", "sync"] => {
+            if operands.is_empty() || rest.iter().any(|w| UV_VALUE_OPTS.contains(w)) {
+                return Err("`uv pip sync` with options this pass does not read".into());
+            }
+            requirement_files(operands.iter().map(|f| f.to_string()).collect(), cx).map(Some)
+        }
+        ["sync"] => uv_sync(&rest, cx).map(Some),
+        ["venv"]
+            if rest
+                .iter()
+                .any(|w| *w == "--python" || *w == "-p" || w.starts_with("--python=")) =>
+        {
+            Ok(None)
+        }
+        ["venv"] => {
+            Err("`uv venv` picks its Python from the project's files (give `--python`)".into())
+        }
+        ["tool", "install"] | ["python", "install"]
+            if !operands.is_empty()
+                && operands
+                    .iter()
+                    .all(|p| is_package_name(p) || p.contains("==")) =>
+        {
+            Ok(None)
+        }
+        ["pip", "list" | "show" | "freeze"]
+        | ["tool", "list"]
+        | ["python", "list"]
+        | ["cache", ..]
+        | ["version" | "help" | "self"] => Ok(None),
+        _ => Err("`uv` reads the project".into()),
+    }
+}
+
+/// The COPY of the source must not bring a `.venv` that would land over the one the
+/// dependency step made.
+fn no_venv_sent(cx: &Ctx<'_>) -> Result<(), String> {
+    let sent = cx.exists(".venv") == Some(true)
+        && !(matches!(cx.source, "." | "./")
+            && cx
+                .context
+                .is_some_and(|c| dockerignore_excludes_top(c, ".venv")));
+    if sent {
+        return Err(
+            "the build context holds a `.venv`, which the COPY would put over the installed one"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// `uv sync --no-install-project`: the dependencies from pyproject.toml and uv.lock (and the
+/// files that pick the Python and configure uv).
+fn uv_sync(args: &[&str], cx: &Ctx<'_>) -> Result<Vec<String>, String> {
+    if !args
+        .iter()
+        .any(|a| matches!(*a, "--no-install-project" | "--no-install-workspace"))
+    {
+        return Err("`uv sync` installs the project itself (`--no-install-project` installs only its dependencies)".into());
+    }
+    if cx.context.is_none() {
+        return Err("`uv sync` needs the build context to know the project's files".into());
+    }
+    let text = cx
+        .read("pyproject.toml")
+        .ok_or("no pyproject.toml in the build context")?;
+    let frozen = args.contains(&"--frozen");
+    static_python_project(&text, !frozen)?;
+    no_venv_sent(cx)?;
+    Ok(cx.present(&["pyproject.toml", "uv.lock", ".python-version", "uv.toml"]))
+}
+
+/// Requirement files with the files they include (`-r`/`-c` lines); a `pyproject.toml` (uv
+/// reads its dependencies) only when they are written out in it.
+fn requirement_files(mut files: Vec<String>, cx: &Ctx<'_>) -> Result<Vec<String>, String> {
     let mut all = Vec::new();
     while let Some(f) = files.pop() {
         if f.contains('$') || f.starts_with('/') || f.contains("..") {
             return Err(format!(
                 "requirements file `{f}` is not a plain relative path"
             ));
+        }
+        let file_name = f.rsplit('/').next().unwrap_or(&f);
+        if matches!(file_name, "setup.py" | "setup.cfg") {
+            return Err(format!(
+                "`{f}`: its dependencies come from the project's build"
+            ));
+        }
+        if file_name == "pyproject.toml" {
+            let text = cx
+                .read(&f)
+                .ok_or("the dependencies in pyproject.toml need the build context")?;
+            static_python_project(&text, false)?;
+            if !all.contains(&f) {
+                all.push(f);
+            }
+            continue;
         }
         if let Some(text) = cx.read(&f) {
             for line in text.lines().map(str::trim) {
@@ -427,7 +647,36 @@ fn pip(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>>, String> {
             all.push(f);
         }
     }
-    Ok(Some(all))
+    Ok(all)
+}
+
+/// A pyproject.toml whose dependencies can be installed from it alone: none computed by the
+/// build backend (unless a lock file is used as it is), no local path or workspace sources.
+fn static_python_project(text: &str, any_dynamic: bool) -> Result<(), String> {
+    let toml_lines = || text.lines().map(str::trim);
+    // `dynamic = [...]`, perhaps over several lines: the fields the backend computes.
+    let dynamic = text.lines().position(|l| {
+        let l = l.trim_start();
+        l.starts_with("dynamic") && l["dynamic".len()..].trim_start().starts_with('=')
+    });
+    if let Some(at) = dynamic {
+        let rest: String = text.lines().skip(at).collect::<Vec<_>>().join("\n");
+        let fields = &rest[..rest.find(']').unwrap_or(rest.len())];
+        if any_dynamic || fields.contains("dependencies") {
+            return Err("pyproject.toml has `dynamic` fields, which the build backend computes from the source".into());
+        }
+    }
+    if toml_lines().any(|l| l.starts_with("[tool.uv.workspace")) {
+        return Err("a uv workspace needs every member's pyproject.toml".into());
+    }
+    let local = |l: &str| {
+        let l = l.replace(' ', "");
+        l.contains("path=") || l.contains("workspace=true") || l.contains("editable=true")
+    };
+    if toml_lines().any(local) {
+        return Err("pyproject.toml has a dependency on a local path".into());
+    }
+    Ok(())
 }
 
 /// What a RUN needs: nothing (by name), manifests, or a refusal.
@@ -533,8 +782,11 @@ impl Pass for DependencyFirst {
             }
             for (pos, (_, copy)) in instrs.iter().enumerate() {
                 if let Some(f) = self.check_copy(cx, &instrs, &cwds, pos, copy) {
+                    let moves = f.fix.is_some();
                     out.push(f);
-                    return; // one move per round; the next round sees the new order
+                    if moves {
+                        return; // one move per round; the next round sees the new order
+                    }
                 }
             }
         }
@@ -690,6 +942,14 @@ impl DependencyFirst {
             });
             if hint.is_none() && installed_before {
                 return None;
+            }
+            let mut why = why;
+            if hint.is_none() {
+                match self.dependencies_only_step(cx, &ctx, instrs, cwds, pos, idx) {
+                    Ok(f) => return Some(f),
+                    Err(Some(reason)) => why = reason,
+                    Err(None) => {}
+                }
             }
             let line = doc.line_of(doc.instructions[idx].span.start);
             let msg = match hint {
@@ -882,6 +1142,192 @@ impl DependencyFirst {
     }
 }
 
+/// A project install that can run once for the dependencies alone: the flag that says so and
+/// the files it then reads (relative to the project folder). `Err(None)`: not such an install;
+/// `Err(Some(why))`: one, but its dependencies cannot be installed from the manifests alone.
+fn dependencies_only(
+    c: &SimpleCmd,
+    cx: &Ctx<'_>,
+) -> Result<(&'static str, Vec<String>), Option<String>> {
+    let words: Vec<&str> = c
+        .words
+        .iter()
+        .map(|w| w.lit.as_deref())
+        .collect::<Option<_>>()
+        .ok_or(None)?;
+    // Options that take a value, and flags, that change neither where nor from what it installs.
+    let (values, flags): (&[&str], &[&str]) = match words.first().map(|w| basename(w)) {
+        Some("uv") if words.get(1) == Some(&"sync") => (
+            &[
+                "--extra",
+                "--group",
+                "--only-group",
+                "--no-group",
+                "--package",
+                "--python",
+                "-p",
+            ],
+            &[
+                "--frozen",
+                "--locked",
+                "--no-dev",
+                "--compile-bytecode",
+                "--no-editable",
+                "--all-extras",
+                "--all-groups",
+                "--all-packages",
+                "--no-cache",
+                "-n",
+                "-q",
+                "--quiet",
+                "-v",
+                "--verbose",
+                "--inexact",
+                "--no-progress",
+            ],
+        ),
+        Some("poetry") if words.get(1) == Some(&"install") => (
+            &["--only", "--without", "--with", "-E", "--extras"],
+            &[
+                "--no-interaction",
+                "-n",
+                "--no-ansi",
+                "--sync",
+                "--no-dev",
+                "--all-extras",
+                "--compile",
+                "-q",
+                "--quiet",
+                "-v",
+                "--verbose",
+                "--no-cache",
+            ],
+        ),
+        _ => return Err(None),
+    };
+    if words.iter().any(|w| {
+        matches!(
+            *w,
+            "--no-install-project" | "--no-install-workspace" | "--no-root"
+        )
+    }) {
+        return Err(None); // installs only the dependencies already
+    }
+    let mut i = 2;
+    while i < words.len() {
+        let w = words[i];
+        let name = w.split_once('=').map_or(w, |(n, _)| n);
+        if values.contains(&w) {
+            i += 1;
+        } else if !(flags.contains(&w) || (w.contains('=') && values.contains(&name))) {
+            return Err(Some(format!("`{w}` is an option this pass does not know")));
+        }
+        i += 1;
+    }
+    if words[0].ends_with("uv") {
+        let mut args = words[2..].to_vec();
+        args.push("--no-install-project");
+        return Ok(("--no-install-project", uv_sync(&args, cx)?));
+    }
+    let text = cx
+        .read("pyproject.toml")
+        .ok_or(Some("no pyproject.toml in the build context".to_string()))?;
+    static_python_project(&text, false)?;
+    no_venv_sent(cx)?;
+    // No readme: Poetry reads the one pyproject.toml names only to install the project itself.
+    let files = cx.present(&["pyproject.toml", "poetry.lock", "poetry.toml"]);
+    Ok(("--no-root", files))
+}
+
+impl DependencyFirst {
+    /// `COPY . .` then `uv sync` / `poetry install`, which install the project itself and so
+    /// need the source: the same command runs once before the COPY with the flag that skips
+    /// the project (`--no-install-project`, `--no-root`), from the manifests alone, so that a
+    /// source edit leaves the dependencies cached and the command after the COPY installs only
+    /// the project.
+    fn dependencies_only_step(
+        &self,
+        cx: &Context<'_, '_>,
+        ctx: &Ctx<'_>,
+        instrs: &[(usize, &Instr)],
+        cwds: &[Option<String>],
+        pos: usize,
+        run: usize,
+    ) -> Result<Finding, Option<String>> {
+        let doc = cx.doc;
+        let (_, copy) = instrs[pos];
+        let dest = copy.args.get(1).ok_or(None)?.value.as_str();
+        let run_pos = instrs.iter().position(|(i, _)| *i == run).ok_or(None)?;
+        // The install runs where the COPY put the project.
+        let known_cwd = cwds[pos].as_deref().filter(|c| !c.starts_with(['?', '$']));
+        let lands_in_cwd = matches!(dest, "." | "./")
+            || known_cwd.is_some_and(|c| resolve(dest, Some(c)).as_deref() == Some(c));
+        if !matches!(ctx.source, "." | "./")
+            || !lands_in_cwd
+            || instrs[pos + 1..run_pos]
+                .iter()
+                .any(|(_, i)| i.is("WORKDIR"))
+        {
+            return Err(None);
+        }
+        let script = cx.script(run).ok_or(None)?;
+        let [c] = script.commands.as_slice() else {
+            return Err(None);
+        };
+        if c.nested || c.has_assignment || !script.is_plain_and_chain() {
+            return Err(None);
+        }
+        let (flag, mut files) = dependencies_only(c, ctx)?;
+        if files.is_empty() {
+            return Err(None);
+        }
+        for extra in &cx.settings.extra_manifests {
+            if ctx.exists(extra) == Some(true) && !files.contains(extra) {
+                files.push(extra.clone());
+            }
+        }
+        // Manifests in subfolders would need a COPY each: leave those projects alone.
+        if files.iter().any(|f| f.contains('/')) {
+            return Err(None);
+        }
+        let lower = cx
+            .text(&copy.keyword_span)
+            .chars()
+            .all(|c| c.is_ascii_lowercase());
+        let (copy_kw, run_kw) = if lower {
+            ("copy", "run")
+        } else {
+            ("COPY", "RUN")
+        };
+        let flags: String = copy
+            .flags
+            .iter()
+            .map(|f| format!(" {}", cx.text(&f.span)))
+            .collect();
+        let mut to = dest.to_string();
+        if !to.ends_with('/') {
+            to.push('/');
+        }
+        let nl = doc.newline;
+        let command = cx.text(&c.span);
+        let text = format!(
+            "{copy_kw}{flags} {} {to}{nl}{run_kw} {command} {flag}{nl}",
+            files.join(" ")
+        );
+        let at = whole_lines(doc.text, &copy.span).start;
+        let line = doc.line_of(doc.instructions[run].span.start);
+        Ok(cx.finding(
+            &META,
+            copy.span.start,
+            format!(
+                "source copied before `{command}` on line {line}, which installs every dependency again after a source edit: they are installed first from {} with `{flag}`",
+                files.join(", ")
+            ),
+            Some(Fix::new(Applicability::Unsafe, vec![Edit::insert(at, text)])),
+        ))
+    }
+}
+
 /// `name` in the `[package]` table of a Cargo.toml.
 fn package_name(manifest: &str) -> Option<String> {
     let mut in_package = false;
@@ -917,5 +1363,30 @@ fn lines_and_one_blank(text: &str, span: &std::ops::Range<usize>) -> std::ops::R
         r.start..r.end + next_len
     } else {
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::static_python_project;
+
+    #[test]
+    fn dependencies_written_out_in_pyproject() {
+        let fixed = "[project]\nname = \"x\"\ndependencies = [\"flask\"]\n";
+        assert!(static_python_project(fixed, true).is_ok());
+        // Only a dynamic version: the dependencies are still written out.
+        let version = "[project]\ndynamic = [\"version\"]\ndependencies = [\"flask\"]\n";
+        assert!(static_python_project(version, false).is_ok());
+        assert!(static_python_project(version, true).is_err());
+        // `dynamic` over several lines, the dependencies on the second.
+        let spread = "[project]\ndynamic = [\n  \"version\",\n  \"dependencies\",\n]\n";
+        assert!(static_python_project(spread, false).is_err());
+        // A key that merely starts with the word is no `dynamic` field.
+        let other = "[tool.x]\ndynamic_things = 1\n";
+        assert!(static_python_project(other, true).is_ok());
+        let local = "[tool.uv.sources]\nlib = { path = \"../lib\" }\n";
+        assert!(static_python_project(local, false).is_err());
+        let workspace = "[tool.uv.workspace]\nmembers = [\"pkgs/*\"]\n";
+        assert!(static_python_project(workspace, false).is_err());
     }
 }

@@ -21,6 +21,7 @@ mod pipefail;
 mod rpm_cache_clean;
 mod secret_in_layer;
 mod slim_base;
+mod uv_no_cache;
 
 pub mod common;
 
@@ -81,6 +82,7 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &pip_no_cache_dir::PipNoCacheDir,
     &rpm_cache_clean::RpmCacheClean,
     &node_cache_clean::NodeCacheClean,
+    &uv_no_cache::UvNoCache,
     &exec_form::ExecForm,
     &add_to_copy::AddToCopy,
     &maintainer_to_label::MaintainerToLabel,

@@ -53,6 +53,22 @@ fn pass_fixtures() {
         .collect();
     fixtures.sort();
     assert!(fixtures.len() >= 20, "only {} fixtures", fixtures.len());
+    // A build context belongs to a fixture of the same name (`x.context` to `x.Dockerfile` or
+    // `x.ok.Dockerfile`): one that matches none would go silently unused.
+    for dir in std::fs::read_dir(repo().join("tests/fixtures/passes")).unwrap() {
+        for e in std::fs::read_dir(dir.unwrap().path()).unwrap() {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_str().unwrap();
+            if let Some(stem) = name.strip_suffix(".context") {
+                assert!(
+                    p.with_file_name(format!("{stem}.Dockerfile")).exists()
+                        || p.with_file_name(format!("{stem}.ok.Dockerfile")).exists(),
+                    "{} belongs to no fixture",
+                    p.display()
+                );
+            }
+        }
+    }
     for path in fixtures {
         let pass = path
             .parent()
