@@ -1,7 +1,7 @@
 //! Helpers shared by passes: the file's continuation style, appending a command to a RUN, and
 //! inserting a flag after a word.
 
-use crate::fix::Edit;
+use crate::fix::{Edit, Fix};
 use crate::shell::{Script, SimpleCmd};
 use crate::syntax::{Document, Instr};
 
@@ -227,6 +227,31 @@ pub fn cache_mount_edits(cx: &super::Context<'_, '_>, ins: &Instr, targets: &[&s
     edits
 }
 
+/// The fix for a package manager's cache left in RUN `i`: a BuildKit cache mount on `mount` in
+/// cache-mount mode (when the RUN runs as root), else `flag_edits` (a `--no-cache`-like flag).
+pub fn mount_or_flag(
+    cx: &super::Context<'_, '_>,
+    meta: &'static super::Meta,
+    i: usize,
+    mount: &str,
+    flag_edits: Vec<Edit>,
+    flag_message: &str,
+) -> Option<super::Finding> {
+    let ins = &cx.doc.instructions[i];
+    if cx.settings.cache_mounts && cx.runs_as_root(i) {
+        let edits = cache_mount_edits(cx, ins, &[mount]);
+        let message = format!("cache mounted on {mount} with BuildKit");
+        return (!edits.is_empty())
+            .then(|| cx.finding(meta, ins.span.start, message, Some(Fix::safe(edits))));
+    }
+    Some(cx.finding(
+        meta,
+        ins.span.start,
+        flag_message,
+        Some(Fix::safe(flag_edits)),
+    ))
+}
+
 /// Every command named like `names` (by basename).
 pub fn is_named(cmd: &SimpleCmd, names: &[&str]) -> bool {
     cmd.name()
@@ -307,7 +332,11 @@ mod tests {
             ("venv\n", false),
         ] {
             std::fs::write(dir.join(".dockerignore"), ignore).unwrap();
-            assert_eq!(dockerignore_excludes_top(&dir, ".venv"), excluded, "{ignore:?}");
+            assert_eq!(
+                dockerignore_excludes_top(&dir, ".venv"),
+                excluded,
+                "{ignore:?}"
+            );
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }

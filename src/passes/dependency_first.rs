@@ -1111,25 +1111,10 @@ impl DependencyFirst {
             ""
         };
         let nl = doc.newline;
-        let kw = if cx
-            .text(&copy.keyword_span)
-            .chars()
-            .all(|c| c.is_ascii_lowercase())
-        {
-            ("copy", "run")
-        } else {
-            ("COPY", "RUN")
-        };
-        let flags: String = copy
-            .flags
-            .iter()
-            .map(|f| format!(" {}", cx.text(&f.span)))
-            .collect();
+        let (copy_kw, run_kw, flags) = inserted_copy_and_run(cx, copy);
         let at = whole_lines(doc.text, &copy.span).start;
         let text = format!(
-            "{}{flags} Cargo.toml Cargo.lock ./{nl}{} mkdir -p src && echo 'fn main() {{}}' > src/main.rs && {} && cargo clean{profile} -p {name} && rm -rf src{nl}",
-            kw.0,
-            kw.1,
+            "{copy_kw}{flags} Cargo.toml Cargo.lock ./{nl}{run_kw} mkdir -p src && echo 'fn main() {{}}' > src/main.rs && {} && cargo clean{profile} -p {name} && rm -rf src{nl}",
             words.join(" "),
         );
         let line = doc.line_of(doc.instructions[run].span.start);
@@ -1290,20 +1275,7 @@ impl DependencyFirst {
         if files.iter().any(|f| f.contains('/')) {
             return Err(None);
         }
-        let lower = cx
-            .text(&copy.keyword_span)
-            .chars()
-            .all(|c| c.is_ascii_lowercase());
-        let (copy_kw, run_kw) = if lower {
-            ("copy", "run")
-        } else {
-            ("COPY", "RUN")
-        };
-        let flags: String = copy
-            .flags
-            .iter()
-            .map(|f| format!(" {}", cx.text(&f.span)))
-            .collect();
+        let (copy_kw, run_kw, flags) = inserted_copy_and_run(cx, copy);
         let mut to = dest.to_string();
         if !to.ends_with('/') {
             to.push('/');
@@ -1325,6 +1297,28 @@ impl DependencyFirst {
             ),
             Some(Fix::new(Applicability::Unsafe, vec![Edit::insert(at, text)])),
         ))
+    }
+}
+
+/// For a dependency step inserted above the source `copy`: the COPY and RUN keywords in its
+/// case, and its flags (`--chown`, …) each with a leading space.
+fn inserted_copy_and_run(
+    cx: &Context<'_, '_>,
+    copy: &Instr,
+) -> (&'static str, &'static str, String) {
+    let lower = cx
+        .text(&copy.keyword_span)
+        .chars()
+        .all(|c| c.is_ascii_lowercase());
+    let flags = copy
+        .flags
+        .iter()
+        .map(|f| format!(" {}", cx.text(&f.span)))
+        .collect();
+    if lower {
+        ("copy", "run", flags)
+    } else {
+        ("COPY", "RUN", flags)
     }
 }
 

@@ -1,6 +1,5 @@
-use super::common::{cache_mount_edits, has_option, insert_after_word, mounts_cache};
+use super::common::{has_option, insert_after_word, mount_or_flag, mounts_cache};
 use super::{Context, Finding, Meta, Pass};
-use crate::fix::Fix;
 use crate::shell::{SimpleCmd, basename};
 
 pub struct PipNoCacheDir;
@@ -80,27 +79,17 @@ impl Pass for PipNoCacheDir {
             if installs.is_empty() {
                 continue;
             }
-            if cx.settings.cache_mounts && cx.runs_as_root(i) {
-                let edits = cache_mount_edits(cx, ins, &["/root/.cache/pip"]);
-                if !edits.is_empty() {
-                    out.push(cx.finding(
-                        &META,
-                        ins.span.start,
-                        "pip cache mounted with BuildKit",
-                        Some(Fix::safe(edits)),
-                    ));
-                }
-                continue;
-            }
             let edits = installs
                 .iter()
                 .map(|(c, k)| insert_after_word(c, *k, "--no-cache-dir"))
                 .collect();
-            out.push(cx.finding(
+            out.extend(mount_or_flag(
+                cx,
                 &META,
-                ins.span.start,
+                i,
+                "/root/.cache/pip",
+                edits,
                 "pip install without --no-cache-dir",
-                Some(Fix::safe(edits)),
             ));
         }
     }

@@ -1,6 +1,5 @@
-use super::common::{cache_mount_edits, has_option, insert_after_word, mounts_cache};
+use super::common::{has_option, insert_after_word, mount_or_flag, mounts_cache};
 use super::{Context, Finding, Meta, Pass};
-use crate::fix::Fix;
 use crate::shell::{SimpleCmd, basename};
 
 pub struct UvNoCache;
@@ -114,34 +113,24 @@ impl Pass for UvNoCache {
                 .commands
                 .iter()
                 .filter_map(|c| Some((c, uv_caching(c)?)))
-                // Anywhere in the command, even among a program's arguments after `uv run`: a
-                // missed fix is harmless, a second `--no-cache` is an error.
+                // Anywhere in the command, even among the arguments of the program `uv run`
+                // starts: a fix missed there costs little, a flag twice reads badly.
                 .filter(|(c, _)| !has_option(c, &["--no-cache", "--cache-dir"], &['n']))
                 .collect();
             if commands.is_empty() {
-                continue;
-            }
-            if cx.settings.cache_mounts && cx.runs_as_root(i) {
-                let edits = cache_mount_edits(cx, ins, &["/root/.cache/uv"]);
-                if !edits.is_empty() {
-                    out.push(cx.finding(
-                        &META,
-                        ins.span.start,
-                        "uv cache mounted with BuildKit",
-                        Some(Fix::safe(edits)),
-                    ));
-                }
                 continue;
             }
             let edits = commands
                 .iter()
                 .map(|(c, k)| insert_after_word(c, *k, "--no-cache"))
                 .collect();
-            out.push(cx.finding(
+            out.extend(mount_or_flag(
+                cx,
                 &META,
-                ins.span.start,
+                i,
+                "/root/.cache/uv",
+                edits,
                 "uv keeps its cache in the layer: --no-cache",
-                Some(Fix::safe(edits)),
             ));
         }
     }
