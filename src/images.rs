@@ -125,6 +125,12 @@ const RHEL_BASED: &[&str] = &[
     "amazoncorretto",
 ];
 
+/// Debian and Ubuntu release code names, as image tags carry them.
+const DEBIAN_RELEASES: &[&str] = &[
+    "stretch", "buster", "bullseye", "bookworm", "trixie", "xenial", "bionic", "focal", "jammy",
+    "noble",
+];
+
 pub fn family(image: &str) -> Family {
     let lower = image.to_ascii_lowercase();
     if lower == "scratch" {
@@ -154,6 +160,12 @@ pub fn family(image: &str) -> Family {
     if DEBIAN_BASED.contains(&r.name.as_str()) && (r.is_official() || r.name == "ubuntu") {
         return Family::Debian;
     }
+    // Any other image whose tag names a Debian or Ubuntu release it is built on
+    // (`ghcr.io/astral-sh/uv:python3.12-bookworm-slim`).
+    // Ubuntu "chiseled" images have no shell and no useradd.
+    if DEBIAN_RELEASES.iter().any(|w| r.tag_has(w)) && !r.tag_has("chiseled") {
+        return Family::Debian;
+    }
     Family::Unknown
 }
 
@@ -164,6 +176,8 @@ pub fn builtin_user(image: &str) -> Option<&'static str> {
     match family(image) {
         Family::Distroless => Some("65532:65532"),
         _ if r.name == "node" && r.is_official() => Some("1000:1000"),
+        // Dev Container images come with a `vscode` user.
+        _ if r.prefix.contains("devcontainers/") => Some("1000:1000"),
         _ => None,
     }
 }
@@ -216,6 +230,24 @@ mod tests {
     fn families() {
         assert_eq!(family("python:3.12"), Family::Debian);
         assert_eq!(family("python:3.12-alpine"), Family::Alpine);
+        assert_eq!(
+            family("ghcr.io/astral-sh/uv:python3.12-bookworm-slim"),
+            Family::Debian
+        );
+        assert_eq!(family("myorg/builder:jammy"), Family::Debian);
+        assert_eq!(
+            family("mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled"),
+            Family::Unknown
+        );
+        assert_eq!(
+            builtin_user("mcr.microsoft.com/devcontainers/base:bullseye"),
+            Some("1000:1000")
+        );
+        assert_eq!(family("myorg/builder:1.2"), Family::Unknown);
+        assert_eq!(
+            family("ghcr.io/astral-sh/uv:python3.12-alpine"),
+            Family::Alpine
+        );
         assert_eq!(family("alpine"), Family::Alpine);
         assert_eq!(family("ubuntu:22.04"), Family::Debian);
         assert_eq!(family("centos:7"), Family::Rhel);

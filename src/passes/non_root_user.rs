@@ -18,8 +18,10 @@ switches to it before `CMD`/`ENTRYPOINT` (after the last step that changes files
 build step still runs as root). The user is created right after `FROM`, where a source edit
 does not make the build run it again:
 - a user the base already has: `node` (1000) on the official node images, `nonroot` (65532)
-  on distroless;
-- Debian, Ubuntu and the official images built on them, RHEL/CentOS/Fedora:
+  on distroless, `vscode` (1000) on the Dev Container images;
+- Debian, Ubuntu, the official images built on them and any image whose tag names a Debian or
+  Ubuntu release (`…:python3.12-bookworm-slim`, `…:jammy`; not Ubuntu's chiseled images, which
+  have no shell), RHEL/CentOS/Fedora:
   `groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --no-log-init --create-home app`;
 - Alpine: `addgroup -S -g 10001 app && adduser -S -D -u 10001 -G app app`;
 - `scratch`: just `USER 10001:10001` (there is no user database to add to).
@@ -178,6 +180,7 @@ impl Pass for NonRootUser {
                     match family {
                         Family::RhelMinimal => "no useradd in minimal images",
                         Family::Windows => "Windows image",
+                        _ if image.contains("chiseled") => "a chiseled image has no shell or useradd: use the user it ships, `USER $APP_UID` in .NET's",
                         _ => "base image not recognised",
                     }
                 )));
