@@ -970,10 +970,12 @@ pub fn table(r: &Report) -> String {
         format!("{name:<22} {x:>14} {y:>14} {ratio:>10}\n")
     };
     let pct = |x: f64, y: f64| {
-        if x > 0.0 {
-            format!("{:+.0} %", (y / x - 1.0) * 100.0)
-        } else {
-            String::new()
+        // Whole percents; a change that rounds to none is `0 %`, never `-0 %`.
+        let p = ((y / x - 1.0) * 100.0).round();
+        match p {
+            _ if x <= 0.0 => String::new(),
+            0.0 => "0 %".to_string(),
+            _ => format!("{p:+} %"),
         }
     };
     let mut out = row("", "before".into(), "after".into(), "change".into());
@@ -1166,6 +1168,29 @@ mod tests {
             "{t}"
         );
         assert!(!t.contains("before: smoke"), "{t}");
+    }
+
+    #[test]
+    fn changes_are_whole_percents_and_none_is_not_negative() {
+        let sized = |size_bytes, cold_s| Measurement {
+            built: true,
+            size_bytes,
+            cold_s,
+            ..Measurement::default()
+        };
+        let r = Report {
+            engine: "buildah".into(),
+            touched: None,
+            before: sized(197_200_000, 3.40),
+            after: sized(197_100_000, 4.76),
+            size_ratio: None,
+            rebuild_ratio: None,
+        };
+        let t = table(&r);
+        let size = t.lines().find(|l| l.starts_with("image size")).unwrap();
+        assert!(size.ends_with(" 0 %"), "{t}");
+        let cold = t.lines().find(|l| l.starts_with("cold build")).unwrap();
+        assert!(cold.ends_with(" +40 %"), "{t}");
     }
 
     #[test]
