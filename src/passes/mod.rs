@@ -18,6 +18,7 @@ mod non_root_user;
 mod package_upgrade;
 mod pip_no_cache_dir;
 mod pipefail;
+mod poetry_cache_clean;
 mod rpm_cache_clean;
 mod secret_in_layer;
 mod slim_base;
@@ -83,6 +84,7 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &rpm_cache_clean::RpmCacheClean,
     &node_cache_clean::NodeCacheClean,
     &uv_no_cache::UvNoCache,
+    &poetry_cache_clean::PoetryCacheClean,
     &exec_form::ExecForm,
     &add_to_copy::AddToCopy,
     &maintainer_to_label::MaintainerToLabel,
