@@ -1282,8 +1282,14 @@ impl DependencyFirst {
         }
         let nl = doc.newline;
         let command = cx.text(&c.span);
+        // The same mounts (a cache, the secret of a private index) serve both installs.
+        let run_flags: String = doc.instructions[run]
+            .flags
+            .iter()
+            .map(|f| format!(" {}", cx.text(&f.span)))
+            .collect();
         let text = format!(
-            "{copy_kw}{flags} {} {to}{nl}{run_kw} {command} {flag}{nl}",
+            "{copy_kw}{flags} {} {to}{nl}{run_kw}{run_flags} {command} {flag}{nl}",
             files.join(" ")
         );
         let at = whole_lines(doc.text, &copy.span).start;
