@@ -1111,10 +1111,11 @@ impl DependencyFirst {
             ""
         };
         let nl = doc.newline;
-        let (copy_kw, run_kw, flags) = inserted_copy_and_run(cx, copy);
+        let (copy_kw, run_kw, flags, run_flags) =
+            inserted_copy_and_run(cx, copy, &doc.instructions[run]);
         let at = whole_lines(doc.text, &copy.span).start;
         let text = format!(
-            "{copy_kw}{flags} Cargo.toml Cargo.lock ./{nl}{run_kw} mkdir -p src && echo 'fn main() {{}}' > src/main.rs && {} && cargo clean{profile} -p {name} && rm -rf src{nl}",
+            "{copy_kw}{flags} Cargo.toml Cargo.lock ./{nl}{run_kw}{run_flags} mkdir -p src && echo 'fn main() {{}}' > src/main.rs && {} && cargo clean{profile} -p {name} && rm -rf src{nl}",
             words.join(" "),
         );
         let line = doc.line_of(doc.instructions[run].span.start);
@@ -1275,19 +1276,14 @@ impl DependencyFirst {
         if files.iter().any(|f| f.contains('/')) {
             return Err(None);
         }
-        let (copy_kw, run_kw, flags) = inserted_copy_and_run(cx, copy);
+        let (copy_kw, run_kw, flags, run_flags) =
+            inserted_copy_and_run(cx, copy, &doc.instructions[run]);
         let mut to = dest.to_string();
         if !to.ends_with('/') {
             to.push('/');
         }
         let nl = doc.newline;
         let command = cx.text(&c.span);
-        // The same mounts (a cache, the secret of a private index) serve both installs.
-        let run_flags: String = doc.instructions[run]
-            .flags
-            .iter()
-            .map(|f| format!(" {}", cx.text(&f.span)))
-            .collect();
         let text = format!(
             "{copy_kw}{flags} {} {to}{nl}{run_kw}{run_flags} {command} {flag}{nl}",
             files.join(" ")
@@ -1306,26 +1302,30 @@ impl DependencyFirst {
     }
 }
 
-/// For a dependency step inserted above the source `copy`: the COPY and RUN keywords in its
-/// case, and its flags (`--chown`, …) each with a leading space.
+/// For a dependency step inserted above the source `copy`, before the install `run`: the COPY
+/// and RUN keywords in the file's case, the COPY's flags (`--chown`, …) and the RUN's (the same
+/// mounts, a cache or a private index's secret, serve both steps), each with a leading space.
 fn inserted_copy_and_run(
     cx: &Context<'_, '_>,
     copy: &Instr,
-) -> (&'static str, &'static str, String) {
+    run: &Instr,
+) -> (&'static str, &'static str, String, String) {
     let lower = cx
         .text(&copy.keyword_span)
         .chars()
         .all(|c| c.is_ascii_lowercase());
-    let flags = copy
-        .flags
-        .iter()
-        .map(|f| format!(" {}", cx.text(&f.span)))
-        .collect();
-    if lower {
-        ("copy", "run", flags)
+    let flags = |ins: &Instr| -> String {
+        ins.flags
+            .iter()
+            .map(|f| format!(" {}", cx.text(&f.span)))
+            .collect()
+    };
+    let (copy_kw, run_kw) = if lower {
+        ("copy", "run")
     } else {
-        ("COPY", "RUN", flags)
-    }
+        ("COPY", "RUN")
+    };
+    (copy_kw, run_kw, flags(copy), flags(run))
 }
 
 /// `name` in the `[package]` table of a Cargo.toml.
