@@ -409,15 +409,36 @@ fn install_args(
             i += 2;
             continue;
         }
-        if let Some((o, f)) = w.split_once('=').filter(|(o, _)| file_opt(o)) {
-            let _ = o;
-            files.push(f.to_string());
-        } else if w == "--group" || w.starts_with("--group=") {
-            return Err("`--group` reads the project's pyproject.toml".into());
-        } else if value_opts.contains(&w) {
-            i += 1;
-        } else if w == "-e" || w == "--editable" {
+        // An option with its value attached: `--requirement=x`, or a short one, `-rx`.
+        let attached = match w.split_once('=') {
+            Some((o, v)) if o.starts_with("--") => Some((o, v)),
+            _ if w.len() > 2 && w.starts_with('-') && !w.starts_with("--") => {
+                w.char_indices().nth(2).map(|(at, _)| (&w[..at], &w[at..]))
+            }
+            _ => None,
+        };
+        let option = attached.map_or(w, |(o, _)| o);
+        // A bundle of flags (`-qU`) may end in one that takes a value (`-qr file`).
+        let bundle_takes_value = w.starts_with('-')
+            && !w.starts_with("--")
+            && w.len() > 2
+            && !value_opts.contains(&option)
+            && !file_opt(option)
+            && option != "-e"
+            && w[2..].contains(['r', 'c', 'b', 'e', 'i', 'f', 't', 'p', 'C', 'P']);
+        if bundle_takes_value {
+            return Err(format!(
+                "`{w}`: a bundle of options this pass does not read"
+            ));
+        }
+        if matches!(option, "-e" | "--editable") {
             return Err("pip installs the project itself (`-e`)".into());
+        } else if option == "--group" {
+            return Err("`--group` reads the project's pyproject.toml".into());
+        } else if let Some((_, f)) = attached.filter(|(o, _)| file_opt(o)) {
+            files.push(f.to_string());
+        } else if attached.is_none() && value_opts.contains(&w) {
+            i += 1;
         } else if !w.starts_with('-') && !is_package_name(w) {
             return Err(format!("pip installs `{w}` from the source"));
         }
