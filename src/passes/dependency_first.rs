@@ -67,9 +67,11 @@ where the `COPY` lands (`RUN`s that are not installs, other `COPY`s, `WORKDIR` w
 destination, variables in the `COPY`), when `package.json` has install scripts or workspaces,
 `go.mod` replaces modules with local paths, a `Gemfile` uses `gemspec`, a requirements file
 installs local paths, a `pyproject.toml` has `dynamic` dependencies (any `dynamic` field for
-`uv sync` without `--frozen`), local path sources or a uv workspace, or the context holds a
-`.venv` that the `COPY` would send over the installed one. The Cargo dependency step is Unsafe
-too: the stub build runs the same `cargo build` once more, on a crate with no code of its own.
+`uv sync` without `--frozen`), local path sources or a uv workspace, when the context holds a
+`.venv` that the `COPY` would send over the installed one, or when an installer is pointed at
+manifests elsewhere (`npm --prefix`, `yarn --cwd`, `bundle --gemfile`, `mvn -f`, `poetry -C`,
+…). The Cargo dependency step is Unsafe too: the stub build runs the same `cargo build` once
+more, on a crate with no code of its own.
 So is the dependencies-only `uv sync`/`poetry install`: it resolves from the manifests before
 the project's own files are there.
 "#,
@@ -205,6 +207,11 @@ fn classify(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>>, String> 
         .copied()
         .filter(|a| !a.starts_with('-'))
         .collect();
+    if let Some(opt) = location_option(name, &args) {
+        return Err(format!(
+            "`{name} {opt}` reads its manifests from another place"
+        ));
+    }
     match name {
         "apt-get" | "apt" | "aptitude" | "apk" | "yum" | "dnf" | "microdnf" | "zypper" => {
             if operands.iter().skip(1).all(|p| is_package_name(p) || p.contains('=')) {
@@ -327,6 +334,40 @@ fn classify(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>>, String> 
         _ if pip_subcommand(c).is_some() => pip(c, cx),
         other => Err(format!("`{other}` may read the source")),
     }
+}
+
+/// Options that make an installer read its manifests from another folder or file than the one
+/// it runs in (`npm --prefix`, `bundle --gemfile`, `mvn -f`): the manifests copied would be the
+/// wrong ones.
+fn location_option<'a>(name: &str, args: &[&'a str]) -> Option<&'a str> {
+    let options: &[&str] = match name {
+        "npm" => &["--prefix", "-C"],
+        "yarn" => &["--cwd"],
+        "pnpm" => &["-C", "--dir", "--prefix"],
+        "bundle" => &["--gemfile"],
+        "composer" => &["-d", "--working-dir"],
+        "go" => &["-modfile", "--modfile", "-C"],
+        "poetry" => &["-C", "--directory", "-P", "--project"],
+        "pipenv" => &["--pipfile"],
+        "mvn" | "mvnw" => &["-f", "--file"],
+        "gradle" | "gradlew" => &[
+            "-p",
+            "--project-dir",
+            "-b",
+            "--build-file",
+            "-c",
+            "--settings-file",
+        ],
+        _ => &[],
+    };
+    args.iter().copied().find(|a| {
+        options.iter().any(|o| {
+            *a == *o
+                || a.strip_prefix(o).is_some_and(|rest| {
+                    rest.starts_with('=') || (!o.starts_with("--") && !rest.is_empty())
+                })
+        })
+    })
 }
 
 fn node_manifests(cx: &Ctx<'_>, locks: &[&str]) -> Result<Vec<String>, String> {
