@@ -24,9 +24,10 @@ dependency installs, it moves that `COPY` below them:
   dependencies (`uv pip install -r pyproject.toml`); `Pipfile*`; `pyproject.toml` +
   `poetry.lock` (`poetry install --no-root`); `pyproject.toml` + `uv.lock` (+ `.python-version`,
   `uv.toml`) for `uv sync --no-install-project`; `package.json` +
-  `package-lock.json`/`npm-shrinkwrap.json`/`yarn.lock`/`pnpm-lock.yaml`, `go.mod` + `go.sum`, `Gemfile` + `Gemfile.lock`, `composer.json` +
-  `composer.lock`, `pom.xml` (`mvn dependency:go-offline`), the Gradle build files and wrapper
-  (`gradle dependencies`), `*.csproj`/`*.sln` (`dotnet restore`).
+  `package-lock.json`/`npm-shrinkwrap.json`/`yarn.lock`/`pnpm-lock.yaml`; `go.mod` + `go.sum`;
+  `Gemfile` + `Gemfile.lock`; `composer.json` + `composer.lock`; `pom.xml`
+  (`mvn dependency:go-offline`); the Gradle build files and wrapper (`gradle dependencies`);
+  `*.csproj`/`*.sln` (`dotnet restore`);
 - a `uv sync` or `poetry install` that installs the project as well as its dependencies stays
   after the `COPY`, and the same command runs once before it for the dependencies alone
   (`--no-install-project`, `--no-root`), from the manifests.
@@ -61,19 +62,23 @@ COPY . .
 ## Fix safety
 Moving an install by name is Safe: such an install reads nothing the `COPY` brings, and the
 `COPY` writes only the application's folder. Copying manifests first is Unsafe: an install may
-read more than its manifests (a lifecycle script, a local path in a requirements file). The
-pass refuses when anything between the `COPY` and the install could read the source or change
-where the `COPY` lands (`RUN`s that are not installs, other `COPY`s, `WORKDIR` with a relative
-destination, variables in the `COPY`), when `package.json` has install scripts or workspaces,
-`go.mod` replaces modules with local paths, a `Gemfile` uses `gemspec`, a requirements file
-installs local paths, a `pyproject.toml` has `dynamic` dependencies (any `dynamic` field for
-`uv sync` without `--frozen`), local path sources or a uv workspace, when the context holds a
-`.venv` that the `COPY` would send over the installed one, or when an installer is pointed at
-manifests elsewhere (`npm --prefix`, `yarn --cwd`, `bundle --gemfile`, `mvn -f`, `poetry -C`,
-…). The Cargo dependency step is Unsafe too: the stub build runs the same `cargo build` once
-more, on a crate with no code of its own.
-So is the dependencies-only `uv sync`/`poetry install`: it resolves from the manifests before
-the project's own files are there.
+read more than its manifests (a lifecycle script, a local path in a requirements file). So are
+the Cargo stub build (the same `cargo build` once more, on a crate with no code of its own) and
+the dependencies-only `uv sync`/`poetry install` (it resolves before the project's own files are
+there). The pass refuses, and says why, when:
+- anything between the `COPY` and the install could read the source or change where the `COPY`
+  lands (`RUN`s that are not installs, other `COPY`s, `WORKDIR` with a relative destination,
+  variables in the `COPY`);
+- the install or its manifests read the context: `-e`, a path, a `file:` URL,
+  `--find-links ./wheels` or a relative `--target` (pip, uv); a local path dependency in
+  `package.json`, a `Gemfile`, a `Pipfile`, `composer.json` or `pyproject.toml`; a `gemspec`;
+  `go.mod` replacing a module with a folder; install scripts in `package.json`;
+- the project is a workspace (npm/yarn/pnpm workspaces, `go.work`, a uv workspace);
+- `pyproject.toml` has `dynamic` dependencies (any `dynamic` field for `uv sync` without
+  `--frozen`);
+- the context holds a `.venv` that the `COPY` would send over the installed one;
+- an installer is pointed at manifests elsewhere (`npm --prefix`, `yarn --cwd`,
+  `bundle --gemfile`, `mvn -f`, `poetry -C`, …).
 "#,
 };
 
@@ -265,6 +270,9 @@ fn classify(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>>, String> 
                 if local_replace {
                     return Err("go.mod replaces a module with a local folder".into());
                 }
+                if cx.exists("go.work") == Some(true) {
+                    return Err("a go.work workspace needs every module's go.mod".into());
+                }
                 Ok(Some(cx.present(&["go.mod", "go.sum"])))
             }
             _ => Err("`go` reads the source".into()),
@@ -274,6 +282,14 @@ fn classify(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>>, String> 
                 if cx.read("Gemfile").is_some_and(|g| g.lines().any(|l| l.trim_start().starts_with("gemspec"))) {
                     return Err("the Gemfile installs the project's own gemspec".into());
                 }
+                let local = cx.read("Gemfile").is_some_and(|g| {
+                    g.lines().map(str::trim_start).filter(|l| !l.starts_with('#')).any(|l| {
+                        l.starts_with("eval_gemfile") || l.contains("path:") || l.contains(":path")
+                    })
+                });
+                if local {
+                    return Err("the Gemfile takes a gem from a local path".into());
+                }
                 Ok(Some(cx.present(&["Gemfile", "Gemfile.lock"])))
             }
             Some("config") => Ok(None),
@@ -281,13 +297,29 @@ fn classify(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>>, String> 
         },
         "composer" => match operands.first().copied() {
             Some("install") if args.contains(&"--no-scripts") && args.contains(&"--no-autoloader") => {
+                let path_repository = cx.read("composer.json").is_some_and(|j| {
+                    let j: String = j.split_whitespace().collect();
+                    j.contains("\"type\":\"path\"")
+                });
+                if path_repository {
+                    return Err("composer.json has a `path` repository in the build context".into());
+                }
                 Ok(Some(cx.present(&["composer.json", "composer.lock"])))
             }
             Some("install") => Err("`composer install` runs scripts and builds the autoloader from the source (add `--no-scripts --no-autoloader`, then `composer dump-autoload` after the COPY)".into()),
             _ => Err("`composer` reads the project".into()),
         },
         "pipenv" => match operands.first().copied() {
-            Some("install" | "sync") if operands.len() == 1 => Ok(Some(cx.present(&["Pipfile", "Pipfile.lock"]))),
+            Some("install" | "sync") if operands.len() == 1 => {
+                let local = cx.read("Pipfile").is_some_and(|p| {
+                    let p: String = p.split_whitespace().collect();
+                    p.contains("path=") || p.contains("editable=true")
+                });
+                if local {
+                    return Err("the Pipfile takes a package from a local path".into());
+                }
+                Ok(Some(cx.present(&["Pipfile", "Pipfile.lock"])))
+            }
             _ => Err("`pipenv` reads the project".into()),
         },
         "poetry" => match operands.first().copied() {
@@ -377,6 +409,27 @@ fn node_manifests(cx: &Ctx<'_>, locks: &[&str]) -> Result<Vec<String>, String> {
         if json.get("workspaces").is_some() {
             return Err("package.json declares workspaces".into());
         }
+        // A dependency on a local folder or tarball needs it in the build context.
+        for field in [
+            "dependencies",
+            "devDependencies",
+            "optionalDependencies",
+            "peerDependencies",
+        ] {
+            let deps = json.get(field).and_then(|d| d.as_object());
+            for (name, spec) in deps.into_iter().flatten() {
+                let spec = spec.as_str().unwrap_or("");
+                if ["file:", "link:", "portal:", "./", "../", "/", "~/"]
+                    .iter()
+                    .any(|p| spec.starts_with(p))
+                    || spec.ends_with(".tgz")
+                {
+                    return Err(format!(
+                        "package.json takes `{name}` from a local path (`{spec}`)"
+                    ));
+                }
+            }
+        }
         let scripts = json.get("scripts").and_then(|s| s.as_object());
         if let Some(hook) = ["preinstall", "install", "postinstall", "prepare"]
             .iter()
@@ -451,11 +504,8 @@ fn install_args(
             continue;
         }
         // An option with its value attached: `--requirement=x`, or a short one, `-rx`.
-        let attached = match w.split_once('=') {
-            Some((o, v)) if o.starts_with("--") => Some((o, v)),
-            _ if w.len() > 2 && w.starts_with('-') && !w.starts_with("--") => {
-                w.char_indices().nth(2).map(|(at, _)| (&w[..at], &w[at..]))
-            }
+        let attached = match split_option(w, None) {
+            (o, Some(v)) => Some((o, v)),
             _ => None,
         };
         let option = attached.map_or(w, |(o, _)| o);
@@ -471,6 +521,15 @@ fn install_args(
             return Err(format!(
                 "`{w}`: a bundle of options this pass does not read"
             ));
+        }
+        let value = attached.map(|(_, v)| v).or_else(|| {
+            value_opts
+                .contains(&w)
+                .then(|| words.get(i + 1).copied())
+                .flatten()
+        });
+        if let Some(why) = local_source(option, value) {
+            return Err(why);
         }
         if matches!(option, "-e" | "--editable") {
             return Err("pip installs the project itself (`-e`)".into());
@@ -489,6 +548,42 @@ fn install_args(
         return Ok(None);
     }
     requirement_files(files, cx).map(Some)
+}
+
+/// An option word and its value, attached (`--opt=v`, `-rv`) or the next word (`-r v`).
+fn split_option<'a>(word: &'a str, next: Option<&'a str>) -> (&'a str, Option<&'a str>) {
+    if let Some((o, v)) = word.split_once('=').filter(|(o, _)| o.starts_with("--")) {
+        return (o, Some(v));
+    }
+    if word.starts_with('-')
+        && !word.starts_with("--")
+        && let Some((at, _)) = word.char_indices().nth(2)
+    {
+        return (&word[..at], Some(&word[at..]));
+    }
+    (word, next)
+}
+
+/// Why an install option makes pip read the build context: packages found in a local folder
+/// (`--find-links ./wheels`), a local index, or files written under the working folder, where
+/// the source COPY lands (`--target lib`).
+fn local_source(option: &str, value: Option<&str>) -> Option<String> {
+    let value = value?;
+    let remote = value.contains("://") && !value.starts_with("file:");
+    match option {
+        "-f" | "--find-links" | "-i" | "--index-url" | "--extra-index-url" | "--index"
+        | "--default-index"
+            if !remote =>
+        {
+            Some(format!(
+                "`{option} {value}` reads packages from the build context"
+            ))
+        }
+        "-t" | "--target" | "--prefix" | "--root" if !value.starts_with('/') => Some(format!(
+            "`{option} {value}` installs into the folder the source is copied to"
+        )),
+        _ => None,
+    }
 }
 
 /// uv's options that take the next word as their value (global ones and `pip install`'s).
@@ -676,11 +771,22 @@ fn requirement_files(mut files: Vec<String>, cx: &Ctx<'_>) -> Result<Vec<String>
             continue;
         }
         if let Some(text) = cx.read(&f) {
-            for line in text.lines().map(str::trim) {
-                let mut parts = line.split_whitespace();
-                match parts.next() {
-                    Some("-r" | "--requirement" | "-c" | "--constraint") => {
-                        let inc = parts.next().ok_or("include without a file")?;
+            for line in text.lines() {
+                // A comment starts at `#` at the line's start or after a space.
+                let line = match line.find(" #") {
+                    Some(at) => &line[..at],
+                    None if line.trim_start().starts_with('#') => "",
+                    None => line,
+                }
+                .trim();
+                let words: Vec<&str> = line.split_whitespace().collect();
+                let Some(&first) = words.first() else {
+                    continue;
+                };
+                let (option, value) = split_option(first, words.get(1).copied());
+                match option {
+                    "-r" | "--requirement" | "-c" | "--constraint" => {
+                        let inc = value.ok_or("include without a file")?;
                         let dir = Path::new(&f)
                             .parent()
                             .map(|p| p.to_string_lossy().into_owned())
@@ -690,16 +796,25 @@ fn requirement_files(mut files: Vec<String>, cx: &Ctx<'_>) -> Result<Vec<String>
                         } else {
                             format!("{dir}/{inc}")
                         });
+                        continue;
                     }
-                    Some(x)
-                        if x.starts_with("-e")
-                            || x.starts_with('.')
-                            || x.starts_with('/')
-                            || x.starts_with("file:") =>
-                    {
-                        return Err(format!("`{f}` installs a local path (`{x}`)"));
+                    "-e" | "--editable" => {
+                        return Err(format!("`{f}` installs a local path (`{line}`)"));
                     }
                     _ => {}
+                }
+                if let Some(why) = local_source(option, value) {
+                    return Err(format!("`{f}`: {why}"));
+                }
+                // A requirement that is a path (`./lib`, `libs/x`, `x @ file:///...`).
+                let path_like = |w: &&str| {
+                    w.starts_with('.')
+                        || w.starts_with('/')
+                        || w.contains("file:")
+                        || (w.contains('/') && !w.contains("://") && !w.starts_with('-'))
+                };
+                if !first.starts_with('-') && words.iter().any(path_like) {
+                    return Err(format!("`{f}` installs a local path (`{line}`)"));
                 }
             }
         } else if cx.context.is_some() {
