@@ -233,7 +233,14 @@ fn classify(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>>, String> 
                 Err("`rm` of something other than a cache".into())
             }
         }
-        "groupadd" | "useradd" | "addgroup" | "adduser" | "true" | "corepack" => Ok(None),
+        "groupadd" | "useradd" | "addgroup" | "adduser" | "true" => Ok(None),
+        // `corepack install` (and `prepare` with no version) reads package.json's
+        // `packageManager`.
+        "corepack" => match operands.as_slice() {
+            ["enable" | "disable", ..] => Ok(None),
+            ["prepare" | "install", _, ..] => Ok(None),
+            _ => Err("`corepack` reads package.json".into()),
+        },
         "npm" => {
             let global = args.iter().any(|a| matches!(*a, "-g" | "--global"));
             match operands.first().copied() {
