@@ -252,6 +252,31 @@ pub fn mount_or_flag(
     ))
 }
 
+/// A later RUN of instruction `i`'s stage chain that installs with `tool --offline`: it reads the
+/// package cache an earlier RUN filled, so that cache must stay.
+pub fn later_offline_install(
+    cx: &super::Context<'_, '_>,
+    i: usize,
+    tools: &[&str],
+) -> Option<usize> {
+    cx.later_in_chain(i).into_iter().find(|&j| {
+        let ins = &cx.doc.instructions[j];
+        if !ins.is("RUN") && !ins.is("ONBUILD") {
+            return false;
+        }
+        match cx.script(j) {
+            Some(s) => s
+                .commands
+                .iter()
+                .any(|c| is_named(c, tools) && c.has_arg("--offline")),
+            None => {
+                let text = cx.text(&ins.span);
+                text.contains("--offline") && tools.iter().any(|t| text.contains(t))
+            }
+        }
+    })
+}
+
 /// Every command named like `names` (by basename).
 pub fn is_named(cmd: &SimpleCmd, names: &[&str]) -> bool {
     cmd.name()

@@ -1,4 +1,6 @@
-use super::common::{append_command, cache_mount_edits, is_named, mounts_cache};
+use super::common::{
+    append_command, cache_mount_edits, is_named, later_offline_install, mounts_cache,
+};
 use super::{Context, Finding, Meta, Pass};
 use crate::fix::{Applicability, Fix};
 use crate::shell::{Script, SimpleCmd};
@@ -30,8 +32,10 @@ RUN npm ci --omit=dev && npm cache clean --force
 ```
 
 ## Fix safety
-npm: Safe, the cache is only a download cache. yarn: Unsafe, because in Yarn 2+ projects without
-a global cache `yarn cache clean` deletes `.yarn/cache`, which Plug'n'Play needs at run time.
+npm: Safe, the cache is only a download cache. yarn: Unsafe, because in Yarn 2+ projects
+without a global cache `yarn cache clean` deletes `.yarn/cache`, which Plug'n'Play needs at run
+time. Either cache is kept, and the pass says so, when a later step installs `--offline` from
+it.
 "#,
 };
 
@@ -78,6 +82,16 @@ impl Pass for NodeCacheClean {
             for (tool, (installs, cleans), clean, cache, applicability) in tools {
                 if !installs || cleans || mounts_cache(ins, cache) {
                     continue;
+                }
+                if let Some(j) = later_offline_install(cx, i, &[tool]) {
+                    let line = cx.doc.line_of(cx.doc.instructions[j].span.start);
+                    out.push(cx.finding(
+                        &META,
+                        ins.span.start,
+                        format!("{tool} cache kept: line {line} installs `--offline` from it"),
+                        None,
+                    ));
+                    break;
                 }
                 if cx.settings.cache_mounts {
                     if cx.runs_as_root(i) {

@@ -1,4 +1,6 @@
-use super::common::{has_option, insert_after_word, mount_or_flag, mounts_cache};
+use super::common::{
+    has_option, insert_after_word, later_offline_install, mount_or_flag, mounts_cache,
+};
 use super::{Context, Finding, Meta, Pass};
 use crate::shell::{SimpleCmd, basename};
 
@@ -37,7 +39,8 @@ Safe: with `--no-cache` uv works in a temporary cache that it removes when it is
 installs is the same. The flag goes right after the subcommand, so that it is never read as an
 argument of the program `uv run` or `uvx` starts. Skipped when `UV_NO_CACHE` or `UV_CACHE_DIR`
 is set (by `ENV`, `ARG` or in the RUN), when `--cache-dir` is given (the cache is put somewhere
-on purpose), or when a cache is already mounted under `/root/.cache`.
+on purpose), when a cache is already mounted under `/root/.cache`, or when a later step installs
+`--offline` from the cache (the pass then says so).
 "#,
 };
 
@@ -118,6 +121,16 @@ impl Pass for UvNoCache {
                 .filter(|(c, _)| !has_option(c, &["--no-cache", "--cache-dir"], &['n']))
                 .collect();
             if commands.is_empty() {
+                continue;
+            }
+            if let Some(j) = later_offline_install(cx, i, &["uv", "uvx"]) {
+                let line = cx.doc.line_of(cx.doc.instructions[j].span.start);
+                out.push(cx.finding(
+                    &META,
+                    ins.span.start,
+                    format!("uv cache kept: line {line} installs `--offline` from it"),
+                    None,
+                ));
                 continue;
             }
             let edits = commands
