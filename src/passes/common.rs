@@ -252,12 +252,15 @@ pub fn mount_or_flag(
     ))
 }
 
-/// A later RUN of instruction `i`'s stage chain that installs with `tool --offline`: it reads the
-/// package cache an earlier RUN filled, so that cache must stay.
-pub fn later_offline_install(
+/// A later RUN of instruction `i`'s stage chain that runs one of `tools` with one of the
+/// options that make it install from the cache alone (`npm ci --offline`, `dnf -C install`): it
+/// reads the cache an earlier RUN filled, so that cache must stay.
+pub fn later_cache_only_install(
     cx: &super::Context<'_, '_>,
     i: usize,
     tools: &[&str],
+    long: &[&str],
+    short: &[char],
 ) -> Option<usize> {
     cx.later_in_chain(i).into_iter().find(|&j| {
         let ins = &cx.doc.instructions[j];
@@ -268,10 +271,11 @@ pub fn later_offline_install(
             Some(s) => s
                 .commands
                 .iter()
-                .any(|c| is_named(c, tools) && c.has_arg("--offline")),
+                .any(|c| is_named(c, tools) && has_option(c, long, short)),
+            // Not analysed: any mention of a tool and a long option counts.
             None => {
                 let text = cx.text(&ins.span);
-                text.contains("--offline") && tools.iter().any(|t| text.contains(t))
+                tools.iter().any(|t| text.contains(t)) && long.iter().any(|o| text.contains(o))
             }
         }
     })

@@ -1,6 +1,6 @@
 use super::common::{
-    append_command, cache_mount_edits, has_option, insert_after_word, is_named, mounts_cache,
-    subcommand,
+    append_command, cache_mount_edits, has_option, insert_after_word, is_named,
+    later_cache_only_install, mounts_cache, subcommand,
 };
 use super::{Context, Finding, Meta, Pass};
 use crate::fix::{Edit, Fix};
@@ -34,7 +34,9 @@ RUN yum install -y httpd && yum clean all
 ```
 
 ## Fix safety
-Safe: a later install fetches the metadata again by itself.
+Safe: a later install fetches the metadata again by itself. The cache is kept, and the pass
+says so, when a later step installs from it alone (`yum -C`, `dnf --cacheonly`,
+`zypper --no-refresh`).
 "#,
 };
 
@@ -139,6 +141,23 @@ impl Pass for RpmCacheClean {
                 ));
             }
             let Some(m) = clean else { continue };
+            let cache_only = later_cache_only_install(
+                cx,
+                i,
+                &["yum", "dnf", "microdnf", "zypper"],
+                &["--cacheonly", "--no-refresh"],
+                &['C'],
+            );
+            if let Some(j) = cache_only {
+                let line = cx.doc.line_of(cx.doc.instructions[j].span.start);
+                out.push(cx.finding(
+                    &META,
+                    ins.span.start,
+                    format!("{} cache kept: line {line} installs from it alone", m.name),
+                    None,
+                ));
+                continue;
+            }
             if cx.settings.cache_mounts {
                 let edits = cache_mount_edits(cx, ins, &[m.cache]);
                 if !edits.is_empty() {

@@ -1,5 +1,5 @@
 use super::common::{
-    has_option, insert_after_word, later_offline_install, mount_or_flag, mounts_cache,
+    has_option, insert_after_word, later_cache_only_install, mount_or_flag, mounts_cache,
 };
 use super::{Context, Finding, Meta, Pass};
 use crate::shell::{SimpleCmd, basename};
@@ -123,7 +123,7 @@ impl Pass for UvNoCache {
             if commands.is_empty() {
                 continue;
             }
-            if let Some(j) = later_offline_install(cx, i, &["uv", "uvx"]) {
+            if let Some(j) = later_cache_only_install(cx, i, &["uv", "uvx"], &["--offline"], &[]) {
                 let line = cx.doc.line_of(cx.doc.instructions[j].span.start);
                 out.push(cx.finding(
                     &META,
