@@ -39,8 +39,9 @@ Safe: with `--no-cache` uv works in a temporary cache that it removes when it is
 installs is the same. The flag goes right after the subcommand, so that it is never read as an
 argument of the program `uv run` or `uvx` starts. Skipped when `UV_NO_CACHE` or `UV_CACHE_DIR`
 is set (by `ENV`, `ARG` or in the RUN), when `--cache-dir` is given (the cache is put somewhere
-on purpose), when a cache is already mounted under `/root/.cache`, or when a later step installs
-`--offline` from the cache (the pass then says so).
+on purpose), when a cache is already mounted under `/root/.cache`, when the RUN also runs
+`uv cache clean` or `uv cache prune`, or when a later step installs `--offline` from the cache
+(the pass then says so).
 "#,
 };
 
@@ -110,6 +111,15 @@ impl Pass for UvNoCache {
                 .any(|v| cx.env_set_before(i, v) || text.contains(v))
                 || mounts_cache(ins, "/root/.cache")
             {
+                continue;
+            }
+            // `uv cache clean` / `uv cache prune --ci` in the same RUN already empties it.
+            let cleans = s.commands.iter().any(|c| {
+                basename(c.name().unwrap_or("")) == "uv"
+                    && c.has_arg("cache")
+                    && (c.has_arg("clean") || c.has_arg("prune"))
+            });
+            if cleans {
                 continue;
             }
             let commands: Vec<(&SimpleCmd, usize)> = s
