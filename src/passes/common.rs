@@ -252,17 +252,18 @@ pub fn mount_or_flag(
     ))
 }
 
-/// A later RUN of instruction `i`'s stage chain that runs one of `tools` with one of the
-/// options that make it install from the cache alone (`npm ci --offline`, `dnf -C install`): it
-/// reads the cache an earlier RUN filled, so that cache must stay.
-pub fn later_cache_only_install(
+/// When a later RUN of instruction `i`'s stage chain runs one of `tools` with one of the options
+/// that make it install from the cache alone (`npm ci --offline`, `dnf -C install`), it reads
+/// the cache RUN `i` fills, so that cache must stay: the finding that says so.
+pub fn cache_kept_for_later(
     cx: &super::Context<'_, '_>,
+    meta: &'static super::Meta,
     i: usize,
     tools: &[&str],
     long: &[&str],
     short: &[char],
-) -> Option<usize> {
-    cx.later_in_chain(i).into_iter().find(|&j| {
+) -> Option<super::Finding> {
+    let j = cx.later_in_chain(i).into_iter().find(|&j| {
         let ins = &cx.doc.instructions[j];
         if !ins.is("RUN") && !ins.is("ONBUILD") {
             return false;
@@ -278,7 +279,18 @@ pub fn later_cache_only_install(
                 tools.iter().any(|t| text.contains(t)) && long.iter().any(|o| text.contains(o))
             }
         }
-    })
+    })?;
+    let doc = cx.doc;
+    let line = doc.line_of(doc.instructions[j].span.start);
+    Some(cx.finding(
+        meta,
+        doc.instructions[i].span.start,
+        format!(
+            "{} cache kept: line {line} installs from it alone",
+            tools[0]
+        ),
+        None,
+    ))
 }
 
 /// Every command named like `names` (by basename).

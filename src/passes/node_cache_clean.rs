@@ -1,5 +1,5 @@
 use super::common::{
-    append_command, cache_mount_edits, is_named, later_cache_only_install, mounts_cache,
+    append_command, cache_kept_for_later, cache_mount_edits, is_named, mounts_cache,
 };
 use super::{Context, Finding, Meta, Pass};
 use crate::fix::{Applicability, Fix};
@@ -83,14 +83,8 @@ impl Pass for NodeCacheClean {
                 if !installs || cleans || mounts_cache(ins, cache) {
                     continue;
                 }
-                if let Some(j) = later_cache_only_install(cx, i, &[tool], &["--offline"], &[]) {
-                    let line = cx.doc.line_of(cx.doc.instructions[j].span.start);
-                    out.push(cx.finding(
-                        &META,
-                        ins.span.start,
-                        format!("{tool} cache kept: line {line} installs `--offline` from it"),
-                        None,
-                    ));
+                if let Some(f) = cache_kept_for_later(cx, &META, i, &[tool], &["--offline"], &[]) {
+                    out.push(f);
                     break;
                 }
                 if cx.settings.cache_mounts {

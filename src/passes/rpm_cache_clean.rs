@@ -1,6 +1,6 @@
 use super::common::{
-    append_command, cache_mount_edits, has_option, insert_after_word, is_named,
-    later_cache_only_install, mounts_cache, subcommand,
+    append_command, cache_kept_for_later, cache_mount_edits, has_option, insert_after_word,
+    is_named, mounts_cache, subcommand,
 };
 use super::{Context, Finding, Meta, Pass};
 use crate::fix::{Edit, Fix};
@@ -141,21 +141,10 @@ impl Pass for RpmCacheClean {
                 ));
             }
             let Some(m) = clean else { continue };
-            let cache_only = later_cache_only_install(
-                cx,
-                i,
-                &["yum", "dnf", "microdnf", "zypper"],
-                &["--cacheonly", "--no-refresh"],
-                &['C'],
-            );
-            if let Some(j) = cache_only {
-                let line = cx.doc.line_of(cx.doc.instructions[j].span.start);
-                out.push(cx.finding(
-                    &META,
-                    ins.span.start,
-                    format!("{} cache kept: line {line} installs from it alone", m.name),
-                    None,
-                ));
+            let tools = [m.name, "yum", "dnf", "microdnf", "zypper"];
+            let long = ["--cacheonly", "--no-refresh"];
+            if let Some(f) = cache_kept_for_later(cx, &META, i, &tools, &long, &['C']) {
+                out.push(f);
                 continue;
             }
             if cx.settings.cache_mounts {

@@ -1,5 +1,5 @@
 use super::common::{
-    has_option, insert_after_word, later_cache_only_install, mount_or_flag, mounts_cache,
+    cache_kept_for_later, has_option, insert_after_word, mount_or_flag, mounts_cache,
 };
 use super::{Context, Finding, Meta, Pass};
 use crate::shell::{SimpleCmd, basename};
@@ -133,14 +133,9 @@ impl Pass for UvNoCache {
             if commands.is_empty() {
                 continue;
             }
-            if let Some(j) = later_cache_only_install(cx, i, &["uv", "uvx"], &["--offline"], &[]) {
-                let line = cx.doc.line_of(cx.doc.instructions[j].span.start);
-                out.push(cx.finding(
-                    &META,
-                    ins.span.start,
-                    format!("uv cache kept: line {line} installs `--offline` from it"),
-                    None,
-                ));
+            if let Some(f) = cache_kept_for_later(cx, &META, i, &["uv", "uvx"], &["--offline"], &[])
+            {
+                out.push(f);
                 continue;
             }
             let edits = commands
