@@ -456,6 +456,9 @@ pub fn literal(raw: &str) -> Option<String> {
     let mut chars = raw.chars();
     while let Some(c) = chars.next() {
         match c {
+            // `[` opens a glob's bracket expression only when a `]` follows in the word: the
+            // test command `[` is a plain word.
+            '[' if !chars.as_str().contains(']') => out.push('['),
             '$' | '`' | '*' | '?' | '[' | '{' | '~' => return None,
             '\\' => out.push(chars.next()?),
             '\'' => {
@@ -532,5 +535,18 @@ mod tests {
                 .is_none()
         );
         assert!(script("A=1 make").leaks_state().is_none());
+        // The test command is a command, not a computed name.
+        assert!(script("[ -d /x ] && rm -rf /x").leaks_state().is_none());
+    }
+
+    #[test]
+    fn brackets_are_globs_only_when_closed() {
+        assert_eq!(literal("[").as_deref(), Some("["));
+        assert_eq!(literal("]").as_deref(), Some("]"));
+        assert_eq!(literal("[[").as_deref(), Some("[["));
+        assert_eq!(literal("a[b"), Some("a[b".to_string()));
+        assert_eq!(literal("file[0-9].txt"), None);
+        assert_eq!(literal("flask[async]"), None);
+        assert_eq!(literal("'[x]'").as_deref(), Some("[x]"));
     }
 }
