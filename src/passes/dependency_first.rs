@@ -1,6 +1,8 @@
 use std::path::Path;
 
-use super::common::{dockerignore_excludes_top, line_end, whole_lines};
+use super::common::{
+    UV_VALUE_OPTS, dockerignore_excludes_top, line_end, uv_subcommand, whole_lines,
+};
 use super::{Context, Finding, Meta, Pass};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::shell::{Script, SimpleCmd, basename};
@@ -206,7 +208,7 @@ fn classify(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>>, String> 
         .name()
         .map(basename)
         .ok_or("a command whose name is computed")?;
-    let args: Vec<&str> = c.args().map(|w| w.lit.as_deref().unwrap_or("$")).collect();
+    let args = literal_words(&c.words[1..]);
     let operands: Vec<&str> = args
         .iter()
         .copied()
@@ -388,6 +390,7 @@ fn location_option<'a>(name: &str, args: &[&'a str]) -> Option<&'a str> {
         "go" => &["-modfile", "--modfile", "-C"],
         "poetry" => &["-C", "--directory", "-P", "--project"],
         "pipenv" => &["--pipfile"],
+        "uv" => &["--directory", "--project", "--config-file"],
         "mvn" | "mvnw" => &["-f", "--file"],
         "gradle" | "gradlew" => &[
             "-p",
@@ -593,84 +596,10 @@ fn local_source(option: &str, value: Option<&str>) -> Option<String> {
     }
 }
 
-/// uv's options that take the next word as their value (global ones and `pip install`'s).
-const UV_VALUE_OPTS: &[&str] = &[
-    "--python",
-    "-p",
-    "--index",
-    "--default-index",
-    "-i",
-    "--index-url",
-    "--extra-index-url",
-    "-f",
-    "--find-links",
-    "--index-strategy",
-    "--keyring-provider",
-    "--resolution",
-    "--prerelease",
-    "--link-mode",
-    "--python-platform",
-    "--python-version",
-    "--exclude-newer",
-    "--config-setting",
-    "-C",
-    "--reinstall-package",
-    "--upgrade-package",
-    "-P",
-    "--no-binary",
-    "--only-binary",
-    "--no-build-package",
-    "--no-binary-package",
-    "--refresh-package",
-    "--extra",
-    "--target",
-    "-t",
-    "--prefix",
-    "--torch-backend",
-    "--fork-strategy",
-    "--color",
-    "--cache-dir",
-    "--package",
-    "--group",
-    "--only-group",
-    "--no-group",
-];
-
-/// The words of a uv subcommand (`sync`, `pip install`) and the index of its last one.
-fn uv_subcommand(c: &SimpleCmd) -> Result<(Vec<&str>, usize), String> {
-    let mut subs = Vec::new();
-    let mut last = 0;
-    for (k, w) in c.words.iter().enumerate().skip(1) {
-        let lit = w.lit.as_deref().ok_or("`uv` with a computed argument")?;
-        if lit.starts_with('-') {
-            if subs.is_empty() {
-                if matches!(lit, "--directory" | "--project" | "--config-file")
-                    || lit.starts_with("--directory=")
-                    || lit.starts_with("--project=")
-                    || lit.starts_with("--config-file=")
-                {
-                    return Err(format!("`uv {lit}` points uv at other files"));
-                }
-                if UV_VALUE_OPTS.contains(&lit) {
-                    return Err(format!("`uv {lit}` before the subcommand"));
-                }
-                continue;
-            }
-            break;
-        }
-        subs.push(lit);
-        last = k;
-        if !matches!(subs[0], "pip" | "tool" | "python") || subs.len() == 2 {
-            break;
-        }
-    }
-    Ok((subs, last))
-}
-
 /// uv: `uv pip install`/`sync` like pip; `uv sync --no-install-project` from pyproject.toml and
 /// uv.lock; tools and Pythons by name.
 fn uv(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>>, String> {
-    let (subs, k) = uv_subcommand(c)?;
+    let (subs, k) = uv_subcommand(c).ok_or("`uv` reads the project")?;
     let rest = literal_words(&c.words[k + 1..]);
     let operands: Vec<&str> = rest
         .iter()

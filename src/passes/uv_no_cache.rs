@@ -1,5 +1,5 @@
 use super::common::{
-    cache_kept_for_later, has_option, insert_after_word, mount_or_flag, mounts_cache,
+    cache_kept_for_later, has_option, insert_after_word, mount_or_flag, mounts_cache, uv_subcommand,
 };
 use super::{Context, Finding, Meta, Pass};
 use crate::shell::{SimpleCmd, basename};
@@ -48,35 +48,10 @@ on purpose), when a cache is already mounted under `/root/.cache`, when the RUN 
 /// The index of the last word of a caching uv subcommand (`sync`, `pip install`, `tool run`),
 /// or of `uvx` itself, after which `--no-cache` goes.
 fn uv_caching(c: &SimpleCmd) -> Option<usize> {
-    let name = basename(c.name()?);
-    if name == "uvx" {
+    if basename(c.name()?) == "uvx" {
         return Some(0);
     }
-    if name != "uv" {
-        return None;
-    }
-    // Subcommand words, skipping global flags (none of uv's global flags before the
-    // subcommand that take a value is common enough to matter: refuse those).
-    let mut subs = Vec::new();
-    for (k, w) in c.words.iter().enumerate().skip(1) {
-        let lit = w.lit.as_deref()?;
-        if lit.starts_with('-') {
-            if subs.is_empty() && !lit.contains('=') && VALUE_FLAGS.contains(&lit) {
-                return None;
-            }
-            if subs.is_empty() {
-                continue;
-            }
-            break;
-        }
-        subs.push((k, lit));
-        let first = subs[0].1;
-        if !matches!(first, "pip" | "tool") || subs.len() == 2 {
-            break;
-        }
-    }
-    let (k, _) = *subs.last()?;
-    let path: Vec<&str> = subs.iter().map(|(_, s)| *s).collect();
+    let (path, k) = uv_subcommand(c)?;
     match path.as_slice() {
         ["sync" | "add" | "remove" | "lock" | "run" | "export"]
         | ["pip", "install" | "sync" | "compile"]
@@ -84,17 +59,6 @@ fn uv_caching(c: &SimpleCmd) -> Option<usize> {
         _ => None,
     }
 }
-
-/// uv's global options that take the next word as their value.
-const VALUE_FLAGS: &[&str] = &[
-    "--cache-dir",
-    "--directory",
-    "--project",
-    "--config-file",
-    "--color",
-    "--python",
-    "-p",
-];
 
 impl Pass for UvNoCache {
     fn meta(&self) -> &'static Meta {
