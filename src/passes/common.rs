@@ -252,9 +252,51 @@ pub fn mount_or_flag(
     ))
 }
 
+/// The fix for the package cache `tool` fills in RUN `i` (script `s`): BuildKit cache mounts on
+/// `mounts` in cache-mount mode, else `clean` appended to the RUN, unless nothing can follow its
+/// script or a merge or a source move this round would land on the same text.
+#[allow(clippy::too_many_arguments)]
+pub fn mount_or_append(
+    cx: &super::Context<'_, '_>,
+    meta: &'static super::Meta,
+    i: usize,
+    s: &Script,
+    tool: &str,
+    mounts: &[&str],
+    clean: &str,
+    applicability: crate::Applicability,
+) -> Option<super::Finding> {
+    let ins = &cx.doc.instructions[i];
+    if cx.settings.cache_mounts {
+        let edits = cache_mount_edits(cx, ins, mounts);
+        let message = format!("{tool} cache mounted with BuildKit");
+        return (!edits.is_empty()).then(|| {
+            cx.finding(
+                meta,
+                ins.span.start,
+                message,
+                Some(Fix::new(applicability, edits)),
+            )
+        });
+    }
+    if !s.can_append() || cx.will_merge(i) || cx.moving_source(ins.stage) {
+        return None;
+    }
+    Some(cx.finding(
+        meta,
+        ins.span.start,
+        format!("`{clean}` missing after {tool} install"),
+        Some(Fix::new(
+            applicability,
+            vec![append_command(cx.doc, ins, s, clean)],
+        )),
+    ))
+}
+
 /// When a later RUN of instruction `i`'s stage chain runs one of `tools` with one of the options
 /// that make it install from the cache alone (`npm ci --offline`, `dnf -C install`), it reads
-/// the cache RUN `i` fills, so that cache must stay: the finding that says so.
+/// the cache RUN `i` fills, so that cache must stay: the finding that says so, naming the
+/// cache after `tools[0]`.
 pub fn cache_kept_for_later(
     cx: &super::Context<'_, '_>,
     meta: &'static super::Meta,
@@ -436,8 +478,8 @@ mod tests {
 
     #[test]
     fn a_top_folder_left_out_by_dockerignore() {
-        let dir = std::env::temp_dir().join(format!("dockopt-ignore-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
         for (ignore, excluded) in [
             (".venv\n", true),
             ("/.venv/\n", true),
@@ -449,11 +491,10 @@ mod tests {
         ] {
             std::fs::write(dir.join(".dockerignore"), ignore).unwrap();
             assert_eq!(
-                dockerignore_excludes_top(&dir, ".venv"),
+                dockerignore_excludes_top(dir, ".venv"),
                 excluded,
                 "{ignore:?}"
             );
         }
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,8 +1,6 @@
-use super::common::{
-    append_command, cache_kept_for_later, cache_mount_edits, is_named, mounts_cache,
-};
+use super::common::{cache_kept_for_later, is_named, mount_or_append, mounts_cache};
 use super::{Context, Finding, Meta, Pass};
-use crate::fix::{Applicability, Fix};
+use crate::fix::Applicability;
 use crate::shell::{Script, SimpleCmd};
 
 pub struct NodeCacheClean;
@@ -87,25 +85,18 @@ impl Pass for NodeCacheClean {
                     out.push(f);
                     break;
                 }
-                if cx.settings.cache_mounts {
-                    if cx.runs_as_root(i) {
-                        let edits = cache_mount_edits(cx, ins, &[cache]);
-                        out.push(cx.finding(
-                            &META,
-                            ins.span.start,
-                            format!("{tool} cache mounted with BuildKit"),
-                            Some(Fix::new(applicability, edits)),
-                        ));
-                    }
-                } else if s.can_append() && !cx.will_merge(i) && !cx.moving_source(ins.stage) {
-                    out.push(cx.finding(
+                // Non-root: a cache mount would need the user's own cache folder.
+                if !cx.settings.cache_mounts || cx.runs_as_root(i) {
+                    let cache = [cache];
+                    out.extend(mount_or_append(
+                        cx,
                         &META,
-                        ins.span.start,
-                        format!("`{clean}` missing after {tool} install"),
-                        Some(Fix::new(
-                            applicability,
-                            vec![append_command(cx.doc, ins, s, clean)],
-                        )),
+                        i,
+                        s,
+                        tool,
+                        &cache,
+                        clean,
+                        applicability,
                     ));
                 }
                 // One append per round; the next round sees the first.

@@ -1,6 +1,6 @@
-use super::common::{append_command, cache_mount_edits, is_named, mounts_cache};
+use super::common::{is_named, mount_or_append, mounts_cache};
 use super::{Context, Finding, Meta, Pass};
-use crate::fix::Fix;
+use crate::fix::Applicability;
 
 pub struct PoetryCacheClean;
 
@@ -74,23 +74,17 @@ impl Pass for PoetryCacheClean {
             {
                 continue;
             }
-            if cx.settings.cache_mounts {
-                let edits = cache_mount_edits(cx, ins, &CACHES);
-                out.push(cx.finding(
-                    &META,
-                    ins.span.start,
-                    "Poetry's caches mounted with BuildKit",
-                    Some(Fix::safe(edits)),
-                ));
-            } else if s.can_append() && !cx.will_merge(i) && !cx.moving_source(ins.stage) {
-                let clean = format!("rm -rf {}", CACHES.join(" "));
-                out.push(cx.finding(
-                    &META,
-                    ins.span.start,
-                    "Poetry's downloads stay in the layer: removed after the install",
-                    Some(Fix::safe(vec![append_command(cx.doc, ins, s, &clean)])),
-                ));
-            }
+            let clean = format!("rm -rf {}", CACHES.join(" "));
+            out.extend(mount_or_append(
+                cx,
+                &META,
+                i,
+                s,
+                "poetry",
+                &CACHES,
+                &clean,
+                Applicability::Safe,
+            ));
         }
     }
 }

@@ -1,9 +1,9 @@
 use super::common::{
-    append_command, cache_kept_for_later, cache_mount_edits, has_option, insert_after_word,
-    is_named, mounts_cache, subcommand,
+    cache_kept_for_later, has_option, insert_after_word, is_named, mount_or_append, mounts_cache,
+    subcommand,
 };
 use super::{Context, Finding, Meta, Pass};
-use crate::fix::{Edit, Fix};
+use crate::fix::{Applicability, Edit, Fix};
 use crate::shell::{Script, basename};
 
 pub struct RpmCacheClean;
@@ -141,30 +141,24 @@ impl Pass for RpmCacheClean {
                 ));
             }
             let Some(m) = clean else { continue };
+            // The manager first: the finding names the cache after it.
             let tools = [m.name, "yum", "dnf", "microdnf", "zypper"];
             let long = ["--cacheonly", "--no-refresh"];
             if let Some(f) = cache_kept_for_later(cx, &META, i, &tools, &long, &['C']) {
                 out.push(f);
                 continue;
             }
-            if cx.settings.cache_mounts {
-                let edits = cache_mount_edits(cx, ins, &[m.cache]);
-                if !edits.is_empty() {
-                    out.push(cx.finding(
-                        &META,
-                        ins.span.start,
-                        format!("{} cache mounted with BuildKit", m.name),
-                        Some(Fix::safe(edits)),
-                    ));
-                }
-            } else if s.can_append() && !cx.will_merge(i) && !cx.moving_source(ins.stage) {
-                out.push(cx.finding(
-                    &META,
-                    ins.span.start,
-                    format!("`{}` missing after {} install", m.clean, m.name),
-                    Some(Fix::safe(vec![append_command(cx.doc, ins, s, m.clean)])),
-                ));
-            }
+            let mounts = [m.cache];
+            out.extend(mount_or_append(
+                cx,
+                &META,
+                i,
+                s,
+                m.name,
+                &mounts,
+                m.clean,
+                Applicability::Safe,
+            ));
         }
     }
 }
