@@ -8,8 +8,8 @@
 
 pub mod config;
 pub mod diff;
+pub mod facts;
 pub mod fix;
-pub mod images;
 pub mod layers;
 pub mod measure;
 pub mod passes;

@@ -28,10 +28,11 @@ pub mod common;
 
 use std::ops::Range;
 
+use crate::facts::Facts;
 use crate::fix::{Applicability, Fix};
 use crate::settings::Settings;
-use crate::shell::{self, Opaque, Script};
-use crate::syntax::{Body, Document, Instr};
+use crate::shell::Script;
+use crate::syntax::{Document, Instr};
 
 /// What a pass is, for `dockopt passes` and `dockopt explain`.
 #[derive(Debug)]
@@ -112,9 +113,8 @@ pub fn lookup(key: &str) -> Option<&'static dyn Pass> {
 pub struct Context<'d, 's> {
     pub doc: &'d Document<'s>,
     pub settings: &'d Settings,
-    /// Per instruction: the analysed script of a shell-form RUN in a POSIX-shell stage.
-    scripts: Vec<Option<Result<Script, Opaque>>>,
-    posix_stage: Vec<bool>,
+    /// What is known about each stage and instruction, computed once per round.
+    pub facts: Facts,
     /// Per instruction: merge-runs will merge it with a neighbour this round.
     merging: Vec<bool>,
     /// Per stage: dependency-first moves a source COPY this round.
@@ -125,30 +125,14 @@ pub struct Context<'d, 's> {
 
 impl<'d, 's> Context<'d, 's> {
     pub fn new(doc: &'d Document<'s>, settings: &'d Settings) -> Self {
-        let posix_stage = (0..doc.stages.len())
-            .map(|s| stage_is_posix(doc, s))
-            .collect();
         let mut cx = Context {
             doc,
             settings,
-            scripts: Vec::new(),
-            posix_stage,
+            facts: Facts::of(doc),
             merging: Vec::new(),
             moving_source: Vec::new(),
             splitting: std::cell::OnceCell::new(),
         };
-        cx.scripts = doc
-            .instructions
-            .iter()
-            .map(
-                |ins| match (&ins.body, ins.is("RUN"), ins.heredocs.is_empty()) {
-                    (Body::Shell(span), true, true) if cx.in_posix_stage(ins) => {
-                        Some(shell::analyse(doc.text, span.clone(), doc.escape))
-                    }
-                    _ => None,
-                },
-            )
-            .collect();
         let n = doc.instructions.len();
         cx.merging = vec![false; n];
         // A source COPY about to move below its installs goes first: merging those RUNs now
@@ -199,18 +183,14 @@ impl<'d, 's> Context<'d, 's> {
 
     /// How many RUN scripts could not be parsed as shell. A rewrite must never raise it.
     pub fn opaque_count(&self) -> usize {
-        self.scripts
-            .iter()
-            .filter(|s| matches!(s, Some(Err(_))))
-            .count()
+        self.facts.scripts().filter(|s| s.is_err()).count()
     }
 
     /// Shell commands whose name is an option (`--mount=…`, `-y`): never meant, so a rewrite
     /// that makes one has put text in the wrong place (a RUN flag after a merge's `&&`).
     pub fn option_commands(&self) -> usize {
-        self.scripts
-            .iter()
-            .flatten()
+        self.facts
+            .scripts()
             .flatten()
             .flat_map(|s| &s.commands)
             .filter(|c| c.name().is_some_and(|n| n.starts_with('-')))
@@ -225,39 +205,24 @@ impl<'d, 's> Context<'d, 's> {
 
     /// The analysed script of instruction `i`, if it is a shell-form RUN we understand.
     pub fn script(&self, i: usize) -> Option<&Script> {
-        self.scripts.get(i)?.as_ref()?.as_ref().ok()
+        self.facts.script(i)
     }
 
     /// Why instruction `i`'s script was not analysed, when it is a RUN.
     pub fn opaque_reason(&self, i: usize) -> Option<&str> {
-        match self.scripts.get(i)? {
-            Some(Err(Opaque(why))) => Some(why),
-            _ => None,
-        }
+        self.facts.opaque_reason(i)
     }
 
     /// The instruction runs its shell-form commands with a POSIX shell (default or sh/bash SHELL,
     /// not a Windows base).
     pub fn in_posix_stage(&self, ins: &Instr) -> bool {
-        ins.stage.is_some_and(|s| self.posix_stage[s]) && !self.shell_changed_before(ins)
+        ins.stage.is_some() && self.facts.instrs[self.index_of(ins)].posix_shell
     }
 
-    fn shell_changed_before(&self, ins: &Instr) -> bool {
-        let Some(stage) = ins.stage else { return true };
-        let mut s = Some(stage);
-        while let Some(st) = s {
-            let range = self.doc.stages[st].instrs.clone();
-            for other in &self.doc.instructions[range] {
-                if other.span.start >= ins.span.start {
-                    break;
-                }
-                if other.is("SHELL") && !is_posix_shell(other) {
-                    return true;
-                }
-            }
-            s = self.doc.parent_stage(st);
-        }
-        false
+    fn index_of(&self, ins: &Instr) -> usize {
+        self.doc
+            .instructions
+            .partition_point(|x| x.span.start < ins.span.start)
     }
 
     /// Instructions of stage `s`, with their indices.
@@ -281,58 +246,18 @@ impl<'d, 's> Context<'d, 's> {
 
     /// The effective user of instruction `i` is root (no USER, or USER root/0, in its chain).
     pub fn runs_as_root(&self, i: usize) -> bool {
-        let ins = &self.doc.instructions[i];
-        let Some(mut stage) = ins.stage else {
-            return true;
-        };
-        let mut upto = i;
-        loop {
-            let range = self.doc.stages[stage].instrs.start..upto;
-            if let Some(user) = self.doc.instructions[range]
-                .iter()
-                .rev()
-                .find(|x| x.is("USER"))
-            {
-                let u = user.args.first().map(|a| a.value.as_str()).unwrap_or("");
+        match &self.facts.instrs[i].user {
+            None => true,
+            Some(u) => {
                 let name = u.split(':').next().unwrap_or("");
-                return name == "root" || name == "0";
-            }
-            match self.doc.parent_stage(stage) {
-                Some(p) => {
-                    upto = self.doc.stages[p].instrs.end;
-                    stage = p;
-                }
-                None => return true,
+                name == "root" || name == "0"
             }
         }
     }
 
-    /// An `ENV` in instruction `i`'s chain sets `name`.
+    /// An `ENV` or `ARG` in instruction `i`'s chain sets `name`.
     pub fn env_set_before(&self, i: usize, name: &str) -> bool {
-        let ins = &self.doc.instructions[i];
-        let Some(mut stage) = ins.stage else {
-            return false;
-        };
-        let mut upto = i;
-        loop {
-            let range = self.doc.stages[stage].instrs.start..upto;
-            for x in &self.doc.instructions[range] {
-                if (x.is("ENV") || x.is("ARG"))
-                    && x.args
-                        .iter()
-                        .any(|a| env_keys(&a.value).iter().any(|k| k == name))
-                {
-                    return true;
-                }
-            }
-            match self.doc.parent_stage(stage) {
-                Some(p) => {
-                    upto = self.doc.stages[p].instrs.end;
-                    stage = p;
-                }
-                None => return false,
-            }
-        }
+        self.facts.instrs[i].env.iter().any(|k| k == name)
     }
 
     pub fn finding(
@@ -354,32 +279,4 @@ impl<'d, 's> Context<'d, 's> {
     pub fn text(&self, r: &Range<usize>) -> &'s str {
         self.doc.slice(r)
     }
-}
-
-/// Keys of `ENV a=1 b=2` / `ENV a 1` / `ARG a=1`.
-fn env_keys(args: &str) -> Vec<String> {
-    let t = args.trim();
-    if !t.split_whitespace().next().unwrap_or("").contains('=') {
-        return t
-            .split_whitespace()
-            .next()
-            .map(|k| vec![k.to_string()])
-            .unwrap_or_default();
-    }
-    t.split_whitespace()
-        .filter_map(|kv| kv.split_once('=').map(|(k, _)| k.to_string()))
-        .collect()
-}
-
-fn is_posix_shell(shell: &Instr) -> bool {
-    let first = shell.args.first().map(|a| a.value.as_str()).unwrap_or("");
-    let name = shell::basename(first.trim_matches(|c| c == '"' || c == '[' || c == ']'));
-    matches!(name, "sh" | "bash" | "ash" | "dash")
-}
-
-fn stage_is_posix(doc: &Document<'_>, s: usize) -> bool {
-    let image = doc.root_image(s).to_ascii_lowercase();
-    !["windows", "nanoserver", "servercore", "dotnet/framework"]
-        .iter()
-        .any(|w| image.contains(w))
 }

@@ -1,6 +1,6 @@
 use super::{Context, Finding, Meta, Pass};
+use crate::facts::images::ImageRef;
 use crate::fix::{Applicability, Edit, Fix};
-use crate::images::ImageRef;
 use crate::shell::basename;
 use crate::syntax::{Body, Instr};
 

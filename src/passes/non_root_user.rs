@@ -1,7 +1,7 @@
 use super::common::line_end;
 use super::{Context, Finding, Meta, Pass};
+use crate::facts::images::{self, Family};
 use crate::fix::{Applicability, Edit, Fix};
-use crate::images::{self, Family};
 use crate::syntax::Instr;
 
 pub struct NonRootUser;
@@ -160,7 +160,7 @@ impl Pass for NonRootUser {
         // DL3066); the same numbers own the application's files.
         let ids = format!("{uid}:{uid}");
         let (create, user) = match (images::builtin_user(&image), images::family(&image)) {
-            (Some(builtin), _) => (None, builtin.to_string()),
+            (Some(builtin), _) => (None, builtin.ids.to_string()),
             (None, Family::Debian | Family::Rhel) => (
                 Some(format!(
                     "groupadd --system --gid {uid} {name} && useradd --system --uid {uid} --gid {name} --no-log-init --create-home {name}"

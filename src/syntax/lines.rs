@@ -17,6 +17,15 @@ impl LineIndex {
         (line, offset - self.starts[line - 1] + 1)
     }
 
+    /// How many lines the text has (a final line break starts an empty last line).
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
     /// Byte offset where 1-based `line` starts.
     pub fn line_start(&self, line: usize) -> usize {
         self.starts[(line - 1).min(self.starts.len() - 1)]
