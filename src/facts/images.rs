@@ -215,6 +215,25 @@ const BUILTIN_USERS: &[(ImageMatcher, BuiltinUser)] = &[
             ids: "1000:1000",
         },
     ),
+    // .NET 8 and later: `app`, 1654 (`$APP_UID`). Chiseled ones already run as it.
+    (
+        |r| {
+            r.prefix.starts_with("mcr.microsoft.com/dotnet/")
+                && !r.tag_has("chiseled")
+                && matches!(
+                    r.name.as_str(),
+                    "aspnet" | "runtime" | "runtime-deps" | "sdk"
+                )
+                && r.tag
+                    .as_deref()
+                    .and_then(|t| t.split('.').next()?.parse::<u32>().ok())
+                    .is_some_and(|major| major >= 8)
+        },
+        BuiltinUser {
+            name: "app",
+            ids: "1654:1654",
+        },
+    ),
 ];
 
 /// A non-root user the image already has.
@@ -543,5 +562,10 @@ mod tests {
         );
         assert_eq!(family("myorg/python:3"), Family::Unknown);
         assert_eq!(builtin_user("node:20-slim").map(|u| u.name), Some("node"));
+        assert_eq!(
+            builtin_user("mcr.microsoft.com/dotnet/aspnet:8.0").map(|u| u.name),
+            Some("app")
+        );
+        assert_eq!(builtin_user("mcr.microsoft.com/dotnet/aspnet:6.0"), None);
     }
 }
