@@ -6,9 +6,11 @@
 //! alone and say which fact they lacked. Knowledge about images lives in [`images`] and its
 //! dated tables, not here.
 
+mod context;
 pub mod images;
 mod users;
 
+pub use context::BuildContext;
 pub use images::{BaseImage, Distro, Family, Libc, Release};
 pub use users::CreatedUser;
 
@@ -27,6 +29,8 @@ pub enum Role {
     /// A stage whose output another stage copies (`COPY --from`), or that other stages start
     /// `FROM`.
     Build,
+    /// The final stage, but nothing says what it runs: the reason says what is missing.
+    Undecided(&'static str),
 }
 
 /// Facts about one stage.
@@ -208,7 +212,7 @@ fn role(doc: &Document<'_>, stages: &[StageFacts], s: usize) -> Role {
         };
     }
     if stages[s].start.is_none() {
-        return Role::BuiltUpon("it has no CMD or ENTRYPOINT of its own");
+        return Role::Undecided("it has no CMD or ENTRYPOINT of its own");
     }
     Role::Application
 }

@@ -28,7 +28,7 @@ pub mod common;
 
 use std::ops::Range;
 
-use crate::facts::Facts;
+use crate::facts::{BuildContext, Facts};
 use crate::fix::{Applicability, Fix};
 use crate::settings::Settings;
 use crate::shell::Script;
@@ -115,6 +115,8 @@ pub struct Context<'d, 's> {
     pub settings: &'d Settings,
     /// What is known about each stage and instruction, computed once per round.
     pub facts: Facts,
+    /// The build context (files the build would send), read-only.
+    pub build_context: BuildContext,
     /// Per instruction: merge-runs will merge it with a neighbour this round.
     merging: Vec<bool>,
     /// Per stage: dependency-first moves a source COPY this round.
@@ -129,6 +131,7 @@ impl<'d, 's> Context<'d, 's> {
             doc,
             settings,
             facts: Facts::of(doc),
+            build_context: BuildContext::folder(settings.context.as_deref()),
             merging: Vec::new(),
             moving_source: Vec::new(),
             splitting: std::cell::OnceCell::new(),

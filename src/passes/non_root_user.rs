@@ -1,6 +1,7 @@
 use super::common::line_end;
 use super::{Context, Finding, Meta, Pass};
 use crate::facts::images::{self, Family};
+use crate::facts::{CreatedUser, Role};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::syntax::Instr;
 
@@ -107,12 +108,26 @@ impl Pass for NonRootUser {
             }
             chain = doc.parent_stage(s);
         }
+        let facts = &cx.facts.stages[last];
         let stage = &doc.stages[last];
         let from = &doc.instructions[stage.instrs.start];
         let image = doc.root_image(last).to_string();
         let say = |why: String| cx.finding(&META, from.span.start, why, None);
         if images::drops_privileges_itself(&image) {
             out.push(say(format!("final stage runs as root; `{image}` starts as root and drops privileges itself, check its docs")));
+            return;
+        }
+        if let Role::Undecided(why) = &facts.role {
+            out.push(say(format!("final stage runs as root; left as it is: cannot tell whether the image runs an application or is a base for others ({why})")));
+            return;
+        }
+        if let Role::BuiltUpon(why) = &facts.role {
+            out.push(say(format!("final stage runs as root; left as it is: the image is made to be built upon ({why}), and its children's build steps need root")));
+            return;
+        }
+        if let Some(parent) = facts.parent {
+            let name = doc.stages[parent].name.as_deref().unwrap_or("?");
+            out.push(say(format!("final stage runs as root; left as it is: it is built FROM stage `{name}`, whose files were written as root (set USER and ownership there by hand)")));
             return;
         }
         let start = cx
@@ -154,39 +169,25 @@ impl Pass for NonRootUser {
             out.push(say("final stage runs as root and exposes a port below 1024; a non-root user needs a higher port or CAP_NET_BIND_SERVICE".into()));
             return;
         }
-        let name = &cx.settings.user_name;
-        let uid = cx.settings.user_uid;
-        // USER by number: Kubernetes' runAsNonRoot can only verify a numeric user (hadolint
-        // DL3066); the same numbers own the application's files.
-        let ids = format!("{uid}:{uid}");
-        let (create, user) = match (images::builtin_user(&image), images::family(&image)) {
-            (Some(builtin), _) => (None, builtin.ids.to_string()),
-            (None, Family::Debian | Family::Rhel) => (
-                Some(format!(
-                    "groupadd --system --gid {uid} {name} && useradd --system --uid {uid} --gid {name} --no-log-init --create-home {name}"
-                )),
-                ids,
-            ),
-            (None, Family::Alpine) => (
-                Some(format!(
-                    "addgroup -S -g {uid} {name} && adduser -S -D -u {uid} -G {name} {name}"
-                )),
-                ids,
-            ),
-            (None, Family::Scratch) => (None, ids),
-            (None, family) => {
-                out.push(say(format!(
-                    "final stage runs as root; add a non-root USER by hand (`{image}`: {})",
-                    match family {
-                        Family::RhelMinimal => "no useradd in minimal images",
-                        Family::Windows => "Windows image",
-                        _ if image.contains("chiseled") => "a chiseled image has no shell or useradd: use the user it ships, `USER $APP_UID` in .NET's",
-                        _ => "base image not recognised",
-                    }
-                )));
-                return;
-            }
+        if let Some(tool) = drops_privileges_with(cx, last) {
+            out.push(say(format!("final stage runs as root; it installs `{tool}`, so its entrypoint most likely drops privileges itself (a USER would make that step fail)")));
+            return;
+        }
+        let Some((create, user)) = self.user_to_run_as(cx, last, &image, out) else {
+            return;
         };
+        let reused = facts.users_created.iter().any(|u| u.is_user);
+        // `COPY --chown=<name>` needs the name in the image's passwd already.
+        let by_name = !user
+            .split(':')
+            .all(|p| p.chars().all(|c| c.is_ascii_digit()));
+        let created_line = facts
+            .users_created
+            .iter()
+            .filter(|u| u.is_user)
+            .map(|u| u.line)
+            .next_back()
+            .filter(|_| by_name);
         let nl = doc.newline;
         let instrs: Vec<(usize, &Instr)> = cx.stage_instrs(last).collect();
         // After the last step that changes files; before the trailing metadata (CMD, ...).
@@ -212,6 +213,29 @@ impl Pass for NonRootUser {
         }
         text.push_str(&format!("USER {user}{nl}"));
         let mut edits = vec![Edit::insert(insert_at, text)];
+        // What the application may write: its VOLUMEs always; its own folder when the build
+        // context shows state there, or when the context cannot be read.
+        let volumes = volume_paths(cx, last);
+        let writes_own_folder = own_folder_writes(cx);
+        let mut create = create;
+        // A user the file made is set up as the file wants (its folders chowned by the file).
+        if !volumes.is_empty() && !reused {
+            let mkdir = format!(
+                "mkdir -p {dirs} && chown {user} {dirs}",
+                dirs = volumes.join(" ")
+            );
+            match (&mut create, facts.base.family) {
+                (Some(c), _) => {
+                    c.push_str(" && ");
+                    c.push_str(&mkdir);
+                }
+                (None, Family::Debian | Family::Rhel | Family::Alpine) => create = Some(mkdir),
+                (None, _) => {
+                    out.push(say(format!("final stage runs as root; add a non-root USER by hand: `{image}` has no shell to create the VOLUME folders {} for the user", volumes.join(" "))));
+                    return;
+                }
+            }
+        }
         // The user is created right after FROM: it reads no file of the build, so a source
         // edit must not make it run again (USER itself stays late, after the last root step).
         if let Some(create) = &create {
@@ -223,10 +247,13 @@ impl Pass for NonRootUser {
         for (_, ins) in &instrs[..tail_start] {
             // Artefacts from another stage (`--from`) are programs to run, not data to write.
             let from_stage = ins.flag("from").is_some();
-            if (ins.is("COPY") || ins.is("ADD"))
-                && !from_stage
+            let copies = (ins.is("COPY") || ins.is("ADD")) && !from_stage;
+            let before_user = created_line.is_some_and(|l| doc.line_of(ins.span.start) < l);
+            if copies
+                && !before_user
                 && ins.flag("chown").is_none()
                 && copies_into_app_dir(ins)
+                && (writes_own_folder.is_some() || copies_state(ins))
             {
                 edits.push(Edit::insert(
                     ins.keyword_span.end,
@@ -234,13 +261,176 @@ impl Pass for NonRootUser {
                 ));
             }
         }
+        let ownership = match (&writes_own_folder, created_line.or(reused.then_some(0))) {
+            (_, Some(line)) if line > 0 => format!(" (the user the file creates on line {line})"),
+            (_, Some(_)) => " (the user the file creates)".to_string(),
+            (Some(why), None) => format!("; {why}: the application's files are owned by it"),
+            (None, None) => "; the application's files stay root's (read-only to it)".to_string(),
+        };
         out.push(cx.finding(
             &META,
             from.span.start,
-            format!("final stage runs as root: USER {user} added"),
+            format!("final stage runs as root: USER {user} added{ownership}"),
             Some(Fix::new(Applicability::Unsafe, edits)),
         ));
     }
+}
+
+impl NonRootUser {
+    /// The command that creates the user (none when it exists) and the `USER` value; `None`
+    /// (with a finding that says why) when it cannot be known.
+    fn user_to_run_as(
+        &self,
+        cx: &Context<'_, '_>,
+        last: usize,
+        image: &str,
+        out: &mut Vec<Finding>,
+    ) -> Option<(Option<String>, String)> {
+        let facts = &cx.facts.stages[last];
+        let from = &cx.doc.instructions[cx.doc.stages[last].instrs.start];
+        let say = |why: String| cx.finding(&META, from.span.start, why, None);
+        // A user the file already creates: run as it (a second one would be one too many, and
+        // `groupadd` of a taken name fails the build).
+        let users: Vec<&CreatedUser> = facts.users_created.iter().filter(|u| u.is_user).collect();
+        let mut names: Vec<&str> = users.iter().filter_map(|u| u.name.as_deref()).collect();
+        names.dedup();
+        match (users.as_slice(), names.as_slice()) {
+            ([], _) => {}
+            (_, [name]) => {
+                let user = users.iter().rev().find_map(|u| u.id.clone());
+                let user = user.unwrap_or_else(|| name.to_string());
+                return Some((None, user));
+            }
+            _ => {
+                let lines: Vec<String> = users.iter().map(|u| u.line.to_string()).collect();
+                out.push(say(format!("final stage runs as root; the file creates users (lines {}) but never switches to one: add `USER <name>` for the one the application runs as", lines.join(", "))));
+                return None;
+            }
+        }
+        let name = &cx.settings.user_name;
+        let uid = cx.settings.user_uid;
+        if facts
+            .users_created
+            .iter()
+            .any(|g| g.name.as_deref() == Some(name.as_str()))
+        {
+            out.push(say(format!("final stage runs as root; the file already creates a group `{name}`: pick another name with --user-name")));
+            return None;
+        }
+        // USER by number: Kubernetes' runAsNonRoot can only verify a numeric user (hadolint
+        // DL3066); the same numbers own the application's files.
+        let ids = format!("{uid}:{uid}");
+        match (facts.base.builtin_user, facts.base.family) {
+            (Some(builtin), _) => Some((None, builtin.ids.to_string())),
+            (None, Family::Debian | Family::Rhel) => Some((
+                Some(format!(
+                    "groupadd --system --gid {uid} {name} && useradd --system --uid {uid} --gid {name} --no-log-init --create-home {name}"
+                )),
+                ids,
+            )),
+            (None, Family::Alpine) => Some((
+                Some(format!(
+                    "addgroup -S -g {uid} {name} && adduser -S -D -u {uid} -G {name} {name}"
+                )),
+                ids,
+            )),
+            (None, family) => {
+                out.push(say(format!(
+                    "final stage runs as root; add a non-root USER by hand (`{image}`: {})",
+                    match family {
+                        Family::RhelMinimal => "no useradd in minimal images",
+                        Family::Windows => "Windows image",
+                        Family::Scratch => "scratch has no user database and no shell; a program that looks up its user or writes a file may fail",
+                        _ if image.contains("chiseled") => "a chiseled image has no shell or useradd: use the user it ships, `USER $APP_UID` in .NET's",
+                        _ => "base image not recognised",
+                    }
+                )));
+                None
+            }
+        }
+    }
+}
+
+/// Tools an entrypoint uses to drop from root to another user.
+const PRIVILEGE_DROPPERS: &[&str] = &["gosu", "su-exec", "setpriv", "chpst", "runuser"];
+
+/// The privilege-dropping tool the stage's chain installs or uses, if any.
+fn drops_privileges_with(cx: &Context<'_, '_>, stage: usize) -> Option<&'static str> {
+    let mut chain = Some(stage);
+    while let Some(s) = chain {
+        for (_, ins) in cx.stage_instrs(s) {
+            let text = cx.text(&ins.span);
+            if let Some(tool) = PRIVILEGE_DROPPERS.iter().find(|t| {
+                text.match_indices(*t).any(|(at, _)| {
+                    let before = text[..at].chars().next_back();
+                    let after = text[at + t.len()..].chars().next();
+                    !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-')
+                        && !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-')
+                })
+            }) {
+                return Some(tool);
+            }
+        }
+        chain = cx.doc.parent_stage(s);
+    }
+    None
+}
+
+/// Folder names (and file endings) that hold an application's state.
+const STATE_NAMES: &[&str] = &[
+    "data", "uploads", "upload", "media", "storage", "instance", "log", "logs", "db", "cache",
+    "sessions", "tmp",
+];
+const STATE_FILES: &[&str] = &[".db", ".sqlite", ".sqlite3"];
+
+fn is_state_name(name: &str) -> bool {
+    let name = name.trim_end_matches('/').to_ascii_lowercase();
+    STATE_NAMES.contains(&name.as_str()) || STATE_FILES.iter().any(|e| name.ends_with(e))
+}
+
+/// A COPY of the application's state: a source or the destination is a state folder or file.
+fn copies_state(ins: &Instr) -> bool {
+    ins.args.iter().any(|a| {
+        a.value
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .is_some_and(is_state_name)
+    })
+}
+
+/// Why the application may write into its own folder, from the build context; `None` when the
+/// context shows no state (or `Some` when it cannot be read: then we cannot tell).
+fn own_folder_writes(cx: &Context<'_, '_>) -> Option<String> {
+    if !cx.build_context.is_known() {
+        return Some("could not tell what the app writes (no build context)".into());
+    }
+    let found = cx
+        .build_context
+        .entries("")
+        .into_iter()
+        .find(|n| is_state_name(n))?;
+    Some(format!(
+        "the app may write in its folder (`{found}` in the build context)"
+    ))
+}
+
+/// The literal absolute VOLUME paths of the final stage.
+fn volume_paths(cx: &Context<'_, '_>, stage: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, ins) in cx.stage_instrs(stage).filter(|(_, i)| i.is("VOLUME")) {
+        let words: Vec<String> = match &ins.body {
+            crate::syntax::Body::Exec(_, args) => args.clone(),
+            _ => ins.args.iter().map(|a| a.value.clone()).collect(),
+        };
+        for w in words {
+            let w = w.trim_matches(|c| c == '[' || c == ']' || c == '"' || c == ',');
+            if w.starts_with('/') && !w.contains('$') && !out.iter().any(|o| o == w) {
+                out.push(w.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// A COPY/ADD whose destination is the application's (relative, or not a system folder).
