@@ -470,6 +470,14 @@ fn official_table() -> &'static HashMap<(String, String), OfficialEntry> {
     })
 }
 
+/// The distribution and release of an official image's tag, from the dated table; `None` when
+/// the table does not list the tag (it may not exist).
+pub fn official_tag(name: &str, tag: &str) -> Option<(Distro, String)> {
+    official_table()
+        .get(&(name.to_string(), tag.to_string()))
+        .map(|e| (e.distro, e.release.clone()))
+}
+
 /// The table's row for an official image (`latest` for an untagged one).
 fn official_entry(r: &ImageRef) -> Option<OfficialEntry> {
     if !r.is_official() || r.digest.is_some() && r.tag.is_none() {

@@ -8,6 +8,7 @@
 
 mod context;
 pub mod images;
+pub mod packages;
 mod users;
 
 pub use context::BuildContext;

@@ -83,17 +83,23 @@ pub fn created(script: &Script, line: usize) -> Vec<CreatedUser> {
                         Some((key, v)) => (key, Some(v)),
                         None => (opt, None),
                     };
-                    let takes = VALUED.contains(&key);
+                    // A bundle of short options (`-SHG grp`, `-ms /bin/sh`) takes a value when
+                    // its last letter does.
+                    let last_short = (!key.starts_with("--") && key.len() > 2)
+                        .then(|| format!("-{}", &key[key.len() - 1..]));
+                    let takes = VALUED.contains(&key)
+                        || last_short.as_deref().is_some_and(|k| VALUED.contains(&k));
                     let value = if takes && attached.is_none() {
                         k += 1;
                         words.get(k).copied().flatten()
                     } else {
                         attached
                     };
+                    let opt = last_short.as_deref().unwrap_or(key);
                     let id_opt = if is_user {
-                        matches!(key, "-u" | "--uid")
+                        matches!(opt, "-u" | "--uid")
                     } else {
-                        matches!(key, "-g" | "--gid")
+                        matches!(opt, "-g" | "--gid")
                     };
                     if id_opt {
                         id = value.map(str::to_string);
@@ -116,4 +122,37 @@ pub fn created(script: &Script, line: usize) -> Vec<CreatedUser> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn users(script: &str) -> Vec<CreatedUser> {
+        let text = format!("RUN {script}");
+        let s = crate::shell::analyse(&text, 4..text.len(), '\\').unwrap();
+        created(&s, 1)
+    }
+
+    #[test]
+    fn names_and_ids() {
+        // jessfraz__dockerfiles__mc__Dockerfile: BusyBox bundles.
+        let u = users("addgroup -g 1001 -S mc && adduser -u 1001 -SHG mc mc");
+        assert_eq!(u.len(), 2);
+        assert_eq!(
+            (u[1].name.as_deref(), u[1].id.as_deref()),
+            (Some("mc"), Some("1001"))
+        );
+        // square keywhiz-fs: `-ms /bin/false` takes the shell as its value.
+        let u = users("useradd -ms /bin/false keywhiz");
+        assert_eq!(u[0].name.as_deref(), Some("keywhiz"));
+        // Debian's `adduser USER GROUP` adds a member, it creates nothing.
+        assert!(users("adduser app docker").is_empty());
+        let u = users("groupadd --gid=2000 web && useradd --uid=2000 -g web web");
+        assert_eq!(
+            (u[1].name.as_deref(), u[1].id.as_deref()),
+            (Some("web"), Some("2000"))
+        );
+        assert!(!u[0].is_user);
+    }
 }

@@ -1,6 +1,7 @@
 use super::common::{has_option, insert_after_word, is_named, subcommand};
 use super::{Context, Finding, Meta, Pass};
-use crate::fix::{Applicability, Fix};
+use crate::facts::packages::RECOMMENDS_A_BUILD_NEEDS;
+use crate::fix::{Applicability, Edit, Fix};
 
 pub struct AptNoInstallRecommends;
 
@@ -27,9 +28,16 @@ becomes
 RUN apt-get install -y --no-install-recommends python3-pip
 ```
 
+A recommended package that a build needs is named instead: `gcc` (or `gcc-N`) only recommends
+the C library headers (`libc6-dev`), without which no C file compiles, so an install of `gcc`
+without `g++`, `build-essential` or `libc6-dev` gets `libc6-dev` added.
+
 ## Fix safety
 Unsafe: the application may rely on a recommended package (a CA bundle, a locale, a compiler).
 Apply it with `--unsafe-fixes` and run your smoke tests.
+
+## Facts it relies on
+The package table of `src/facts/packages.rs` (which recommends a build needs).
 "#,
 };
 
@@ -41,7 +49,9 @@ impl Pass for AptNoInstallRecommends {
     fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
         for (i, ins) in cx.doc.instructions.iter().enumerate() {
             let Some(s) = cx.script(i) else { continue };
-            let edits: Vec<_> = s
+            let mut edits = Vec::new();
+            let mut kept = Vec::new();
+            for (c, k) in s
                 .commands
                 .iter()
                 .filter(|c| is_named(c, &["apt-get", "apt"]))
@@ -50,16 +60,47 @@ impl Pass for AptNoInstallRecommends {
                     !has_option(c, &["--no-install-recommends"], &[])
                         && !c.args().any(|w| w.raw.contains("Install-Recommends"))
                 })
-                .map(|(c, k)| insert_after_word(c, k, "--no-install-recommends"))
-                .collect();
+            {
+                edits.push(insert_after_word(c, k, "--no-install-recommends"));
+                // A recommended package a build needs (gcc's C library headers) is named.
+                let names: Vec<&str> = c.args().filter_map(|w| w.lit.as_deref()).collect();
+                for (package, needed, enough) in RECOMMENDS_A_BUILD_NEEDS {
+                    let Some(word) = c
+                        .args()
+                        .find(|w| w.lit.as_deref().is_some_and(|n| versioned(n, package)))
+                    else {
+                        continue;
+                    };
+                    if !names.iter().any(|n| enough.iter().any(|e| versioned(n, e))) {
+                        edits.push(Edit::insert(word.span.end, format!(" {needed}")));
+                        kept.push(format!(
+                            "`{needed}`, which `{}` recommends and a compile needs, is named",
+                            word.raw
+                        ));
+                    }
+                }
+            }
             if !edits.is_empty() {
+                let mut message = "apt-get install without --no-install-recommends".to_string();
+                if !kept.is_empty() {
+                    message.push_str(&format!(" ({})", kept.join("; ")));
+                }
                 out.push(cx.finding(
                     &META,
                     ins.span.start,
-                    "apt-get install without --no-install-recommends",
+                    message,
                     Some(Fix::new(Applicability::Unsafe, edits)),
                 ));
             }
         }
     }
+}
+
+/// `name` is `package` or one of its versioned twins (`gcc-12` for `gcc`).
+fn versioned(name: &str, package: &str) -> bool {
+    name == package
+        || name
+            .strip_prefix(package)
+            .and_then(|v| v.strip_prefix('-'))
+            .is_some_and(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit()))
 }

@@ -1,5 +1,7 @@
 use super::{Context, Finding, Meta, Pass};
-use crate::facts::images::ImageRef;
+use crate::facts::Role;
+use crate::facts::images::{self, Distro, ImageRef};
+use crate::facts::packages;
 use crate::fix::{Applicability, Edit, Fix};
 use crate::shell::basename;
 
@@ -116,6 +118,120 @@ fn uses_apt(cx: &Context<'_, '_>, stage: usize) -> Option<usize> {
         });
         apt.then(|| cx.doc.line_of(ins.span.start))
     })
+}
+
+/// Where the stage compiles: the first line that installs a compiler or headers, runs a
+/// compiler, or pip-installs a package that builds from source, with what it does.
+fn compiles(cx: &Context<'_, '_>, stage: usize) -> Option<(String, usize)> {
+    for (i, ins) in cx.stage_instrs(stage) {
+        let Some(script) = cx.script(i) else { continue };
+        let line = cx.doc.line_of(ins.span.start);
+        for c in &script.commands {
+            let Some(name) = c.name().map(basename) else {
+                continue;
+            };
+            let ops = c.operands();
+            let installs = matches!(
+                (name, ops.first().copied()),
+                (
+                    "apt-get" | "apt" | "apk" | "yum" | "dnf",
+                    Some("install" | "add")
+                )
+            );
+            if installs {
+                if let Some(p) = ops.iter().skip(1).find(|p| packages::is_build_package(p)) {
+                    return Some((format!("installs `{p}`"), line));
+                }
+                continue;
+            }
+            if packages::is_compiler_command(name) {
+                return Some((format!("runs `{name}`"), line));
+            }
+            let pip = name.starts_with("pip") || (name.starts_with("python") && c.has_arg("pip"));
+            if pip && c.has_arg("install") {
+                let source_only = ops.iter().find(|p| {
+                    let bare = p.split(['=', '<', '>', '[', '~', '!']).next().unwrap_or(p);
+                    packages::PIP_SOURCE_ONLY.contains(&bare.to_ascii_lowercase().as_str())
+                });
+                if let Some(p) = source_only {
+                    return Some((
+                        format!("pip-installs `{p}`, which builds from source"),
+                        line,
+                    ));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Where the stage compiles Java, and with what.
+fn compiles_java(cx: &Context<'_, '_>, stage: usize) -> Option<(&'static str, usize)> {
+    const TOOLS: &[&str] = &[
+        "javac", "mvn", "mvnw", "gradle", "gradlew", "sbt", "ant", "lein", "kotlinc", "jar",
+    ];
+    cx.stage_instrs(stage).find_map(|(i, ins)| {
+        if !ins.is("RUN") {
+            return None;
+        }
+        let line = cx.doc.line_of(ins.span.start);
+        match cx.script(i) {
+            Some(script) => script.commands.iter().find_map(|c| {
+                let name = basename(c.name()?);
+                TOOLS.iter().find(|t| **t == name).map(|t| (*t, line))
+            }),
+            // A script we cannot read: any tool's name in it counts.
+            None => TOOLS
+                .iter()
+                .find(|t| cx.text(&ins.span).contains(*t))
+                .map(|t| (*t, line)),
+        }
+    })
+}
+
+/// The literal packages the stage's apt installs name, with their line and (instruction,
+/// command, word) position.
+fn apt_packages(cx: &Context<'_, '_>, stage: usize) -> Vec<(String, usize, (usize, usize, usize))> {
+    let mut out = Vec::new();
+    for (i, ins) in cx.stage_instrs(stage) {
+        let Some(script) = cx.script(i) else { continue };
+        for (k, c) in script.commands.iter().enumerate() {
+            let apt = c
+                .name()
+                .map(basename)
+                .is_some_and(|n| n == "apt-get" || n == "apt");
+            if !apt || c.first_operand() != Some("install") {
+                continue;
+            }
+            for (w, word) in c.words.iter().enumerate().skip(1) {
+                match word.lit.as_deref() {
+                    Some(p) if !p.starts_with('-') && p != "install" => {
+                        out.push((p.to_string(), cx.doc.line_of(ins.span.start), (i, k, w)))
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The first line that adds an apt source (a PPA, NodeSource, a sources.list entry).
+fn adds_apt_source(cx: &Context<'_, '_>, stage: usize) -> Option<usize> {
+    const MARKS: &[&str] = &[
+        "add-apt-repository",
+        "sources.list",
+        "nodesource",
+        "apt-key",
+        "/etc/apt/keyrings",
+        "deb http",
+        "deb [",
+        ".deb",
+    ];
+    cx.stage_instrs(stage)
+        .filter(|(_, i)| i.is("RUN") || i.is("COPY") || i.is("ADD"))
+        .find(|(_, i)| MARKS.iter().any(|m| cx.text(&i.span).contains(m)))
+        .map(|(_, i)| cx.doc.line_of(i.span.start))
 }
 
 /// Tools a full image has and its slim variant lacks.
@@ -247,6 +363,36 @@ impl Pass for SlimBase {
     }
 
     fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
+        let Some(last) = cx.doc.stages.len().checked_sub(1) else {
+            return;
+        };
+        let mut found = Vec::new();
+        self.propose(cx, &mut found);
+        // What the facts forbid whatever the base: a Windows stage gets no structural
+        // rewrite, and an image that is not an application may be a base for other builds
+        // (a JDK base turned JRE, a full image its children compile on).
+        let facts = &cx.facts.stages[last];
+        let refusal = match &facts.role {
+            _ if facts.windows => Some("a Windows stage".to_string()),
+            Role::Application => None,
+            Role::BuiltUpon(why) => Some(format!("the image is made to be built upon ({why})")),
+            Role::Undecided(why) => Some(format!(
+                "cannot tell whether the image runs an application or is a base for others ({why})"
+            )),
+            Role::Build => Some("a build stage".to_string()),
+        };
+        for mut f in found {
+            if let (Some(_), Some(why)) = (&f.fix, &refusal) {
+                f.fix = None;
+                f.message = format!("{}; left as it is: {why}", f.message);
+            }
+            out.push(f);
+        }
+    }
+}
+
+impl SlimBase {
+    fn propose(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
         let doc = cx.doc;
         let Some(last) = doc.stages.len().checked_sub(1) else {
             return;
@@ -313,6 +459,10 @@ impl Pass for SlimBase {
                     return;
                 };
                 let new = with_tag(&tag);
+                if let Some((what, line)) = compiles(cx, last) {
+                    out.push(say(format!("`{new}` has no compilers or headers, but line {line} {what}: build in a separate stage"), None));
+                    return;
+                }
                 if let Some(line) = uses_apt(cx, last) {
                     out.push(say(format!("`{new}` uses apk, but line {line} installs with apt: port the installs first"), None));
                     return;
@@ -355,6 +505,10 @@ impl Pass for SlimBase {
                 } else {
                     with_tag(&tag)
                 };
+                if let (false, Some((what, line))) = (name == "debian", compiles(cx, last)) {
+                    out.push(say(format!("`{}` has a slim variant (`{new}`), but line {line} {what}: a build there needs headers and libraries only the full image has; build in a separate stage", arg.value), None));
+                    return;
+                }
                 if let Some((tool, line)) = missing_in_slim(cx, last) {
                     out.push(say(format!("`{}` has a slim variant (`{new}`), but it has no `{tool}`, which line {line} runs: install it first, then switch", arg.value), None));
                     return;
@@ -365,24 +519,56 @@ impl Pass for SlimBase {
                 ));
             }
             "openjdk" => {
-                let major: String = r
-                    .tag
-                    .as_deref()
-                    .unwrap_or("")
-                    .chars()
-                    .take_while(|c| c.is_ascii_digit())
-                    .collect();
-                let compiles = cx.stage_instrs(last).any(|(_, i)| {
-                    i.is("RUN")
-                        && ["javac", "mvn", "gradle", "jar "]
-                            .iter()
-                            .any(|t| cx.text(&i.span).contains(t))
-                });
-                if major.is_empty() || compiles || r.digest.is_some() {
-                    out.push(say(format!("`{}` is deprecated; `eclipse-temurin:<version>-jre` runs Java in less space", arg.value), None));
+                let tag = r.tag.as_deref().unwrap_or("");
+                let major: String = tag.chars().take_while(|c| c.is_ascii_digit()).collect();
+                let generic = format!(
+                    "`{}` is deprecated; `eclipse-temurin:<version>-jre` runs Java in less space",
+                    arg.value
+                );
+                if let Some((tool, line)) = compiles_java(cx, last) {
+                    out.push(say(
+                        format!(
+                            "{generic} (not here: line {line} runs `{tool}`, which needs the JDK)"
+                        ),
+                        None,
+                    ));
                     return;
                 }
-                let new = format!("eclipse-temurin:{major}-jre");
+                if major.is_empty() || r.digest.is_some() {
+                    out.push(say(generic, None));
+                    return;
+                }
+                // The JRE of the same distribution: Alpine stays Alpine; another distribution
+                // only when the stage installs no package (its names could differ there).
+                let from_facts = &cx.facts.stages[last].base;
+                let named = from_facts
+                    .release
+                    .as_ref()
+                    .filter(|r| r.named_in_tag)
+                    .map(|r| r.name.clone());
+                let candidates = match (from_facts.distro, named) {
+                    // A release the tag names is kept, or nothing is done.
+                    (Distro::Alpine, Some(r)) => vec![format!("{major}-jre-alpine-{r}")],
+                    (Distro::Alpine, None) => vec![format!("{major}-jre-alpine")],
+                    (_, Some(r)) => vec![format!("{major}-jre-{r}")],
+                    (_, None) => vec![format!("{major}-jre")],
+                };
+                let Some((new_tag, (distro, release))) = candidates
+                    .iter()
+                    .find_map(|t| Some((t.clone(), images::official_tag("eclipse-temurin", t)?)))
+                else {
+                    out.push(say(format!("{generic} (the official images table lists no `eclipse-temurin:{}` with the same distribution release)", candidates[0]), None));
+                    return;
+                };
+                // Another distribution has other packages and tools: only a stage that runs
+                // nothing there may move.
+                let first_run = cx.stage_instrs(last).find(|(_, i)| i.is("RUN"));
+                if let (true, Some((_, ins))) = (distro != from_facts.distro, first_run) {
+                    let line = cx.doc.line_of(ins.span.start);
+                    out.push(say(format!("{generic} (not here: `eclipse-temurin:{new_tag}` is {distro:?} {release}, `{}` is {}, and line {line} runs commands there)", arg.value, from_facts.describe_release()), None));
+                    return;
+                }
+                let new = format!("eclipse-temurin:{new_tag}");
                 out.push(say(
                     format!(
                         "`{}` is deprecated and ships a JDK; `{new}` is the maintained runtime",
@@ -397,9 +583,7 @@ impl Pass for SlimBase {
             _ => {}
         }
     }
-}
 
-impl SlimBase {
     /// `ubuntu:20.04` + `apt-get install python3 python3-pip` → `python:3.8-slim` without them
     /// (likewise `nodejs` → `node:X-slim`, `openjdk-N-jre` → `eclipse-temurin:N-jre`).
     fn distro_runtime(
@@ -467,6 +651,60 @@ impl SlimBase {
             Some(v) if runtime.language == "Java" => (format!("eclipse-temurin:{v}-jre"), v),
             _ => (image, version),
         };
+        let say = |msg: String| cx.finding(&META, from.span.start, msg, None);
+        let source = &cx.facts.stages[stage].base;
+        let intro = format!(
+            "`{}` with apt's {} {version}",
+            from.args[0].value, runtime.language
+        );
+        // An apt source the stage adds (NodeSource, a PPA) may install another version than
+        // the release's own.
+        if let Some(line) = adds_apt_source(cx, stage) {
+            out.push(say(format!("{intro}? line {line} adds an apt source, so the version installed is not known: left as it is")));
+            return;
+        }
+        // The same distribution release where the language's image has a tag for it; else
+        // another distribution, only when every package the stage still installs is known to
+        // exist there under the same name.
+        let Some((repo, generic_tag)) = image.split_once(':') else {
+            return;
+        };
+        let release = source
+            .release
+            .as_ref()
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        let same_release = match repo {
+            "python" => format!("{version}-slim-{release}"),
+            "node" => format!("{version}-{release}-slim"),
+            _ => format!("{generic_tag}-{release}"),
+        };
+        let (target_tag, (distro, target_release)) = match images::official_tag(repo, &same_release)
+            .filter(|_| !release.is_empty())
+        {
+            Some(found) => (same_release, found),
+            None => match images::official_tag(repo, generic_tag) {
+                Some(found) => (generic_tag.to_string(), found),
+                None => {
+                    out.push(say(format!("{intro}: the official images table lists no `{repo}:{same_release}` or `{image}`: left as it is")));
+                    return;
+                }
+            },
+        };
+        let image = format!("{repo}:{target_tag}");
+        if (distro, target_release.as_str()) != (source.distro, release.as_str()) {
+            let runtime_packages: Vec<(usize, usize, usize)> =
+                found.iter().map(|f| (f.1, f.2, f.3)).collect();
+            if let Some((p, line)) = apt_packages(cx, stage)
+                .into_iter()
+                .filter(|(_, _, at)| !runtime_packages.contains(at))
+                .map(|(p, line, _)| (p, line))
+                .find(|(p, _)| !packages::PORTABLE_APT.contains(&p.as_str()))
+            {
+                out.push(say(format!("{intro}: `{image}` is {distro:?} {target_release}, not {}, and line {line} installs `{p}`, which may not exist there under that name: left as it is", source.describe_release())));
+                return;
+            }
+        }
         let mut edits = Vec::new();
         for (i, ins) in cx.stage_instrs(stage) {
             let Some(script) = cx.script(i).filter(|_| ins.is("RUN")) else {
@@ -524,7 +762,7 @@ impl SlimBase {
         out.push(cx.finding(
             &META,
             from.span.start,
-            format!("`{}` with apt's {} {version}: `{image}` brings the same runtime in a smaller image", from.args[0].value, runtime.language),
+            format!("`{}` with apt's {} {version}: `{image}` ({distro:?} {target_release}) brings the same runtime in a smaller image", from.args[0].value, runtime.language),
             Some(Fix::new(Applicability::Unsafe, edits)),
         ));
     }

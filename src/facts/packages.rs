@@ -1,0 +1,128 @@
+//! What dockopt knows about packages, as data (checked 2026-12 against the Debian bookworm and
+//! trixie and Ubuntu focal/jammy/noble package indexes, and PyPI's files).
+
+/// apt packages that exist under the same name in every Debian release since buster and every
+/// Ubuntu release since focal: a stage that installs only these may move between the two.
+pub const PORTABLE_APT: &[&str] = &[
+    "bash",
+    "bzip2",
+    "ca-certificates",
+    "cron",
+    "curl",
+    "dnsutils",
+    "dumb-init",
+    "file",
+    "g++",
+    "gcc",
+    "git",
+    "gnupg",
+    "gosu",
+    "iputils-ping",
+    "jq",
+    "less",
+    "libffi-dev",
+    "libpq-dev",
+    "libssl-dev",
+    "locales",
+    "make",
+    "nano",
+    "netcat-openbsd",
+    "openssh-client",
+    "patch",
+    "pkg-config",
+    "procps",
+    "rsync",
+    "sqlite3",
+    "supervisor",
+    "tini",
+    "tzdata",
+    "unzip",
+    "vim",
+    "wget",
+    "xz-utils",
+    "zip",
+    "zlib1g-dev",
+    "build-essential",
+    "python3-dev",
+    "gettext",
+    "libxml2-dev",
+    "libxslt1-dev",
+    "libjpeg-dev",
+    "libyaml-dev",
+    "autoconf",
+    "automake",
+    "libtool",
+    "cmake",
+    "openssl",
+    "tar",
+    "gzip",
+    "coreutils",
+    "findutils",
+    "sed",
+    "grep",
+    "net-tools",
+    "iproute2",
+    "lsb-release",
+    "apt-transport-https",
+    "software-properties-common",
+];
+
+/// apt packages that compile code, or headers to compile against.
+pub fn is_build_package(name: &str) -> bool {
+    matches!(
+        name,
+        "gcc"
+            | "g++"
+            | "cc"
+            | "clang"
+            | "make"
+            | "cmake"
+            | "build-essential"
+            | "build-base"
+            | "autoconf"
+            | "automake"
+            | "libtool"
+            | "pkg-config"
+            | "pkgconf"
+            | "musl-dev"
+    ) || name.ends_with("-dev")
+        || name.ends_with("-devel")
+        || name.starts_with("gcc-")
+        || name.starts_with("g++-")
+}
+
+/// Commands that compile.
+pub fn is_compiler_command(name: &str) -> bool {
+    matches!(
+        name,
+        "gcc" | "g++" | "cc" | "c++" | "clang" | "make" | "cmake" | "ninja" | "meson" | "configure"
+    )
+}
+
+/// PyPI packages that publish no wheels and compile C code on install (so they need a
+/// compiler and headers): checked on PyPI's file lists, 2026-12.
+pub const PIP_SOURCE_ONLY: &[&str] = &[
+    "psycopg2",
+    "mysqlclient",
+    "uwsgi",
+    "python-ldap",
+    "pycurl",
+    "mod-wsgi",
+    "mod_wsgi",
+];
+
+/// Dependencies Debian's `gcc` only *recommends* that a compile needs: without them
+/// (`--no-install-recommends`) `#include <stdio.h>` fails. Package → what keeps it working.
+pub const RECOMMENDS_A_BUILD_NEEDS: &[(&str, &str, &[&str])] = &[(
+    "gcc",
+    "libc6-dev",
+    // Installs that already bring the C library headers.
+    &[
+        "libc6-dev",
+        "libc-dev",
+        "build-essential",
+        "g++",
+        "gcc-multilib",
+        "libc6-dev-i386",
+    ],
+)];
