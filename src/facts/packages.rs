@@ -126,3 +126,14 @@ pub const RECOMMENDS_A_BUILD_NEEDS: &[(&str, &str, &[&str])] = &[(
         "libc6-dev-i386",
     ],
 )];
+
+/// The OpenSSL runtime library package of a Debian release (renamed for the 64-bit time_t
+/// transition in trixie).
+pub fn openssl_runtime(release: &str) -> Option<&'static str> {
+    match release {
+        "buster" | "bullseye" => Some("libssl1.1"),
+        "bookworm" => Some("libssl3"),
+        "trixie" | "forky" => Some("libssl3t64"),
+        _ => None,
+    }
+}

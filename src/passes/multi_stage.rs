@@ -1,5 +1,6 @@
 use super::{Context, Finding, Meta, Pass};
 use crate::facts::images::ImageRef;
+use crate::facts::{Distro, packages};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::shell::basename;
 use crate::syntax::{Body, Instr};
@@ -19,7 +20,8 @@ as the build stage (`AS build`) and adds a runtime stage, from a template per st
 - Go (`golang`, `go build -o OUT`): `gcr.io/distroless/static-debian12` when built with
   `CGO_ENABLED=0` and started in exec form, else `debian:<release>-slim`;
 - Rust (`rust`, `cargo build --release`, started as `target/release/NAME`):
-  `debian:<release>-slim` with CA certificates (and `libssl3` when `Cargo.lock` uses OpenSSL);
+  `debian:<release>-slim` with CA certificates (and the release's OpenSSL library, `libssl3` on
+  bookworm, `libssl3t64` on trixie, when `Cargo.lock` uses OpenSSL);
 - C/C++ (`gcc`, `make`): `debian:<release>-slim`;
 - Java (`maven:*-eclipse-temurin-N` or `maven:*-jdk-N` with `mvn package`, `gradle:*-jdkN` with
   `gradle build`/`bootJar`, started as `java -jar X.jar`): `eclipse-temurin:N-jre`;
@@ -113,17 +115,22 @@ struct Plan {
     packages: Vec<&'static str>,
 }
 
-fn debian_release(tag: Option<&str>) -> Option<&'static str> {
-    let t = tag.unwrap_or("latest");
-    for d in ["bookworm", "bullseye", "buster", "trixie"] {
-        if t.contains(d) {
-            return Some(d);
-        }
+/// The Debian release of the build image, from the facts (the tag, or the dated official
+/// images table): a dynamically linked artefact runs on the same release's slim image. `Err`
+/// names what is not known.
+fn build_release(cx: &Context<'_, '_>) -> Result<String, String> {
+    let base = &cx.facts.stages[0].base;
+    match (&base.release, base.distro) {
+        (Some(r), Distro::Debian) => Ok(r.name.clone()),
+        (_, Distro::Debian) | (_, Distro::Unknown) => Err(format!(
+            "the Debian release of `{}` is not known (its tag does not name it and the official images table does not list it), so no runtime with the same C library can be chosen",
+            base.reference
+        )),
+        (_, d) => Err(format!(
+            "`{}` is built on {d:?}, not Debian: only a static build gets a runtime here",
+            base.reference
+        )),
     }
-    if t.contains("alpine") || t.contains("windows") || t.contains("nanoserver") {
-        return None;
-    }
-    Some("bookworm")
 }
 
 /// A jar on a JRE: Maven and Gradle builds, once the JDK's major version and the jar are known.
@@ -185,6 +192,9 @@ impl Pass for MultiStage {
         if doc.stages.len() != 1 {
             return;
         }
+        if cx.facts.stages[0].windows {
+            return; // no structural rewrite of a Windows stage
+        }
         let from = &doc.instructions[doc.stages[0].instrs.start];
         let Some(image) = from.args.first().and_then(|a| ImageRef::parse(&a.value)) else {
             return;
@@ -226,6 +236,8 @@ impl Pass for MultiStage {
         // The WORKDIR in force at the end, and at each RUN.
         let mut cwd: Option<String> = None;
         let mut plan: Option<Plan> = None;
+        // The fact that stopped a plan, for the message.
+        let mut missing: Option<String> = None;
         let start = instrs
             .iter()
             .rev()
@@ -274,9 +286,12 @@ impl Pass for MultiStage {
                         let runtime = if cgo_off && exec_form {
                             "gcr.io/distroless/static-debian12".to_string()
                         } else {
-                            match debian_release(image.tag.as_deref()) {
-                                Some(d) => format!("debian:{d}-slim"),
-                                None => continue,
+                            match build_release(cx) {
+                                Ok(d) => format!("debian:{d}-slim"),
+                                Err(why) => {
+                                    missing = Some(why);
+                                    continue;
+                                }
                             }
                         };
                         plan = Some(Plan {
@@ -290,8 +305,12 @@ impl Pass for MultiStage {
                     ("rust", Some("cargo"))
                         if args.first() == Some(&"build") && args.contains(&"--release") =>
                     {
-                        let Some(release) = debian_release(image.tag.as_deref()) else {
-                            continue;
+                        let release = match build_release(cx) {
+                            Ok(r) => r,
+                            Err(why) => {
+                                missing = Some(why);
+                                continue;
+                            }
                         };
                         let Some(name) = program
                             .rsplit_once("target/release/")
@@ -305,12 +324,19 @@ impl Pass for MultiStage {
                             continue;
                         };
                         let ssl = cx
-                            .settings
-                            .context
-                            .as_ref()
-                            .and_then(|c| std::fs::read_to_string(c.join("Cargo.lock")).ok())
+                            .build_context
+                            .read("Cargo.lock")
                             .is_some_and(|l| l.contains("name = \"openssl-sys\""));
-                        let packages = if ssl { vec!["libssl3"] } else { Vec::new() };
+                        let packages = match (ssl, packages::openssl_runtime(&release)) {
+                            (false, _) => Vec::new(),
+                            (true, Some(lib)) => vec![lib],
+                            (true, None) => {
+                                missing = Some(format!(
+                                    "the OpenSSL runtime package of Debian {release} is not in the package table"
+                                ));
+                                continue;
+                            }
+                        };
                         plan = Some(Plan {
                             stack: "rust",
                             runtime: format!("debian:{release}-slim"),
@@ -320,8 +346,12 @@ impl Pass for MultiStage {
                         });
                     }
                     ("gcc", Some("make" | "cmake" | "gcc" | "g++" | "cc")) => {
-                        let Some(release) = debian_release(image.tag.as_deref()) else {
-                            continue;
+                        let release = match build_release(cx) {
+                            Ok(r) => r,
+                            Err(why) => {
+                                missing = Some(why);
+                                continue;
+                            }
                         };
                         let Some(artefact) = absolute(&program, cwd.as_deref()) else {
                             continue;
@@ -379,7 +409,8 @@ impl Pass for MultiStage {
             }
         }
         let Some(plan) = plan else {
-            out.push(say(format!("`{}` builds and runs in one stage: a runtime stage with only the artefact would be much smaller (the artefact could not be worked out)", from.args[0].value)));
+            let why = missing.unwrap_or_else(|| "the artefact could not be worked out".into());
+            out.push(say(format!("`{}` builds and runs in one stage: a runtime stage with only the artefact would be much smaller ({why})", from.args[0].value)));
             return;
         };
         // The start command must run the artefact (or the jar must be it).
