@@ -112,14 +112,17 @@ fn installs(s: &Script) -> bool {
         .any(|c| is_apt(c) && c.first_operand().is_some_and(|x| NEEDS_LISTS.contains(&x)))
 }
 
+/// The script already cleans the lists: `rm -rf /var/lib/apt/lists/*`, or `apt-get dist-clean`
+/// (apt 2.7+, trixie), which removes them and keeps on purpose what it keeps.
 fn removes_lists(s: &Script) -> bool {
     s.commands.iter().any(|c| {
-        c.name() == Some("rm")
-            && c.args().any(|w| {
-                w.raw
-                    .trim_matches(['"', '\''])
-                    .starts_with("/var/lib/apt/lists")
-            })
+        (is_apt(c) && c.first_operand() == Some("dist-clean"))
+            || c.name() == Some("rm")
+                && c.args().any(|w| {
+                    w.raw
+                        .trim_matches(['"', '\''])
+                        .starts_with("/var/lib/apt/lists")
+                })
     })
 }
 
@@ -128,7 +131,11 @@ fn only_cleans(s: &Script) -> bool {
     !s.commands.is_empty()
         && s.is_plain_and_chain()
         && s.commands.iter().all(|c| {
-            (is_apt(c) && matches!(c.first_operand(), Some("clean" | "autoclean")))
+            (is_apt(c)
+                && matches!(
+                    c.first_operand(),
+                    Some("clean" | "autoclean" | "dist-clean")
+                ))
                 || (c.name() == Some("rm")
                     && c.args().all(|w| {
                         let p = w.raw.as_str();
