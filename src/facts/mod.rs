@@ -90,15 +90,21 @@ impl Facts {
                 Some(p) => stages[p].base.clone(),
                 None => BaseImage::of(&stage.base),
             };
+            // A Windows stage: its base, the backtick escape on a base not known to be Linux,
+            // or Windows paths and tools in it.
+            let windows_here = base.family == Family::Windows
+                || (backtick && matches!(base.distro, Distro::Unknown | Distro::Windows))
+                || windows_evidence(doc, stage.instrs.clone());
             let mut now = match parent {
                 Some(p) => ends[p].clone(),
                 None => InstrFacts {
                     workdir: Some("/".into()),
                     user: None,
-                    posix_shell: base.family != Family::Windows,
+                    posix_shell: true,
                     env: Arc::new(Vec::new()),
                 },
             };
+            now.posix_shell &= !windows_here;
             let mut users_created = parent
                 .map(|p| stages[p].users_created.clone())
                 .unwrap_or_default();
@@ -140,7 +146,7 @@ impl Facts {
                     _ => {}
                 }
             }
-            let windows = base.family == Family::Windows || backtick || !now.posix_shell;
+            let windows = windows_here || !now.posix_shell;
             stages.push(StageFacts {
                 parent,
                 base,
@@ -216,6 +222,40 @@ fn role(doc: &Document<'_>, stages: &[StageFacts], s: usize) -> Role {
         return Role::Undecided("it has no CMD or ENTRYPOINT of its own");
     }
     Role::Application
+}
+
+/// Windows paths (`C:\\app`) in a stage's COPY/ADD/WORKDIR/ENV, or a RUN that starts with a
+/// Windows-only tool.
+fn windows_evidence(doc: &Document<'_>, instrs: std::ops::Range<usize>) -> bool {
+    let drive = |v: &str| {
+        let v = v.trim_matches(['"', '\'']);
+        let b = v.as_bytes();
+        b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'\\' | b'/')
+    };
+    doc.instructions[instrs]
+        .iter()
+        .any(|ins| match ins.keyword.as_str() {
+            "COPY" | "ADD" | "WORKDIR" | "VOLUME" => {
+                ins.args.last().is_some_and(|a| drive(&a.value))
+            }
+            "ENV" => ins
+                .args
+                .iter()
+                .any(|a| a.value.split(['=', ' ']).any(drive)),
+            "RUN" => {
+                let first = match &ins.body {
+                    Body::Shell(span) => doc.text[span.clone()].split_whitespace().next(),
+                    Body::Exec(_, args) => args.first().map(String::as_str),
+                    Body::None => None,
+                };
+                first.is_some_and(|w| {
+                    let w = w.to_ascii_lowercase();
+                    let w = w.trim_end_matches(".exe");
+                    matches!(w, "cmd" | "choco" | "setx" | "msiexec")
+                })
+            }
+            _ => false,
+        })
 }
 
 /// `dir` against the working directory `cwd`; `None` when either is unknown.
