@@ -396,6 +396,23 @@ fn release_in_tag(r: &ImageRef) -> Option<(Distro, String)> {
             return Some((Distro::Alpine, v.to_string()));
         }
     }
+    // `lts-debian-11`, `ubuntu-22.04`: the distribution's name, then its version.
+    for pair in words.windows(2) {
+        let found = match pair[0] {
+            "debian" => DEBIAN_CODENAMES
+                .iter()
+                .find(|(_, v)| *v == pair[1])
+                .map(|(c, _)| (Distro::Debian, c.to_string())),
+            "ubuntu" => UBUNTU_CODENAMES
+                .iter()
+                .find(|(_, v)| *v == pair[1])
+                .map(|(c, _)| (Distro::Ubuntu, c.to_string())),
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
     let version = words.first()?;
     match r.name.as_str() {
         "debian" if r.is_official() => DEBIAN_CODENAMES
@@ -556,6 +573,11 @@ mod tests {
             Family::Alpine
         );
         assert_eq!(family("alpine"), Family::Alpine);
+        let pwsh = BaseImage::of("mcr.microsoft.com/powershell:lts-debian-11");
+        assert_eq!(
+            (pwsh.distro, pwsh.release.map(|r| r.name)),
+            (Distro::Debian, Some("bullseye".to_string()))
+        );
         assert_eq!(family("ubuntu:22.04"), Family::Debian);
         assert_eq!(family("centos:7"), Family::Rhel);
         assert_eq!(
