@@ -7,6 +7,7 @@
 //! unsafe-fixes: true
 //! cache-mounts: false
 //! prefer-alpine: false
+//! include-generated: false           # also rewrite files that say they are generated
 //! syntax-directive: true                # with cache mounts, add `# syntax=docker/dockerfile:1`
 //! non-root-user: { name: web, uid: 2000 }
 //! slim-base: { map: { "python:3.12": "registry.example.com/python:3.12-slim" } }
@@ -34,6 +35,7 @@ pub struct Options {
     pub cache_mounts: Option<bool>,
     pub prefer_alpine: Option<bool>,
     pub ignore_pragmas: Option<bool>,
+    pub include_generated: Option<bool>,
     pub syntax_directive: Option<bool>,
     pub non_root_user: Option<UserOptions>,
     pub slim_base: Option<SlimBaseOptions>,
@@ -189,6 +191,9 @@ impl Config {
         if !cli_set.ignore_pragmas {
             settings.ignore_pragmas = o.ignore_pragmas.unwrap_or(settings.ignore_pragmas);
         }
+        if !cli_set.include_generated {
+            settings.include_generated = o.include_generated.unwrap_or(settings.include_generated);
+        }
         if !cli_set.syntax_directive {
             settings.syntax_directive = o.syntax_directive.unwrap_or(settings.syntax_directive);
         }
@@ -218,6 +223,7 @@ pub struct CliSet {
     pub cache_mounts: bool,
     pub prefer_alpine: bool,
     pub ignore_pragmas: bool,
+    pub include_generated: bool,
     pub syntax_directive: bool,
     pub user_name: bool,
     pub user_uid: bool,

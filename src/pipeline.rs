@@ -41,6 +41,8 @@ pub struct Outcome {
     pub converged: bool,
     /// Files to create beside the Dockerfile.
     pub new_files: Vec<crate::fix::NewFile>,
+    /// Why the file was left as it is without running the passes (it says it is generated).
+    pub skipped: Option<String>,
 }
 
 impl Outcome {
@@ -60,7 +62,25 @@ impl Outcome {
 pub fn optimize(text: &str, settings: &Settings) -> Result<Outcome, Error> {
     let mut current = text.to_string();
     let mut applied = Vec::new();
-    Document::parse(text)?;
+    let doc = Document::parse(text)?;
+    // A generated file is rewritten by its generator: an edit here would be overwritten.
+    if let (false, Some(line)) = (
+        settings.include_generated,
+        crate::facts::generated_header(&doc),
+    ) {
+        return Ok(Outcome {
+            output: text.to_string(),
+            applied,
+            suggestions: Vec::new(),
+            converged: true,
+            new_files: Vec::new(),
+            skipped: Some(format!(
+                "line {line} says the file is generated (`{}`): left as it is; --include-generated rewrites it",
+                doc.lines.line_text(text, line).trim()
+            )),
+        });
+    }
+    drop(doc);
     let mut opaque_at_start = None;
     let mut options_at_start = None;
     for round in 0..=MAX_ROUNDS {
@@ -126,6 +146,7 @@ pub fn optimize(text: &str, settings: &Settings) -> Result<Outcome, Error> {
                 suggestions,
                 converged: used.is_empty(),
                 new_files,
+                skipped: None,
             });
         }
         for i in used {

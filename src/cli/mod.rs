@@ -25,6 +25,9 @@ pub struct FileReport {
     pub error: Option<String>,
     pub applied: Vec<AppliedJson>,
     pub suggestions: Vec<Suggestion>,
+    /// Why the file was left as it is without running the passes (a generated file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
     /// Files the fixes create (such as a `.dockerignore`), with their paths on disk.
     #[serde(serialize_with = "new_file_paths")]
     pub new_files: Vec<(std::path::PathBuf, String)>,
@@ -465,6 +468,7 @@ fn settings_for(args: &RewriteArgs, context: Option<PathBuf>) -> Settings {
         prefer_alpine: args.prefer_alpine,
         file_name: None,
         ignore_pragmas: args.ignore_pragmas,
+        include_generated: args.include_generated,
         syntax_directive: !args.no_syntax_directive,
         ..Settings::default()
     }
@@ -518,6 +522,7 @@ fn settings_for_file(
             cache_mounts: args.cache_mounts,
             prefer_alpine: args.prefer_alpine,
             ignore_pragmas: args.ignore_pragmas,
+            include_generated: args.include_generated,
             syntax_directive: args.no_syntax_directive,
             user_name: args.user_name.is_some(),
             user_uid: args.user_uid.is_some(),

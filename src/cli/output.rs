@@ -131,6 +131,9 @@ pub fn emit(args: &OptimizeArgs, reports: &[FileReport], stdin_mode: bool) -> io
         } else if !args.check && !args.write {
             write_diff(&mut out, &r.diff, color)?;
         }
+        if let Some(why) = &r.skipped {
+            writeln!(err, "{}: {why}", r.path)?;
+        }
         for s in &r.suggestions {
             let tag = match s.applicability {
                 Applicability::Unsafe => " [unsafe fix: --unsafe-fixes]",
@@ -170,6 +173,13 @@ fn summary(err: &mut impl Write, args: &OptimizeArgs, reports: &[FileReport]) ->
             " ({}: {})",
             plural(fixes, "fix", "fixes"),
             detail.join(", ")
+        ));
+    }
+    let generated = reports.iter().filter(|r| r.skipped.is_some()).count();
+    if generated > 0 {
+        line.push_str(&format!(
+            ", {} left as generated (--include-generated)",
+            files(generated)
         ));
     }
     if errors > 0 {

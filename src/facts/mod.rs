@@ -315,7 +315,7 @@ const GENERATED_MARKS: &[&str] = &[
 
 /// The line of the comment before the first instruction (or in the first ten lines) that
 /// says the file is generated.
-fn generated_header(doc: &Document<'_>) -> Option<usize> {
+pub fn generated_header(doc: &Document<'_>) -> Option<usize> {
     let first = doc
         .instructions
         .first()
