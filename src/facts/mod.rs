@@ -46,6 +46,8 @@ pub struct StageFacts {
     pub role: Role,
     /// Users and groups created in the stage's chain (its parents' first), in order.
     pub users_created: Vec<CreatedUser>,
+    /// Lines of the stage's chain that change existing accounts (`usermod`, `adduser USER GROUP`).
+    pub account_changes: Vec<usize>,
     /// An `ONBUILD` in the stage's chain.
     pub onbuild: bool,
     /// The start command in force at the end of the chain (last ENTRYPOINT, else last CMD).
@@ -109,6 +111,9 @@ impl Facts {
                 .map(|p| stages[p].users_created.clone())
                 .unwrap_or_default();
             let mut onbuild = parent.is_some_and(|p| stages[p].onbuild);
+            let mut account_changes = parent
+                .map(|p| stages[p].account_changes.clone())
+                .unwrap_or_default();
             let mut start = parent.and_then(|p| stages[p].start);
             let mut entrypoint = false;
             for i in stage.instrs.clone() {
@@ -121,7 +126,11 @@ impl Facts {
                     scripts[i] = Some(shell::analyse(doc.text, span.clone(), doc.escape));
                 }
                 if let Some(Some(Ok(script))) = scripts.get(i) {
-                    users_created.extend(users::created(script, doc.line_of(ins.span.start)));
+                    let line = doc.line_of(ins.span.start);
+                    users_created.extend(users::created(script, line));
+                    if users::changes_accounts(script) {
+                        account_changes.push(line);
+                    }
                 }
                 match ins.keyword.as_str() {
                     "WORKDIR" => {
@@ -153,6 +162,7 @@ impl Facts {
                 windows,
                 role: Role::Application,
                 users_created,
+                account_changes,
                 onbuild,
                 start,
             });

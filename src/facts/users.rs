@@ -59,6 +59,25 @@ const VALUED: &[&str] = &[
     "--conf",
 ];
 
+/// The script changes existing accounts: `usermod`, `gpasswd`, or adds a user to a group
+/// (`adduser USER GROUP`, BusyBox `addgroup USER GROUP`).
+pub fn changes_accounts(script: &Script) -> bool {
+    script
+        .commands
+        .iter()
+        .any(|c| match c.name().map(basename) {
+            Some("usermod" | "gpasswd") => true,
+            Some("adduser" | "addgroup") => {
+                let words: Vec<&crate::shell::Word> = c.args().collect();
+                words.len() == 2
+                    && words
+                        .iter()
+                        .all(|w| w.lit.as_deref().is_some_and(|l| !l.starts_with('-')))
+            }
+            _ => false,
+        })
+}
+
 /// The users and groups `script` creates, in order.
 pub fn created(script: &Script, line: usize) -> Vec<CreatedUser> {
     let mut out = Vec::new();
@@ -110,7 +129,7 @@ pub fn created(script: &Script, line: usize) -> Vec<CreatedUser> {
             k += 1;
         }
         // `adduser USER GROUP` (Debian) and `addgroup USER GROUP` (BusyBox) add an existing
-        // user to a group: nothing new.
+        // user to a group: nothing new (see `changes_accounts`).
         if operands.len() == 2 {
             continue;
         }

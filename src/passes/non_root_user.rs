@@ -291,6 +291,10 @@ impl NonRootUser {
         let say = |why: String| cx.finding(&META, from.span.start, why, None);
         // A user the file already creates: run as it (a second one would be one too many, and
         // `groupadd` of a taken name fails the build).
+        if let Some(line) = facts.account_changes.first() {
+            out.push(say(format!("final stage runs as root; line {line} changes an existing account (a group membership, usermod): the file sets up its own users, add `USER` by hand")));
+            return None;
+        }
         let users: Vec<&CreatedUser> = facts.users_created.iter().filter(|u| u.is_user).collect();
         let mut names: Vec<&str> = users.iter().filter_map(|u| u.name.as_deref()).collect();
         names.dedup();
