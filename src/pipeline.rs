@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::Error;
 use crate::fix::{self, Applicability};
-use crate::passes::{Context, Finding, REGISTRY};
+use crate::passes::{Context, Finding, Phase, REGISTRY};
 use crate::settings::Settings;
 use crate::syntax::Document;
 
@@ -106,6 +106,7 @@ pub fn optimize(text: &str, settings: &Settings) -> Result<Outcome, Error> {
             let pragmas = crate::pragmas::Pragmas::parse(&doc);
             findings.retain(|f| !pragmas.suppresses(&doc, f));
         }
+        let findings = hold_back_waiting(&doc, findings, settings);
         let fixable: Vec<&Finding> = findings
             .iter()
             .filter(|f| settings.applies(f.fix.as_ref()))
@@ -169,6 +170,63 @@ fn applied_codes(applied: &[Applied]) -> String {
     let mut codes: Vec<&str> = applied.iter().map(|a| a.code).collect();
     codes.dedup();
     codes.join(", ")
+}
+
+/// Drops, for this round, the findings whose fix waits for a phase that changes their text now:
+/// a fix of that phase applies to their stage (`Structure`, `Layout`) or to their instruction
+/// (`Merge`). They are found again on the next round's text.
+fn hold_back_waiting(
+    doc: &Document<'_>,
+    findings: Vec<Finding>,
+    settings: &Settings,
+) -> Vec<Finding> {
+    use std::collections::HashSet;
+    let instrs = &doc.instructions;
+    // The instruction whose span holds `offset` (instructions are in text order).
+    let instr_at = |offset: usize| {
+        let k = instrs.partition_point(|i| i.span.start <= offset);
+        k.checked_sub(1).filter(|&k| offset <= instrs[k].span.end)
+    };
+    // What each phase's applicable fixes claim: stages, or the instructions their edits touch.
+    let mut stages: HashSet<(Phase, Option<usize>)> = HashSet::new();
+    let mut touched: HashSet<(Phase, usize)> = HashSet::new();
+    for f in &findings {
+        let Some(fix) = f.fix.as_ref().filter(|x| settings.applies(Some(x))) else {
+            continue;
+        };
+        if f.phase.claims_stage() {
+            let stage = instr_at(f.offset).and_then(|i| instrs[i].stage);
+            stages.insert((f.phase, stage));
+            continue;
+        }
+        for e in &fix.edits {
+            let first = instrs.partition_point(|i| i.span.end < e.range.start);
+            for (k, ins) in instrs.iter().enumerate().skip(first) {
+                if ins.span.start > e.range.end {
+                    break;
+                }
+                touched.insert((f.phase, k));
+            }
+        }
+    }
+    if stages.is_empty() && touched.is_empty() {
+        return findings;
+    }
+    findings
+        .into_iter()
+        .filter(|f| {
+            let Some(i) = instr_at(f.offset) else {
+                return true;
+            };
+            !f.waits_for.iter().any(|&p| {
+                if p.claims_stage() {
+                    stages.contains(&(p, instrs[i].stage))
+                } else {
+                    touched.contains(&(p, i))
+                }
+            })
+        })
+        .collect()
 }
 
 /// Runs every enabled pass once.

@@ -11,6 +11,7 @@ static META: Meta = Meta {
     name: "add-to-copy",
     summary: "COPY instead of ADD for local files and folders",
     safety: Applicability::Safe,
+    phase: crate::passes::Phase::Edit,
     hadolint: &["DL3020"],
     docs: r#"## What it does
 Replaces `ADD` with `COPY` when every source is a local file or folder that `ADD` would not

@@ -12,6 +12,7 @@ static META: Meta = Meta {
     name: "apk-no-cache",
     summary: "apk add --no-cache, without a separate apk update",
     safety: crate::Applicability::Safe,
+    phase: crate::passes::Phase::Edit,
     hadolint: &["DL3019"],
     docs: r#"## What it does
 Adds `--no-cache` to `apk add` and drops an `apk update` that only served it. With

@@ -1,3 +1,4 @@
+use super::common::APPENDS;
 use super::common::{
     append_command, cache_mount_edits, has_option, insert_after_word, mounts_cache, subcommand,
     whole_lines,
@@ -14,6 +15,7 @@ static META: Meta = Meta {
     name: "apt-cleanup",
     summary: "apt-get: -y, apt-get over apt, and package lists removed in the layer that made them",
     safety: crate::Applicability::Safe,
+    phase: crate::passes::Phase::Edit,
     hadolint: &["DL3009", "DL3014", "DL3027"],
     docs: r#"## What it does
 In a `RUN` that uses apt:
@@ -222,7 +224,7 @@ impl AptCleanup {
             ));
             return;
         }
-        if !s.can_append() || cx.will_merge(i) || cx.moving_source(ins.stage) {
+        if !s.can_append() {
             return;
         }
         // A later RUN that only cleans apt saves nothing there: fold it into this layer.
@@ -241,29 +243,35 @@ impl AptCleanup {
                     append_command(doc, ins, s, cleanup),
                     Edit::delete(whole_lines(doc.text, &doc.instructions[j].span)),
                 ];
-                out.push(cx.finding(
-                    &META,
-                    ins.span.start,
-                    format!(
-                        "apt cleanup from line {} moved into the layer that installs",
-                        doc.line_of(doc.instructions[j].span.start)
-                    ),
-                    Some(Fix::safe(edits)),
-                ));
+                out.push(
+                    cx.finding(
+                        &META,
+                        ins.span.start,
+                        format!(
+                            "apt cleanup from line {} moved into the layer that installs",
+                            doc.line_of(doc.instructions[j].span.start)
+                        ),
+                        Some(Fix::safe(edits)),
+                    )
+                    .waiting_for(APPENDS),
+                );
                 return;
             }
         }
-        out.push(cx.finding(
-            &META,
-            ins.span.start,
-            "apt lists removed in the layer that downloads them",
-            Some(Fix::safe(vec![append_command(
-                doc,
-                ins,
-                s,
-                "rm -rf /var/lib/apt/lists/*",
-            )])),
-        ));
+        out.push(
+            cx.finding(
+                &META,
+                ins.span.start,
+                "apt lists removed in the layer that downloads them",
+                Some(Fix::safe(vec![append_command(
+                    doc,
+                    ins,
+                    s,
+                    "rm -rf /var/lib/apt/lists/*",
+                )])),
+            )
+            .waiting_for(APPENDS),
+        );
     }
 
     /// `RUN apt-get update` alone, then the RUN that installs: one RUN.
@@ -278,9 +286,6 @@ impl AptCleanup {
         for j in i + 1..end {
             let x = &doc.instructions[j];
             if x.is("RUN") {
-                if cx.will_merge(i) || cx.moving_source(ins.stage) {
-                    return;
-                }
                 let Some(t) = cx.script(j) else { return };
                 if !installs(t)
                     || !t.is_plain_and_chain()
@@ -296,15 +301,18 @@ impl AptCleanup {
                     Edit::delete(whole_lines(doc.text, &ins.span)),
                     Edit::insert(at, format!("{update} && ")),
                 ];
-                out.push(cx.finding(
-                    &META,
-                    ins.span.start,
-                    format!(
-                        "lone `apt-get update` joined to the install on line {}",
-                        doc.line_of(x.span.start)
-                    ),
-                    Some(Fix::safe(edits)),
-                ));
+                out.push(
+                    cx.finding(
+                        &META,
+                        ins.span.start,
+                        format!(
+                            "lone `apt-get update` joined to the install on line {}",
+                            doc.line_of(x.span.start)
+                        ),
+                        Some(Fix::safe(edits)),
+                    )
+                    .waiting_for(APPENDS),
+                );
                 return;
             }
             if !changes_no_files(&x.keyword) {

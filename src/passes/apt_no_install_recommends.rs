@@ -10,6 +10,7 @@ static META: Meta = Meta {
     name: "apt-no-install-recommends",
     summary: "apt-get install --no-install-recommends",
     safety: Applicability::Unsafe,
+    phase: crate::passes::Phase::Edit,
     hadolint: &["DL3015"],
     docs: r#"## What it does
 Adds `--no-install-recommends` to `apt-get install`.

@@ -8,6 +8,7 @@ static META: Meta = Meta {
     name: "cache-bust",
     summary: "A step that records the build time or busts the cache, early in the file",
     safety: Applicability::DisplayOnly,
+    phase: crate::passes::Phase::Edit,
     hadolint: &[],
     docs: r#"## What it does
 Warns about a `RUN` that writes the build date (`date > file`, `$(date ...)`) or uses a

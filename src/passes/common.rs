@@ -252,6 +252,10 @@ pub fn mount_or_flag(
     ))
 }
 
+/// What a command appended to a RUN waits for: a merge of that RUN (the cleanup must land once,
+/// at the end of the merged layer) and a source COPY moving in its stage.
+pub const APPENDS: &[super::Phase] = &[super::Phase::Layout, super::Phase::Merge];
+
 /// The fix for the package cache `tool` fills in RUN `i` (script `s`): BuildKit cache mounts on
 /// `mounts` in cache-mount mode, else `clean` appended to the RUN, unless nothing can follow its
 /// script or a merge or a source move this round would land on the same text.
@@ -279,18 +283,21 @@ pub fn mount_or_append(
             )
         });
     }
-    if !s.can_append() || cx.will_merge(i) || cx.moving_source(ins.stage) {
+    if !s.can_append() {
         return None;
     }
-    Some(cx.finding(
-        meta,
-        ins.span.start,
-        format!("`{clean}` missing after {tool} install"),
-        Some(Fix::new(
-            applicability,
-            vec![append_command(cx.doc, ins, s, clean)],
-        )),
-    ))
+    Some(
+        cx.finding(
+            meta,
+            ins.span.start,
+            format!("`{clean}` missing after {tool} install"),
+            Some(Fix::new(
+                applicability,
+                vec![append_command(cx.doc, ins, s, clean)],
+            )),
+        )
+        .waiting_for(APPENDS),
+    )
 }
 
 /// When a later RUN of instruction `i`'s stage chain runs one of `tools` with one of the options

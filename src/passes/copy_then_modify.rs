@@ -9,6 +9,7 @@ static META: Meta = Meta {
     name: "copy-then-modify",
     summary: "Files copied and then changed in a later layer are stored twice",
     safety: Applicability::DisplayOnly,
+    phase: crate::passes::Phase::Edit,
     hadolint: &[],
     docs: r#"## What it does
 Warns when a `RUN` runs `chown`, `chmod` or `sed -i` on files that an earlier `COPY`/`ADD` of

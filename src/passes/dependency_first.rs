@@ -15,6 +15,7 @@ static META: Meta = Meta {
     name: "dependency-first",
     summary: "Install dependencies before copying the source, so that a source edit reuses them",
     safety: Applicability::Safe,
+    phase: crate::passes::Phase::Layout,
     hadolint: &[],
     docs: r#"## What it does
 When a broad `COPY` of the source (`COPY . .`, `COPY . /app`, `COPY src/ /app/`) comes before

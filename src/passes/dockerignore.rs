@@ -10,6 +10,7 @@ static META: Meta = Meta {
     name: "dockerignore",
     summary: "A .dockerignore for the detected ecosystem when the whole context is copied",
     safety: Applicability::Unsafe,
+    phase: crate::passes::Phase::Edit,
     hadolint: &[],
     docs: r#"## What it does
 When the build context has no `.dockerignore` (nor `<Dockerfile>.dockerignore` beside the

@@ -10,6 +10,7 @@ static META: Meta = Meta {
     name: "exec-form",
     summary: "CMD and ENTRYPOINT in exec (JSON) form",
     safety: Applicability::Safe,
+    phase: crate::passes::Phase::Edit,
     hadolint: &["DL3025"],
     docs: r#"## What it does
 Rewrites a shell-form `CMD` or `ENTRYPOINT` whose command uses no shell feature as a JSON array.

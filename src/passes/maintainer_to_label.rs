@@ -8,6 +8,7 @@ static META: Meta = Meta {
     name: "maintainer-to-label",
     summary: "MAINTAINER (deprecated) to LABEL maintainer=",
     safety: crate::Applicability::Safe,
+    phase: crate::passes::Phase::Edit,
     hadolint: &["DL4000"],
     docs: r#"## What it does
 Replaces the deprecated `MAINTAINER name` with `LABEL maintainer="name"`.

@@ -1,5 +1,5 @@
 use super::common::{Style, has_pragma_before, is_pragma};
-use super::{Context, Finding, Meta, Pass};
+use super::{Context, Finding, Meta, Pass, Phase};
 use crate::fix::{Edit, Fix};
 use crate::syntax::Instr;
 
@@ -10,6 +10,7 @@ static META: Meta = Meta {
     name: "merge-runs",
     summary: "Merge consecutive RUN instructions into one layer",
     safety: crate::Applicability::Safe,
+    phase: crate::passes::Phase::Merge,
     hadolint: &["DL3059"],
     docs: r#"## What it does
 Joins consecutive `RUN` instructions into one `RUN` whose commands are chained with `&&`,
@@ -96,9 +97,6 @@ impl Pass for MergeRuns {
 pub(super) fn mergeable(cx: &Context<'_, '_>, a: usize, b: usize) -> Result<(), String> {
     let doc = cx.doc;
     let (ia, ib) = (&doc.instructions[a], &doc.instructions[b]);
-    if cx.moving_source(ia.stage) {
-        return Err("the source COPY moves below the installs first".into());
-    }
     if !(ia.is("RUN") && ib.is("RUN")) || ia.stage != ib.stage {
         return Err("not two RUNs of one stage".into());
     }
@@ -208,4 +206,7 @@ fn merge_fix(cx: &Context<'_, '_>, group: &[usize], style: &Style) -> Finding {
         ),
         Some(Fix::safe(edits)),
     )
+    // A source COPY about to move below its installs goes first: merging those RUNs now
+    // could glue an install by name to one that reads the source, and nothing would move.
+    .waiting_for(&[Phase::Layout])
 }

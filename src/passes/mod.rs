@@ -45,10 +45,37 @@ pub struct Meta {
     pub summary: &'static str,
     /// The strongest applicability its fixes have.
     pub safety: Applicability,
+    /// Where its fixes stand in a round: fixes that wait for a phase (see
+    /// [`Finding::waiting_for`]) are held back while that phase changes their text.
+    pub phase: Phase,
     /// Markdown with the sections What it does / Why / Example / Fix safety.
     pub docs: &'static str,
     /// hadolint rules whose findings this pass fixes (for `# hadolint ignore=`).
     pub hadolint: &'static [&'static str],
+}
+
+/// The kinds of change a round makes, outermost first. A fix may declare that it waits for a
+/// phase: while a fix of that phase applies to its stage (for `Structure` and `Layout`) or to
+/// its instruction (for `Merge`), the pipeline holds it back a round, and it is made again on
+/// the new text. Nothing else orders the passes: the pipeline, not a pass, decides who waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    /// Rebuilds the stages (a split into build and runtime stages).
+    Structure,
+    /// Moves instructions within a stage (the source COPY below the installs).
+    Layout,
+    /// Joins instructions (consecutive RUNs into one).
+    Merge,
+    /// Edits within instructions, and lines that move nothing else.
+    Edit,
+}
+
+impl Phase {
+    /// Whether a fix of this phase holds back the waiting fixes of its whole stage, or only
+    /// those of the instructions it edits.
+    pub fn claims_stage(self) -> bool {
+        matches!(self, Phase::Structure | Phase::Layout)
+    }
 }
 
 /// One thing a pass found, with the fix if it has one.
@@ -60,9 +87,21 @@ pub struct Finding {
     pub offset: usize,
     pub message: String,
     pub fix: Option<Fix>,
+    /// The phase of the pass that found it.
+    pub phase: Phase,
+    /// Phases whose fixes to the same stage or instruction this one waits for.
+    pub waits_for: &'static [Phase],
 }
 
 impl Finding {
+    /// Declares that this finding's fix waits for the fixes of `phases` that touch its stage
+    /// or instruction in the same round (an appended cleanup waits for the merge that would
+    /// move the end of its RUN).
+    pub fn waiting_for(mut self, phases: &'static [Phase]) -> Finding {
+        self.waits_for = phases;
+        self
+    }
+
     pub fn applicability(&self) -> Applicability {
         self.fix
             .as_ref()
@@ -117,71 +156,16 @@ pub struct Context<'d, 's> {
     pub facts: Facts,
     /// The build context (files the build would send), read-only.
     pub build_context: BuildContext,
-    /// Per instruction: merge-runs will merge it with a neighbour this round.
-    merging: Vec<bool>,
-    /// Per stage: dependency-first moves a source COPY this round.
-    moving_source: Vec<bool>,
-    /// multi-stage splits the final stage this round (asked by the passes that then wait).
-    splitting: std::cell::OnceCell<bool>,
 }
 
 impl<'d, 's> Context<'d, 's> {
     pub fn new(doc: &'d Document<'s>, settings: &'d Settings) -> Self {
-        let mut cx = Context {
+        Context {
             doc,
             settings,
             facts: Facts::of(doc),
             build_context: BuildContext::folder(settings.context.as_deref()),
-            merging: Vec::new(),
-            moving_source: Vec::new(),
-            splitting: std::cell::OnceCell::new(),
-        };
-        let n = doc.instructions.len();
-        cx.merging = vec![false; n];
-        // A source COPY about to move below its installs goes first: merging those RUNs now
-        // could glue an install by name to one that reads the source, and nothing would move.
-        cx.moving_source = vec![false; doc.stages.len()];
-        if settings.enabled(dependency_first::DependencyFirst.meta()) {
-            let mut moves = Vec::new();
-            dependency_first::DependencyFirst.run(&cx, &mut moves);
-            for f in moves.iter().filter(|f| settings.applies(f.fix.as_ref())) {
-                if let Some(stage) = doc
-                    .instructions
-                    .iter()
-                    .find(|i| i.span.contains(&f.offset))
-                    .and_then(|i| i.stage)
-                {
-                    cx.moving_source[stage] = true;
-                }
-            }
         }
-        if settings.enabled(merge_runs::MergeRuns.meta()) {
-            for i in 1..n {
-                if merge_runs::mergeable(&cx, i - 1, i).is_ok() {
-                    cx.merging[i - 1] = true;
-                    cx.merging[i] = true;
-                }
-            }
-        }
-        cx
-    }
-
-    /// dependency-first moves a source COPY in `stage` this round: merges there wait.
-    pub fn moving_source(&self, stage: Option<usize>) -> bool {
-        stage.is_some_and(|s| self.moving_source.get(s).copied().unwrap_or(false))
-    }
-
-    /// multi-stage splits the final stage into build and runtime stages this round: the passes
-    /// that would rework the final stage (its base, its user) wait for the new one.
-    pub fn splitting_final_stage(&self) -> bool {
-        *self.splitting.get_or_init(|| {
-            if !self.settings.enabled(multi_stage::MultiStage.meta()) {
-                return false;
-            }
-            let mut split = Vec::new();
-            multi_stage::MultiStage.run(self, &mut split);
-            split.iter().any(|f| self.settings.applies(f.fix.as_ref()))
-        })
     }
 
     /// How many RUN scripts could not be parsed as shell. A rewrite must never raise it.
@@ -198,12 +182,6 @@ impl<'d, 's> Context<'d, 's> {
             .flat_map(|s| &s.commands)
             .filter(|c| c.name().is_some_and(|n| n.starts_with('-')))
             .count()
-    }
-
-    /// merge-runs merges instruction `i` with a neighbour this round: passes that append to a
-    /// RUN wait for the merged one, so the cleanup lands once, at the end.
-    pub fn will_merge(&self, i: usize) -> bool {
-        self.merging.get(i).copied().unwrap_or(false)
     }
 
     /// The analysed script of instruction `i`, if it is a shell-form RUN we understand.
@@ -276,6 +254,8 @@ impl<'d, 's> Context<'d, 's> {
             offset,
             message: message.into(),
             fix,
+            phase: meta.phase,
+            waits_for: &[],
         }
     }
 

@@ -12,6 +12,7 @@ static META: Meta = Meta {
     name: "multi-stage",
     summary: "Split a single-stage build that compiles into a build stage and a small runtime stage",
     safety: Applicability::Unsafe,
+    phase: crate::passes::Phase::Structure,
     hadolint: &[],
     docs: r#"## What it does
 For a single-stage Dockerfile that compiles its program on a toolchain image, keeps that stage

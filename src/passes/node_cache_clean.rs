@@ -10,6 +10,7 @@ static META: Meta = Meta {
     name: "node-cache-clean",
     summary: "npm/yarn: package cache cleaned in the layer that fills it",
     safety: crate::Applicability::Safe,
+    phase: crate::passes::Phase::Edit,
     hadolint: &["DL3060"],
     docs: r#"## What it does
 After `npm install`/`npm ci`, appends `npm cache clean --force` to the same RUN; after

@@ -1,5 +1,5 @@
 use super::common::line_end;
-use super::{Context, Finding, Meta, Pass};
+use super::{Context, Finding, Meta, Pass, Phase};
 use crate::facts::images::{self, Family};
 use crate::facts::{CreatedUser, Role};
 use crate::fix::{Applicability, Edit, Fix};
@@ -12,6 +12,7 @@ static META: Meta = Meta {
     name: "non-root-user",
     summary: "The final stage runs as a non-root user",
     safety: Applicability::Unsafe,
+    phase: crate::passes::Phase::Edit,
     hadolint: &["DL3002"],
     docs: r#"## What it does
 When the final stage never sets `USER`, adds a non-root user the way its base image does it and
@@ -149,11 +150,6 @@ impl Pass for NonRootUser {
             out.push(say(format!("final stage runs as root; it starts `{init}`, which needs root and starts its services as their own users")));
             return;
         }
-        // The final stage is about to be rebuilt (split in two) or its source COPY moved:
-        // the user goes into the result, next round.
-        if cx.splitting_final_stage() || cx.moving_source(Some(last)) {
-            return;
-        }
         let low_port = cx
             .stage_instrs(last)
             .filter(|(_, i)| i.is("EXPOSE"))
@@ -267,12 +263,17 @@ impl Pass for NonRootUser {
             (Some(why), None) => format!("; {why}: the application's files are owned by it"),
             (None, None) => "; the application's files stay root's (read-only to it)".to_string(),
         };
-        out.push(cx.finding(
-            &META,
-            from.span.start,
-            format!("final stage runs as root: USER {user} added{ownership}"),
-            Some(Fix::new(Applicability::Unsafe, edits)),
-        ));
+        out.push(
+            cx.finding(
+                &META,
+                from.span.start,
+                format!("final stage runs as root: USER {user} added{ownership}"),
+                Some(Fix::new(Applicability::Unsafe, edits)),
+            )
+            // The final stage about to be split in two, or its source COPY moved: the user goes
+            // into the result, next round.
+            .waiting_for(&[Phase::Structure, Phase::Layout]),
+        );
     }
 }
 

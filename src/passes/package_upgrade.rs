@@ -9,6 +9,7 @@ static META: Meta = Meta {
     name: "package-upgrade",
     summary: "apt-get upgrade / dist-upgrade, apk upgrade, yum/dnf update of every package",
     safety: Applicability::DisplayOnly,
+    phase: crate::passes::Phase::Edit,
     hadolint: &["DL3005"],
     docs: r#"## What it does
 Warns about upgrading every installed package inside the build (`apt-get upgrade`,

@@ -9,6 +9,7 @@ static META: Meta = Meta {
     name: "pip-no-cache-dir",
     summary: "pip install --no-cache-dir (or a BuildKit cache mount)",
     safety: crate::Applicability::Safe,
+    phase: crate::passes::Phase::Edit,
     hadolint: &["DL3042"],
     docs: r#"## What it does
 Adds `--no-cache-dir` to `pip install`, `pip3 install` and `python -m pip install`. With

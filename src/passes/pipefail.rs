@@ -9,6 +9,7 @@ static META: Meta = Meta {
     name: "pipefail",
     summary: "A download piped into another command without pipefail",
     safety: Applicability::DisplayOnly,
+    phase: crate::passes::Phase::Edit,
     hadolint: &["DL4006"],
     docs: r#"## What it does
 Warns about a `RUN` that pipes `curl` or `wget` into another command (`curl -fsSL url | sh`)

@@ -16,6 +16,7 @@ static META: Meta = Meta {
     name: "poetry-cache-clean",
     summary: "Poetry: downloaded packages removed in the layer that fetched them",
     safety: crate::Applicability::Safe,
+    phase: crate::passes::Phase::Edit,
     hadolint: &[],
     docs: r#"## What it does
 After `poetry install` (but `--only-root`), `poetry sync`, `poetry add` or `poetry update`

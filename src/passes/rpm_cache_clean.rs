@@ -13,6 +13,7 @@ static META: Meta = Meta {
     name: "rpm-cache-clean",
     summary: "yum/dnf/microdnf/zypper: -y and the cache cleaned in the same layer",
     safety: crate::Applicability::Safe,
+    phase: crate::passes::Phase::Edit,
     hadolint: &["DL3032", "DL3040", "DL3036", "DL3030", "DL3038", "DL3034"],
     docs: r#"## What it does
 After `yum`, `dnf`, `microdnf` or `zypper` installs packages, appends `yum clean all`,

@@ -8,6 +8,7 @@ static META: Meta = Meta {
     name: "secret-in-layer",
     summary: "A secret-looking file copied into a layer (deleting it later does not remove it)",
     safety: Applicability::DisplayOnly,
+    phase: crate::passes::Phase::Edit,
     hadolint: &[],
     docs: r#"## What it does
 Warns when `COPY`/`ADD` brings a file that looks like a secret (`id_rsa`, `*.pem`, `*.key`,

@@ -1,4 +1,4 @@
-use super::{Context, Finding, Meta, Pass};
+use super::{Context, Finding, Meta, Pass, Phase};
 use crate::facts::Role;
 use crate::facts::images::{self, Distro, ImageRef};
 use crate::facts::packages;
@@ -12,6 +12,7 @@ static META: Meta = Meta {
     name: "slim-base",
     summary: "A smaller variant of the final stage's base image",
     safety: Applicability::Unsafe,
+    phase: crate::passes::Phase::Edit,
     hadolint: &[],
     docs: r#"## What it does
 Rewrites the final stage's base to a smaller variant of the same image, keeping the version the
@@ -381,7 +382,10 @@ impl Pass for SlimBase {
             )),
             Role::Build => Some("a build stage".to_string()),
         };
-        for mut f in found {
+        for f in found {
+            // A split into build and runtime stages keeps the full image where it is needed
+            // (to compile) and puts the slim one where it pays (at run time): it goes first.
+            let mut f = f.waiting_for(&[Phase::Structure]);
             if let (Some(_), Some(why)) = (&f.fix, &refusal) {
                 f.fix = None;
                 f.message = format!("{}; left as it is: {why}", f.message);
@@ -432,11 +436,6 @@ impl SlimBase {
             return;
         }
         let say = |msg: String, fix: Option<Fix>| cx.finding(&META, from.span.start, msg, fix);
-        // A split into build and runtime stages keeps the full image where it is needed (to
-        // compile) and puts the slim one where it pays (at run time): leave it to multi-stage.
-        if cx.splitting_final_stage() {
-            return;
-        }
         let name = r.name.as_str();
         // A distribution base that installs a language runtime: that language's image is the
         // better move than the distribution's slim variant.

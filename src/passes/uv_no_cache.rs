@@ -11,6 +11,7 @@ static META: Meta = Meta {
     name: "uv-no-cache",
     summary: "uv: --no-cache (or a BuildKit cache mount) where it installs",
     safety: crate::Applicability::Safe,
+    phase: crate::passes::Phase::Edit,
     hadolint: &[],
     docs: r#"## What it does
 Adds `--no-cache` to the uv commands that fill uv's cache: `uv pip install`/`sync`/`compile`,
