@@ -3,7 +3,7 @@
 //! optional smoke test. Works with docker, podman or buildah (whichever is there); images it
 //! builds are removed afterwards.
 
-use crate::passes::common::dockerignore_excludes_top;
+use crate::facts::BuildContext;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
@@ -745,7 +745,7 @@ fn touched_in_context(context: &Path, touch: &Path) -> Result<PathBuf, String> {
 /// would send, whatever git ignores, and `.git` too unless `.dockerignore` leaves it out (a
 /// `COPY . .` copies it into the image then, and the sizes must say so).
 fn copy_context(from: &Path, to: &Path) -> std::io::Result<()> {
-    let skip_git = dockerignore_excludes_top(from, ".git");
+    let skip_git = BuildContext::Folder(from.to_path_buf()).dockerignore_excludes_top(".git");
     for entry in ignore::WalkBuilder::new(from)
         .standard_filters(false)
         .filter_entry(move |e| !(skip_git && e.depth() == 1 && e.file_name() == ".git"))
@@ -1244,7 +1244,7 @@ mod tests {
         ] {
             std::fs::write(from.join(".dockerignore"), ignore).unwrap();
             assert_eq!(
-                dockerignore_excludes_top(&from, ".git"),
+                BuildContext::Folder(from.clone()).dockerignore_excludes_top(".git"),
                 skipped,
                 "{ignore:?}"
             );

@@ -55,6 +55,7 @@ impl BuildContext {
                     .filter_map(|rest| rest.split('/').next())
                     .map(str::to_string)
                     .collect();
+                names.sort();
                 names.dedup();
                 names
             }
@@ -74,13 +75,149 @@ impl BuildContext {
         }
     }
 
+    /// A file at `rel`.
+    pub fn is_file(&self, rel: &str) -> bool {
+        let rel = rel.trim_start_matches("./").trim_start_matches('/');
+        match self {
+            BuildContext::Unknown => false,
+            BuildContext::Folder(root) => root.join(rel).is_file(),
+            BuildContext::Memory(files) => files.contains_key(rel),
+        }
+    }
+
+    /// A file or folder at `rel`; `None` when the context is not known.
+    pub fn exists(&self, rel: &str) -> Option<bool> {
+        self.is_known()
+            .then(|| self.is_file(rel) || self.is_dir(rel))
+    }
+
+    /// The first `n` bytes of the file at `rel` (to tell an archive by its content).
+    pub fn head(&self, rel: &str, n: usize) -> Option<Vec<u8>> {
+        use std::io::Read;
+        let rel = rel.trim_start_matches("./").trim_start_matches('/');
+        match self {
+            BuildContext::Unknown => None,
+            BuildContext::Folder(root) => {
+                let mut f = std::fs::File::open(root.join(rel)).ok()?;
+                let mut head = vec![0u8; n];
+                let got = f.read(&mut head).unwrap_or(0);
+                head.truncate(got);
+                Some(head)
+            }
+            BuildContext::Memory(files) => files
+                .get(rel)
+                .map(|t| t.as_bytes()[..t.len().min(n)].to_vec()),
+        }
+    }
+
+    /// Whether the context's `.dockerignore` leaves out the top-level folder `name` (`.git`,
+    /// `/.git`, `.git/`, `**/.git`, …) with no later exception for it.
+    pub fn dockerignore_excludes_top(&self, name: &str) -> bool {
+        let Some(text) = self.read(".dockerignore") else {
+            return false;
+        };
+        let mut excluded = false;
+        for line in text.lines().map(str::trim) {
+            let (negated, pattern) = match line.strip_prefix('!') {
+                Some(p) => (true, p.trim()),
+                None => (false, line),
+            };
+            let pattern = pattern.trim_start_matches('/').trim_end_matches('/');
+            let pattern = pattern.strip_prefix("**/").unwrap_or(pattern);
+            let pattern = pattern.strip_suffix("/**").unwrap_or(pattern);
+            if pattern == name {
+                excluded = !negated;
+            } else if negated
+                && pattern
+                    .strip_prefix(name)
+                    .is_some_and(|p| p.starts_with('/'))
+            {
+                excluded = false; // something inside it is sent after all
+            }
+        }
+        excluded
+    }
+
+    /// The context seen from its sub-folder `dir` (`.` or `src/`, what a COPY copies from).
+    pub fn sub(&self, dir: &str) -> BuildContext {
+        let dir = dir.trim_start_matches("./").trim_matches('/');
+        if dir.is_empty() || dir == "." {
+            return self.clone();
+        }
+        match self {
+            BuildContext::Unknown => BuildContext::Unknown,
+            BuildContext::Folder(root) => BuildContext::Folder(root.join(dir)),
+            BuildContext::Memory(files) => {
+                let prefix = format!("{dir}/");
+                BuildContext::Memory(
+                    files
+                        .iter()
+                        .filter_map(|(k, v)| {
+                            Some((k.strip_prefix(&prefix)?.to_string(), v.clone()))
+                        })
+                        .collect(),
+                )
+            }
+        }
+    }
+
     /// The text of the file at `rel`, if it exists and is UTF-8.
     pub fn read(&self, rel: &str) -> Option<String> {
-        let rel = rel.trim_start_matches("./");
+        let rel = rel.trim_start_matches("./").trim_start_matches('/');
         match self {
             BuildContext::Unknown => None,
             BuildContext::Folder(root) => std::fs::read_to_string(root.join(rel)).ok(),
             BuildContext::Memory(files) => files.get(rel).cloned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_top_folder_left_out_by_dockerignore() {
+        for (ignore, excluded) in [
+            (".venv\n", true),
+            ("/.venv/\n", true),
+            ("**/.venv\n", true),
+            (".venv/**\n", true),
+            (".venv\n!.venv/pyvenv.cfg\n", false),
+            (".venv-old\n", false),
+            ("venv\n", false),
+        ] {
+            let context =
+                BuildContext::Memory([(".dockerignore".to_string(), ignore.to_string())].into());
+            assert_eq!(
+                context.dockerignore_excludes_top(".venv"),
+                excluded,
+                "{ignore:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn memory_and_folder_answer_alike() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join("src/app")).unwrap();
+        std::fs::write(tmp.path().join("src/app/main.py"), "print()").unwrap();
+        std::fs::write(tmp.path().join("requirements.txt"), "flask").unwrap();
+        let folder = BuildContext::Folder(tmp.path().to_path_buf());
+        let memory = BuildContext::Memory(
+            [
+                ("src/app/main.py".to_string(), "print()".to_string()),
+                ("requirements.txt".to_string(), "flask".to_string()),
+            ]
+            .into(),
+        );
+        for c in [&folder, &memory] {
+            assert_eq!(c.entries(""), ["requirements.txt", "src"]);
+            assert!(c.is_dir("src/app") && c.is_file("src/app/main.py"));
+            assert_eq!(c.sub("src").read("app/main.py").as_deref(), Some("print()"));
+            assert_eq!(c.exists("missing"), Some(false));
+            assert_eq!(c.head("requirements.txt", 3).as_deref(), Some(&b"fla"[..]));
+        }
+        assert_eq!(BuildContext::Unknown.exists("x"), None);
     }
 }

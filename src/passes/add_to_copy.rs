@@ -1,7 +1,5 @@
-use std::io::Read;
-use std::path::Path;
-
 use super::{Context, Finding, Meta, Pass};
+use crate::facts::BuildContext;
 use crate::fix::{Applicability, Edit, Fix};
 
 pub struct AddToCopy;
@@ -88,14 +86,9 @@ const WELL_KNOWN: &[&str] = &[
 ];
 const COPY_FLAGS: &[&str] = &["chown", "chmod", "link", "exclude", "parents"];
 
-/// Is this file an archive that ADD would unpack (gzip, bzip2, xz, zstd or a tar)?
-fn is_archive(path: &Path) -> bool {
-    let mut head = [0u8; 512];
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return false;
-    };
-    let n = f.read(&mut head).unwrap_or(0);
-    let h = &head[..n];
+/// Do these first bytes start an archive that ADD would unpack (gzip, bzip2, xz, zstd, tar)?
+fn is_archive(head: &[u8]) -> bool {
+    let (h, n) = (head, head.len());
     h.starts_with(&[0x1f, 0x8b])
         || h.starts_with(b"BZh")
         || h.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0])
@@ -104,7 +97,7 @@ fn is_archive(path: &Path) -> bool {
 }
 
 /// Safe, Unsafe, or None (keep ADD) for one source.
-fn source_safety(src: &str, context: Option<&Path>) -> Option<Applicability> {
+fn source_safety(src: &str, context: &BuildContext) -> Option<Applicability> {
     let lower = src.to_ascii_lowercase();
     if lower.contains("://")
         || lower.starts_with("git@")
@@ -113,14 +106,12 @@ fn source_safety(src: &str, context: Option<&Path>) -> Option<Applicability> {
     {
         return None;
     }
-    if let Some(ctx) = context {
-        let p = ctx.join(src.trim_start_matches('/'));
-        if p.is_dir() {
-            return Some(Applicability::Safe);
-        }
-        if p.is_file() {
-            return (!is_archive(&p)).then_some(Applicability::Safe);
-        }
+    let rel = src.trim_start_matches('/');
+    if context.is_dir(rel) {
+        return Some(Applicability::Safe);
+    }
+    if let Some(head) = context.head(rel, 512).filter(|_| context.is_file(rel)) {
+        return (!is_archive(&head)).then_some(Applicability::Safe);
     }
     let name = src
         .trim_end_matches('/')
@@ -145,7 +136,7 @@ impl Pass for AddToCopy {
     }
 
     fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
-        let context = cx.settings.context.as_deref();
+        let context = &cx.build_context;
         for ins in cx.doc.instructions.iter().filter(|i| i.is("ADD")) {
             if !ins.heredocs.is_empty() || ins.args.len() < 2 {
                 continue;

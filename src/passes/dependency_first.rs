@@ -1,9 +1,6 @@
-use std::path::Path;
-
-use super::common::{
-    UV_VALUE_OPTS, dockerignore_excludes_top, line_end, uv_subcommand, whole_lines,
-};
+use super::common::{UV_VALUE_OPTS, line_end, uv_subcommand, whole_lines};
 use super::{Context, Finding, Meta, Pass};
+use crate::facts::BuildContext;
 use crate::fix::{Applicability, Edit, Fix};
 use crate::shell::{Script, SimpleCmd, basename};
 use crate::syntax::Instr;
@@ -123,31 +120,29 @@ struct Needs {
 }
 
 struct Ctx<'a> {
-    context: Option<&'a Path>,
-    /// The context folder the broad COPY copies from (`.` or `src/`).
+    /// The whole build context.
+    top: &'a BuildContext,
+    /// The context folder the broad COPY copies from (`.` or `src/`), seen from inside.
+    context: BuildContext,
     source: &'a str,
 }
 
 impl Ctx<'_> {
-    fn path(&self, name: &str) -> Option<std::path::PathBuf> {
-        let base = self.context?.join(self.source.trim_start_matches("./"));
-        Some(base.join(name))
-    }
     fn exists(&self, name: &str) -> Option<bool> {
-        self.path(name).map(|p| p.exists())
+        self.context.exists(name)
     }
     fn read(&self, name: &str) -> Option<String> {
-        std::fs::read_to_string(self.path(name)?).ok()
+        self.context.read(name)
     }
     /// The names that exist, or all of them when there is no context to look at.
     fn present(&self, names: &[&str]) -> Vec<String> {
-        match self.context {
-            Some(_) => names
+        match self.context.is_known() {
+            true => names
                 .iter()
                 .filter(|n| self.exists(n) == Some(true))
                 .map(|n| n.to_string())
                 .collect(),
-            None => names.iter().map(|n| n.to_string()).collect(),
+            false => names.iter().map(|n| n.to_string()).collect(),
         }
     }
 }
@@ -342,7 +337,7 @@ fn classify(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>>, String> 
             if operands != ["dependencies"] {
                 return Err("`gradle` builds the source".into());
             }
-            if cx.context.is_none() {
+            if !cx.context.is_known() {
                 return Err("`gradle dependencies` needs the build files from the build context".into());
             }
             let files = cx.present(&[
@@ -360,11 +355,11 @@ fn classify(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>>, String> 
         }
         "dotnet" => match operands.first().copied() {
             Some("restore") if operands.len() == 1 => {
-                let ctx = cx.context.ok_or("`dotnet restore` needs the project files from the build context")?;
-                let dir = ctx.join(cx.source.trim_start_matches("./"));
-                let mut projects: Vec<String> = std::fs::read_dir(dir)
-                    .map_err(|e| e.to_string())?
-                    .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                if !cx.context.is_known() {
+                    return Err("`dotnet restore` needs the project files from the build context".into());
+                }
+                let mut projects: Vec<String> = cx.context.entries("")
+                    .into_iter()
                     .filter(|n| [".csproj", ".fsproj", ".vbproj", ".sln"].iter().any(|x| n.ends_with(x)) || n.eq_ignore_ascii_case("nuget.config"))
                     .collect();
                 projects.sort();
@@ -452,14 +447,14 @@ fn node_manifests(cx: &Ctx<'_>, locks: &[&str]) -> Result<Vec<String>, String> {
         }
     }
     let mut files = vec!["package.json".to_string()];
-    match cx.context {
-        Some(_) => files.extend(cx.present(locks).into_iter().chain(cx.present(&[".npmrc"]))),
-        None => files = vec!["package*.json".to_string()],
+    match cx.context.is_known() {
+        true => files.extend(cx.present(locks).into_iter().chain(cx.present(&[".npmrc"]))),
+        false => files = vec!["package*.json".to_string()],
     }
-    if cx.context.is_none() && locks.contains(&"yarn.lock") {
+    if !cx.context.is_known() && locks.contains(&"yarn.lock") {
         files.push("yarn.lock".to_string());
     }
-    if cx.context.is_none() && locks.contains(&"pnpm-lock.yaml") {
+    if !cx.context.is_known() && locks.contains(&"pnpm-lock.yaml") {
         files.push("pnpm-lock.yaml".to_string());
     }
     Ok(files)
@@ -647,10 +642,7 @@ fn uv(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>>, String> {
 /// dependency step made.
 fn no_venv_sent(cx: &Ctx<'_>) -> Result<(), String> {
     let sent = cx.exists(".venv") == Some(true)
-        && !(matches!(cx.source, "." | "./")
-            && cx
-                .context
-                .is_some_and(|c| dockerignore_excludes_top(c, ".venv")));
+        && !(matches!(cx.source, "." | "./") && cx.top.dockerignore_excludes_top(".venv"));
     if sent {
         return Err(
             "the build context holds a `.venv`, which the COPY would put over the installed one"
@@ -669,7 +661,7 @@ fn uv_sync(args: &[&str], cx: &Ctx<'_>) -> Result<Vec<String>, String> {
     {
         return Err("`uv sync` installs the project itself (`--no-install-project` installs only its dependencies)".into());
     }
-    if cx.context.is_none() {
+    if !cx.context.is_known() {
         return Err("`uv sync` needs the build context to know the project's files".into());
     }
     let text = cx
@@ -724,7 +716,7 @@ fn requirement_files(mut files: Vec<String>, cx: &Ctx<'_>) -> Result<Vec<String>
                 match option {
                     "-r" | "--requirement" | "-c" | "--constraint" => {
                         let inc = value.ok_or("include without a file")?;
-                        let dir = Path::new(&f)
+                        let dir = std::path::Path::new(&f)
                             .parent()
                             .map(|p| p.to_string_lossy().into_owned())
                             .unwrap_or_default();
@@ -754,7 +746,7 @@ fn requirement_files(mut files: Vec<String>, cx: &Ctx<'_>) -> Result<Vec<String>
                     return Err(format!("`{f}` installs a local path (`{line}`)"));
                 }
             }
-        } else if cx.context.is_some() {
+        } else if cx.context.is_known() {
             return Err(format!("`{f}` is not in the build context"));
         }
         if !all.contains(&f) {
@@ -944,7 +936,8 @@ impl DependencyFirst {
             return None;
         }
         let ctx = Ctx {
-            context: cx.settings.context.as_deref(),
+            top: &cx.build_context,
+            context: cx.build_context.sub(source),
             source,
         };
         // The RUNs right after the COPY (past harmless instructions) that do not need the source.

@@ -87,9 +87,10 @@ impl Pass for Dockerignore {
     }
 
     fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
-        let Some(ctx) = cx.settings.context.as_deref() else {
+        let ctx = &cx.build_context;
+        if !ctx.is_known() {
             return;
-        };
+        }
         let doc = cx.doc;
         let copies_all = doc.instructions.iter().find(|i| {
             (i.is("COPY") || i.is("ADD"))
@@ -105,8 +106,10 @@ impl Pass for Dockerignore {
             .settings
             .file_name
             .as_ref()
-            .map(|n| ctx.join(format!("{n}.dockerignore")));
-        if !ctx.is_dir() || ctx.join(".dockerignore").exists() || own.is_some_and(|p| p.exists()) {
+            .map(|n| format!("{n}.dockerignore"));
+        if ctx.exists(".dockerignore") != Some(false)
+            || own.is_some_and(|p| ctx.exists(&p) != Some(false))
+        {
             return;
         }
         // The instructions only: a comment that names a tool does not bring its section.
@@ -116,7 +119,7 @@ impl Pass for Dockerignore {
             .map(|i| cx.text(&i.span).to_ascii_lowercase())
             .collect::<Vec<_>>()
             .join("\n");
-        let has = |f: &str| ctx.join(f).exists();
+        let has = |f: &str| ctx.exists(f) == Some(true);
         let mut patterns: Vec<&str> = GENERIC.to_vec();
         let mut sections = Vec::new();
         // Whole words only: `cargo build` does not mention `go`, nor `node_modules` node.

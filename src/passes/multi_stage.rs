@@ -433,10 +433,10 @@ impl Pass for MultiStage {
                     .first()
                     .is_some_and(|a| a.value == "." || a.value == "./")
         });
-        let data_dirs: Vec<String> = match (&cx.settings.context, &cwd, copies_context) {
-            (Some(ctx), Some(w), true) => DATA_DIRS
+        let data_dirs: Vec<String> = match (&cwd, copies_context) {
+            (Some(w), true) => DATA_DIRS
                 .iter()
-                .filter(|d| ctx.join(d).is_dir())
+                .filter(|d| cx.build_context.is_dir(d))
                 .map(|d| format!("{}/{d}", w.trim_end_matches('/')))
                 .collect(),
             _ => Vec::new(),
