@@ -448,6 +448,43 @@ fn guess_free_distro(r: Option<&ImageRef>, family: Family) -> Distro {
     }
 }
 
+/// The slim variant's tag of an official image's tag, as the official images name it:
+/// `python:3.12-bookworm` → `3.12-slim-bookworm`; `None` when the tag is a variant already.
+pub fn slim_tag(image: &str, tag: Option<&str>) -> Option<String> {
+    let tag = tag.unwrap_or("latest");
+    let variants = [
+        "slim",
+        "alpine",
+        "windowsservercore",
+        "nanoserver",
+        "onbuild",
+    ];
+    if variants.iter().any(|v| tag.contains(v)) {
+        return None;
+    }
+    let distros = ["bookworm", "bullseye", "buster", "trixie"];
+    if tag == "latest" {
+        return Some("slim".into());
+    }
+    for d in distros {
+        if tag == d {
+            return Some(format!("slim-{d}"));
+        }
+        if let Some(v) = tag.strip_suffix(&format!("-{d}")) {
+            // node names it `20-bookworm-slim`, the others `3.12-slim-bookworm`.
+            return Some(if image == "node" {
+                format!("{v}-{d}-slim")
+            } else {
+                format!("{v}-slim-{d}")
+            });
+        }
+    }
+    if tag.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Some(format!("{tag}-slim"));
+    }
+    None
+}
+
 /// One row of the official images table.
 #[derive(Debug, Clone)]
 struct OfficialEntry {

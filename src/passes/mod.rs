@@ -1,30 +1,19 @@
-//! Rewrite passes. One pass = one file here + one fixture folder + one line in `REGISTRY`.
-//! The registry's order is the execution order.
-
-mod add_to_copy;
-mod apk_no_cache;
-mod apt_cleanup;
-mod apt_no_install_recommends;
-mod cache_bust;
-mod copy_then_modify;
-mod dependency_first;
-mod dockerignore;
-mod exec_form;
-mod maintainer_to_label;
-mod merge_runs;
-mod multi_stage;
-mod node_cache_clean;
-mod non_root_user;
-mod package_upgrade;
-mod pip_no_cache_dir;
-mod pipefail;
-mod poetry_cache_clean;
-mod rpm_cache_clean;
-mod secret_in_layer;
-mod slim_base;
-mod uv_no_cache;
+//! Rewrite passes. One pass = one file in its family's folder + one fixture folder + one line
+//! in `REGISTRY`. The registry's order is the execution order; what waits for what is declared
+//! (a pass's `Phase`, a finding's `waiting_for`) and resolved by the pipeline.
+//!
+//! Families: `package_cache` (what package managers leave in a layer), `layout` (how
+//! instructions are arranged: merges, moves, stages, the context sent), `instructions` (the form
+//! of one instruction), `runtime` (what the final image runs on and as), `hints` (suggestions
+//! only). A pass reads the document, the facts and the build context through `Context`, and
+//! returns findings; it never touches the disk and names no other pass.
 
 pub mod common;
+pub mod hints;
+pub mod instructions;
+pub mod layout;
+pub mod package_cache;
+pub mod runtime;
 
 use std::ops::Range;
 
@@ -116,28 +105,28 @@ pub trait Pass: Sync {
 
 /// The passes, in execution order.
 pub static REGISTRY: &[&dyn Pass] = &[
-    &merge_runs::MergeRuns,
-    &apt_cleanup::AptCleanup,
-    &apt_no_install_recommends::AptNoInstallRecommends,
-    &apk_no_cache::ApkNoCache,
-    &pip_no_cache_dir::PipNoCacheDir,
-    &rpm_cache_clean::RpmCacheClean,
-    &node_cache_clean::NodeCacheClean,
-    &uv_no_cache::UvNoCache,
-    &poetry_cache_clean::PoetryCacheClean,
-    &exec_form::ExecForm,
-    &add_to_copy::AddToCopy,
-    &maintainer_to_label::MaintainerToLabel,
-    &dependency_first::DependencyFirst,
-    &slim_base::SlimBase,
-    &multi_stage::MultiStage,
-    &non_root_user::NonRootUser,
-    &dockerignore::Dockerignore,
-    &secret_in_layer::SecretInLayer,
-    &cache_bust::CacheBust,
-    &copy_then_modify::CopyThenModify,
-    &package_upgrade::PackageUpgrade,
-    &pipefail::Pipefail,
+    &layout::merge_runs::MergeRuns,
+    &package_cache::apt_cleanup::AptCleanup,
+    &package_cache::apt_no_install_recommends::AptNoInstallRecommends,
+    &package_cache::apk_no_cache::ApkNoCache,
+    &package_cache::pip_no_cache_dir::PipNoCacheDir,
+    &package_cache::rpm_cache_clean::RpmCacheClean,
+    &package_cache::node_cache_clean::NodeCacheClean,
+    &package_cache::uv_no_cache::UvNoCache,
+    &package_cache::poetry_cache_clean::PoetryCacheClean,
+    &instructions::exec_form::ExecForm,
+    &instructions::add_to_copy::AddToCopy,
+    &instructions::maintainer_to_label::MaintainerToLabel,
+    &layout::dependency_first::DependencyFirst,
+    &runtime::slim_base::SlimBase,
+    &layout::multi_stage::MultiStage,
+    &runtime::non_root_user::NonRootUser,
+    &layout::dockerignore::Dockerignore,
+    &hints::secret_in_layer::SecretInLayer,
+    &hints::cache_bust::CacheBust,
+    &hints::copy_then_modify::CopyThenModify,
+    &hints::package_upgrade::PackageUpgrade,
+    &hints::pipefail::Pipefail,
 ];
 
 /// Finds a pass by code or name (case-insensitive).

@@ -1,8 +1,8 @@
-use super::common::{
+use crate::fix::{Edit, Fix};
+use crate::passes::common::{
     cache_mount_edits, has_option, insert_after_word, is_named, mounts_cache, subcommand,
 };
-use super::{Context, Finding, Meta, Pass};
-use crate::fix::{Edit, Fix};
+use crate::passes::{Context, Finding, Meta, Pass};
 use crate::shell::{Script, SimpleCmd};
 
 pub struct ApkNoCache;
@@ -128,7 +128,7 @@ impl ApkNoCache {
         let mut edits = Vec::new();
         for (k, c) in s.commands.iter().enumerate() {
             if is_named(c, &["apk"]) && c.first_operand() == Some("update") {
-                edits.extend(super::common::delete_command(s, k));
+                edits.extend(crate::passes::common::delete_command(s, k));
             }
         }
         edits

@@ -1,9 +1,9 @@
-use super::common::{
+use crate::fix::{Applicability, Edit, Fix};
+use crate::passes::common::{
     cache_kept_for_later, has_option, insert_after_word, is_named, mount_or_append, mounts_cache,
     subcommand,
 };
-use super::{Context, Finding, Meta, Pass};
-use crate::fix::{Applicability, Edit, Fix};
+use crate::passes::{Context, Finding, Meta, Pass};
 use crate::shell::{Script, basename};
 
 pub struct RpmCacheClean;

@@ -1,7 +1,7 @@
 use std::path::Path;
 
-use super::{Context, Finding, Meta, Pass};
 use crate::fix::{Applicability, Fix, NewFile};
+use crate::passes::{Context, Finding, Meta, Pass};
 
 pub struct Dockerignore;
 

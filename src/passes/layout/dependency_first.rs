@@ -1,7 +1,7 @@
-use super::common::{UV_VALUE_OPTS, line_end, uv_subcommand, whole_lines};
-use super::{Context, Finding, Meta, Pass};
 use crate::facts::BuildContext;
 use crate::fix::{Applicability, Edit, Fix};
+use crate::passes::common::{UV_VALUE_OPTS, line_end, uv_subcommand, whole_lines};
+use crate::passes::{Context, Finding, Meta, Pass};
 use crate::shell::{Script, SimpleCmd, basename};
 use crate::syntax::Instr;
 

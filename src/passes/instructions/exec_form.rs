@@ -1,5 +1,5 @@
-use super::{Context, Finding, Meta, Pass};
 use crate::fix::{Applicability, Edit, Fix};
+use crate::passes::{Context, Finding, Meta, Pass};
 use crate::shell::unfold;
 use crate::syntax::Body;
 

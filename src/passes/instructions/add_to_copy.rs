@@ -1,6 +1,6 @@
-use super::{Context, Finding, Meta, Pass};
 use crate::facts::BuildContext;
 use crate::fix::{Applicability, Edit, Fix};
+use crate::passes::{Context, Finding, Meta, Pass};
 
 pub struct AddToCopy;
 

@@ -1,5 +1,5 @@
-use super::common::{has_option, insert_after_word, mount_or_flag, mounts_cache};
-use super::{Context, Finding, Meta, Pass};
+use crate::passes::common::{has_option, insert_after_word, mount_or_flag, mounts_cache};
+use crate::passes::{Context, Finding, Meta, Pass};
 use crate::shell::{SimpleCmd, basename};
 
 pub struct PipNoCacheDir;

@@ -1,7 +1,7 @@
-use super::common::{
+use crate::passes::common::{
     cache_kept_for_later, has_option, insert_after_word, mount_or_flag, mounts_cache, uv_subcommand,
 };
-use super::{Context, Finding, Meta, Pass};
+use crate::passes::{Context, Finding, Meta, Pass};
 use crate::shell::{SimpleCmd, basename};
 
 pub struct UvNoCache;

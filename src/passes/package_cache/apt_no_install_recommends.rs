@@ -1,7 +1,7 @@
-use super::common::{has_option, insert_after_word, is_named, subcommand};
-use super::{Context, Finding, Meta, Pass};
 use crate::facts::packages::RECOMMENDS_A_BUILD_NEEDS;
 use crate::fix::{Applicability, Edit, Fix};
+use crate::passes::common::{has_option, insert_after_word, is_named, subcommand};
+use crate::passes::{Context, Finding, Meta, Pass};
 
 pub struct AptNoInstallRecommends;
 

@@ -1,5 +1,5 @@
-use super::{Context, Finding, Meta, Pass};
 use crate::fix::{Edit, Fix};
+use crate::passes::{Context, Finding, Meta, Pass};
 
 pub struct MaintainerToLabel;
 

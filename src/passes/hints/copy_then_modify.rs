@@ -1,5 +1,5 @@
-use super::{Context, Finding, Meta, Pass};
 use crate::fix::Applicability;
+use crate::passes::{Context, Finding, Meta, Pass};
 use crate::shell::basename;
 
 pub struct CopyThenModify;

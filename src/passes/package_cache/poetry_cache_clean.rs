@@ -1,6 +1,6 @@
-use super::common::{is_named, mount_or_append, mounts_cache};
-use super::{Context, Finding, Meta, Pass};
 use crate::fix::Applicability;
+use crate::passes::common::{is_named, mount_or_append, mounts_cache};
+use crate::passes::{Context, Finding, Meta, Pass};
 
 pub struct PoetryCacheClean;
 

@@ -1,7 +1,7 @@
-use super::{Context, Finding, Meta, Pass};
 use crate::facts::images::ImageRef;
 use crate::facts::{Distro, packages};
 use crate::fix::{Applicability, Edit, Fix};
+use crate::passes::{Context, Finding, Meta, Pass};
 use crate::shell::basename;
 use crate::syntax::{Body, Instr};
 
@@ -74,27 +74,27 @@ literal, or the start command does not run the artefact.
 };
 
 static TEMPLATES: &[(&str, &str)] = &[
-    ("go", include_str!("../../templates/multi-stage/go.tera")),
+    ("go", include_str!("../../../templates/multi-stage/go.tera")),
     (
         "rust",
-        include_str!("../../templates/multi-stage/rust.tera"),
+        include_str!("../../../templates/multi-stage/rust.tera"),
     ),
-    ("c", include_str!("../../templates/multi-stage/c.tera")),
+    ("c", include_str!("../../../templates/multi-stage/c.tera")),
     (
         "maven",
-        include_str!("../../templates/multi-stage/maven.tera"),
+        include_str!("../../../templates/multi-stage/maven.tera"),
     ),
     (
         "gradle",
-        include_str!("../../templates/multi-stage/gradle.tera"),
+        include_str!("../../../templates/multi-stage/gradle.tera"),
     ),
     (
         "node",
-        include_str!("../../templates/multi-stage/node.tera"),
+        include_str!("../../../templates/multi-stage/node.tera"),
     ),
     (
         "python",
-        include_str!("../../templates/multi-stage/python.tera"),
+        include_str!("../../../templates/multi-stage/python.tera"),
     ),
 ];
 
@@ -635,7 +635,7 @@ fn node(cx: &Context<'_, '_>, from: &Instr, image: &ImageRef, instrs: &[(usize, 
     };
     let runtime = match (
         image.tag_has("slim") || image.tag_has("alpine"),
-        super::slim_base::slim_tag("node", image.tag.as_deref()),
+        crate::facts::images::slim_tag("node", image.tag.as_deref()),
     ) {
         (true, _) => from.args[0].value.clone(),
         (false, Some(tag)) => format!("node:{tag}"),
@@ -686,7 +686,7 @@ fn python(cx: &Context<'_, '_>, image: &ImageRef, instrs: &[(usize, &Instr)]) ->
     }) else {
         return Ok(None); // `python:3`/`latest`: the minor version must match in both stages
     };
-    let Some(slim) = super::slim_base::slim_tag("python", Some(version)) else {
+    let Some(slim) = crate::facts::images::slim_tag("python", Some(version)) else {
         return Ok(None);
     };
     let mut first_pip = None;

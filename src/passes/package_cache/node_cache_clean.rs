@@ -1,6 +1,6 @@
-use super::common::{cache_kept_for_later, is_named, mount_or_append, mounts_cache};
-use super::{Context, Finding, Meta, Pass};
 use crate::fix::Applicability;
+use crate::passes::common::{cache_kept_for_later, is_named, mount_or_append, mounts_cache};
+use crate::passes::{Context, Finding, Meta, Pass};
 use crate::shell::{Script, SimpleCmd};
 
 pub struct NodeCacheClean;

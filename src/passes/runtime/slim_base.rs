@@ -1,8 +1,8 @@
-use super::{Context, Finding, Meta, Pass, Phase};
 use crate::facts::Role;
 use crate::facts::images::{self, Distro, ImageRef};
 use crate::facts::packages;
 use crate::fix::{Applicability, Edit, Fix};
+use crate::passes::{Context, Finding, Meta, Pass, Phase};
 use crate::shell::basename;
 
 pub struct SlimBase;
@@ -58,42 +58,6 @@ suggestions only, unless `--prefer-alpine` asks for Alpine: then `python`/`node`
 their `-alpine` variant (Unsafe), except where the stage installs with apt.
 "#,
 };
-
-/// `python:3.12-bookworm` → `3.12-slim-bookworm`; `None` when the tag is a variant already.
-pub(super) fn slim_tag(image: &str, tag: Option<&str>) -> Option<String> {
-    let tag = tag.unwrap_or("latest");
-    let variants = [
-        "slim",
-        "alpine",
-        "windowsservercore",
-        "nanoserver",
-        "onbuild",
-    ];
-    if variants.iter().any(|v| tag.contains(v)) {
-        return None;
-    }
-    let distros = ["bookworm", "bullseye", "buster", "trixie"];
-    if tag == "latest" {
-        return Some("slim".into());
-    }
-    for d in distros {
-        if tag == d {
-            return Some(format!("slim-{d}"));
-        }
-        if let Some(v) = tag.strip_suffix(&format!("-{d}")) {
-            // node names it `20-bookworm-slim`, the others `3.12-slim-bookworm`.
-            return Some(if image == "node" {
-                format!("{v}-{d}-slim")
-            } else {
-                format!("{v}-slim-{d}")
-            });
-        }
-    }
-    if tag.chars().all(|c| c.is_ascii_digit() || c == '.') {
-        return Some(format!("{tag}-slim"));
-    }
-    None
-}
 
 /// `3.12-slim-bookworm` → `3.12-alpine`; `latest` → `alpine`.
 fn alpine_tag(tag: Option<&str>) -> Option<String> {
@@ -472,7 +436,7 @@ impl SlimBase {
                 ));
             }
             "python" | "node" | "ruby" | "perl" | "debian" => {
-                let Some(tag) = slim_tag(name, r.tag.as_deref()) else {
+                let Some(tag) = images::slim_tag(name, r.tag.as_deref()) else {
                     if name != "debian" && !r.tag_has("alpine") && !r.tag_has("slim") {
                         return;
                     }
@@ -727,7 +691,7 @@ impl SlimBase {
                 install_of_runtime || housekeeping
             });
             if only_runtime && found.iter().any(|f| f.1 == i) {
-                edits.push(Edit::delete(super::common::whole_lines(
+                edits.push(Edit::delete(crate::passes::common::whole_lines(
                     cx.doc.text,
                     &ins.span,
                 )));
@@ -745,7 +709,7 @@ impl SlimBase {
                 let packages = c.operands().len().saturating_sub(1);
                 if words.len() == packages {
                     // Nothing left to install: the whole command goes.
-                    match super::common::delete_command(script, k) {
+                    match crate::passes::common::delete_command(script, k) {
                         Some(e) => edits.push(e),
                         None => return,
                     }

@@ -1,8 +1,8 @@
-use super::common::line_end;
-use super::{Context, Finding, Meta, Pass, Phase};
 use crate::facts::images::{self, Family};
 use crate::facts::{CreatedUser, Role};
 use crate::fix::{Applicability, Edit, Fix};
+use crate::passes::common::line_end;
+use crate::passes::{Context, Finding, Meta, Pass, Phase};
 use crate::syntax::Instr;
 
 pub struct NonRootUser;

@@ -1,6 +1,6 @@
-use super::common::{Style, has_pragma_before, is_pragma};
-use super::{Context, Finding, Meta, Pass, Phase};
 use crate::fix::{Edit, Fix};
+use crate::passes::common::{Style, has_pragma_before, is_pragma};
+use crate::passes::{Context, Finding, Meta, Pass, Phase};
 use crate::syntax::Instr;
 
 pub struct MergeRuns;
@@ -94,7 +94,7 @@ impl Pass for MergeRuns {
 }
 
 /// Can RUN `b` (= `a + 1`) be appended to RUN `a` without changing what runs?
-pub(super) fn mergeable(cx: &Context<'_, '_>, a: usize, b: usize) -> Result<(), String> {
+fn mergeable(cx: &Context<'_, '_>, a: usize, b: usize) -> Result<(), String> {
     let doc = cx.doc;
     let (ia, ib) = (&doc.instructions[a], &doc.instructions[b]);
     if !(ia.is("RUN") && ib.is("RUN")) || ia.stage != ib.stage {

@@ -1,10 +1,10 @@
-use super::common::APPENDS;
-use super::common::{
+use crate::fix::{Edit, Fix};
+use crate::passes::common::APPENDS;
+use crate::passes::common::{
     append_command, cache_mount_edits, has_option, insert_after_word, mounts_cache, subcommand,
     whole_lines,
 };
-use super::{Context, Finding, Meta, Pass};
-use crate::fix::{Edit, Fix};
+use crate::passes::{Context, Finding, Meta, Pass};
 use crate::shell::{Script, SimpleCmd, basename};
 use crate::syntax::Body;
 

@@ -1,0 +1,5 @@
+//! The form of one instruction (exec-form CMD, COPY for ADD, LABEL for MAINTAINER).
+
+pub mod add_to_copy;
+pub mod exec_form;
+pub mod maintainer_to_label;

@@ -1,0 +1,6 @@
+//! How instructions are arranged: RUNs merged, the source copied after its dependencies, build and runtime stages, the context sent.
+
+pub mod dependency_first;
+pub mod dockerignore;
+pub mod merge_runs;
+pub mod multi_stage;

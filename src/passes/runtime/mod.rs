@@ -1,0 +1,4 @@
+//! What the final image runs on (its base) and as (its user).
+
+pub mod non_root_user;
+pub mod slim_base;
