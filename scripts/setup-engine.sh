@@ -12,6 +12,7 @@
 # Made here (stand-ins: no registry can be pulled from), each the way the official image is
 # layered, so that full-versus-slim and builder-versus-runtime sizes compare as they do there:
 #   debian:bookworm, bookworm-slim, 12         a minbase debootstrap of bookworm
+#   debian:trixie-slim, 13-slim                bookworm-slim (the runtime of the rust stand-in)
 #   ubuntu:20.04, 22.04                        the same bookworm (pip installs system-wide)
 #   buildpack-deps:bookworm                    bookworm + compilers, VCS tools and -dev libraries
 #   python:3.11 (3.8, 3.10, 3.12)              buildpack-deps + Debian's python3 (3.11), -dev, pip
@@ -89,6 +90,11 @@ SQUASH=1 derive $lib/debian:bookworm-slim $lib/debian:bookworm 'printf "path-exc
   find /usr/share/doc -mindepth 1 ! -name copyright ! -type d -delete; find /usr/share/doc -mindepth 1 -type d -empty -delete
   rm -rf /usr/share/man/* /usr/share/info/* /usr/share/locale/* /usr/share/lintian/*'
 alias_to $lib/debian:bookworm-slim $lib/debian:12-slim
+# rust:1.96 is built on trixie, and dockopt gives its programs a debian:trixie-slim runtime (the
+# builder's own release). The rust stand-in below is bookworm (Debian's rustc-web), so its
+# runtime stand-in is bookworm-slim under the trixie name: builder and runtime share one C library
+# release here too, as they do in the real pair.
+alias_to $lib/debian:bookworm-slim $lib/debian:trixie-slim $lib/debian:13-slim
 
 # Ubuntu stand-in: bookworm whose pip installs system-wide, as Ubuntu 20.04's did (no PEP 668).
 derive $lib/ubuntu:20.04 $lib/debian:bookworm 'printf "break-system-packages = true\n" >> /etc/pip.conf'
