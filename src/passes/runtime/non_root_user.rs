@@ -257,9 +257,14 @@ impl Pass for NonRootUser {
                 ));
             }
         }
-        let ownership = match (&writes_own_folder, created_line.or(reused.then_some(0))) {
-            (_, Some(line)) if line > 0 => format!(" (the user the file creates on line {line})"),
-            (_, Some(_)) => " (the user the file creates)".to_string(),
+        let reused_line = facts
+            .users_created
+            .iter()
+            .filter(|u| u.is_user)
+            .map(|u| u.line)
+            .next_back();
+        let ownership = match (&writes_own_folder, reused_line) {
+            (_, Some(line)) => format!(" (the user the file creates on line {line})"),
             (Some(why), None) => format!("; {why}: the application's files are owned by it"),
             (None, None) => "; the application's files stay root's (read-only to it)".to_string(),
         };
@@ -302,9 +307,14 @@ impl NonRootUser {
         match (users.as_slice(), names.as_slice()) {
             ([], _) => {}
             (_, [name]) => {
-                let user = users.iter().rev().find_map(|u| u.id.clone());
-                let user = user.unwrap_or_else(|| name.to_string());
-                return Some((None, user));
+                // USER by number (Kubernetes' runAsNonRoot checks a number, hadolint DL3066):
+                // a user created without a fixed uid gets a suggestion only.
+                let Some(uid) = users.iter().rev().find_map(|u| u.id.clone()) else {
+                    let line = users.last().map_or(0, |u| u.line);
+                    out.push(say(format!("final stage runs as root; the file creates user `{name}` (line {line}) but never switches to it: give it a fixed uid (`-u 10001`) and add `USER 10001` before the start command")));
+                    return None;
+                };
+                return Some((None, uid));
             }
             _ => {
                 let lines: Vec<String> = users.iter().map(|u| u.line.to_string()).collect();
@@ -420,17 +430,30 @@ fn own_folder_writes(cx: &Context<'_, '_>) -> Option<String> {
     ))
 }
 
-/// The literal absolute VOLUME paths of the final stage.
+/// The literal absolute VOLUME paths of the final stage (JSON or plain form), top-level system
+/// folders left out.
 fn volume_paths(cx: &Context<'_, '_>, stage: usize) -> Vec<String> {
-    let mut out = Vec::new();
+    const TOP: &[&str] = &[
+        "/", "/etc", "/usr", "/var", "/tmp", "/root", "/home", "/bin", "/lib",
+    ];
+    let mut out: Vec<String> = Vec::new();
     for (_, ins) in cx.stage_instrs(stage).filter(|(_, i)| i.is("VOLUME")) {
-        let words: Vec<String> = match &ins.body {
-            crate::syntax::Body::Exec(_, args) => args.clone(),
-            _ => ins.args.iter().map(|a| a.value.clone()).collect(),
+        let text = cx.text(&ins.span)[ins.keyword.len()..].trim();
+        let words: Vec<String> = if text.starts_with('[') {
+            match serde_json::from_str::<Vec<String>>(text) {
+                Ok(w) => w,
+                Err(_) => continue,
+            }
+        } else {
+            text.split_whitespace().map(str::to_string).collect()
         };
         for w in words {
-            let w = w.trim_matches(|c| c == '[' || c == ']' || c == '"' || c == ',');
-            if w.starts_with('/') && !w.contains('$') && !out.iter().any(|o| o == w) {
+            let w = w.trim_end_matches('/');
+            let usable = w.starts_with('/')
+                && !w.contains('$')
+                && !w.contains(['"', '\'', '\\'])
+                && !TOP.contains(&w);
+            if usable && !out.iter().any(|o| o == w) {
                 out.push(w.to_string());
             }
         }
