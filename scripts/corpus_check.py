@@ -73,7 +73,9 @@ def yum_cleaned_after_last_use(text):
 
 def check_mode(binary, files, originals, bk_ok, before, mode, verbose, show_rules=(), keep=False):
     rules = UNSAFE_RULES if mode == "unsafe" else SAFE_RULES
-    extra = ["--unsafe-fixes"] if mode == "unsafe" else []
+    # The passes are measured on every file, generated ones too (by default dockopt leaves
+    # those alone; scripts/trust_check.py checks that it does).
+    extra = ["--include-generated", *(["--unsafe-fixes"] if mode == "unsafe" else [])]
     work = Path(tempfile.mkdtemp(prefix=f"dockopt-corpus-{mode}-"))
     copies = []
     for f in files:
