@@ -37,7 +37,7 @@ pub struct Meta {
     /// Where its fixes stand in a round: fixes that wait for a phase (see
     /// [`Finding::waiting_for`]) are held back while that phase changes their text.
     pub phase: Phase,
-    /// Markdown with the sections What it does / Why / Example / Fix safety.
+    /// Markdown with the sections What it does / Why / Example / Fix safety / Facts it relies on.
     pub docs: &'static str,
     /// hadolint rules whose findings this pass fixes (for `# hadolint ignore=`).
     pub hadolint: &'static [&'static str],

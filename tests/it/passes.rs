@@ -139,7 +139,13 @@ fn every_pass_is_documented_and_has_fixtures() {
         let m = p.meta();
         assert!(codes.insert(m.code), "duplicate code {}", m.code);
         assert!(names.insert(m.name), "duplicate name {}", m.name);
-        for section in ["## What it does", "## Why", "## Example", "## Fix safety"] {
+        for section in [
+            "## What it does",
+            "## Why",
+            "## Example",
+            "## Fix safety",
+            "## Facts it relies on",
+        ] {
             assert!(m.docs.contains(section), "{} docs lack {section}", m.name);
         }
         let dir = repo().join("tests/fixtures/passes").join(m.name);

@@ -29,6 +29,9 @@ should put the `date` step after the install (or write the time at container sta
 
 ## Fix safety
 A suggestion only: where the value belongs is the author's call.
+
+## Facts it relies on
+The instructions and their order.
 "#,
 };
 

@@ -33,6 +33,9 @@ COPY --chown=app:app . /app
 
 ## Fix safety
 A suggestion only; the non-root-user pass writes `--chown` itself when it adds a user.
+
+## Facts it relies on
+The COPY destinations and the analysed scripts that modify them.
 "#,
 };
 

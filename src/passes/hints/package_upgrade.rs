@@ -28,6 +28,9 @@ should rebuild on a fresh base (`docker build --pull`) instead.
 
 ## Fix safety
 A suggestion only: some images need a security fix their base does not have yet.
+
+## Facts it relies on
+The analysed scripts.
 "#,
 };
 

@@ -33,6 +33,9 @@ RUN curl -fsSL https://example.com/install.sh | sh
 ## Fix safety
 A suggestion only: `/bin/sh` on Debian (dash) only knows `pipefail` from version 0.5.11, and
 BusyBox's does; switching the `SHELL` to bash needs bash in the image.
+
+## Facts it relies on
+The shell in force and the analysed scripts.
 "#,
 };
 

@@ -32,6 +32,9 @@ RUN --mount=type=secret,id=ssh_key,target=/root/.ssh/id_rsa git clone git@github
 
 ## Fix safety
 A suggestion only: the build command has to pass the secret (`--secret id=...`).
+
+## Facts it relies on
+The COPY/ADD sources and later deletions.
 "#,
 };
 

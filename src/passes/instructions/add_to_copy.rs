@@ -35,6 +35,9 @@ Unsafe when a source could be an archive that `ADD` unpacks: a glob without an e
 name without an extension that is not in the context and not a well-known source-tree name
 (`src`, `app`, `config`, `Gemfile`, ...). Skipped for URLs, `git@` sources, variables, heredocs and
 ADD-only flags (`--checksum`, `--keep-git-dir`, `--unpack`).
+
+## Facts it relies on
+The build context (whether a source is a folder, or a file that is an archive by its first bytes).
 "#,
 };
 

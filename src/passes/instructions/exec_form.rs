@@ -36,6 +36,9 @@ A command with a shell feature (`$`, `&&`, `;`, `|`, `<`, `>`, globs, quotes, `~
   arguments, and `sh -c ...` was what it got before): Unsafe then.
 - `ENTRYPOINT`: Unsafe, because in exec form the arguments of `docker run` and any `CMD` are
   passed to it, where the shell form ignored them.
+
+## Facts it relies on
+The shell in force (POSIX stages only) and the analysed command line (no shell features).
 "#,
 };
 

@@ -29,6 +29,9 @@ LABEL maintainer="Jane Doe <jane@example.com>"
 ## Fix safety
 Safe: it moves the same text from the deprecated Author field to a label. Quotes, `$` and the
 escape character are escaped, because LABEL values are expanded where MAINTAINER's was not.
+
+## Facts it relies on
+The instruction alone.
 "#,
 };
 

@@ -79,6 +79,9 @@ there). The pass refuses, and says why, when:
 - the context holds a `.venv` that the `COPY` would send over the installed one;
 - an installer is pointed at manifests elsewhere (`npm --prefix`, `yarn --cwd`,
   `bundle --gemfile`, `mvn -f`, `poetry -C`, …).
+
+## Facts it relies on
+The build context (which manifests exist, what they reference, `.dockerignore`), the WORKDIR in force at the COPY and at each install, the analysed scripts (what each install reads), the package-manager knowledge of its ecosystems.
 "#,
 };
 

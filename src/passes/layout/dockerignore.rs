@@ -42,6 +42,9 @@ __pycache__/
 Unsafe: a file the image relied on may no longer be copied (an `.env` read at run time, a
 `node_modules` built on the host). A pattern that would exclude a file the Dockerfile copies by
 name is never written.
+
+## Facts it relies on
+The build context (its `.dockerignore` and `<Dockerfile>.dockerignore`, the manifests that reveal ecosystems) and the files the Dockerfile copies by name.
 "#,
 };
 

@@ -46,6 +46,9 @@ commands in the same order with the same outcome:
   still runs `c` only when the first RUN would have succeeded);
 - a script ending in a `# comment` is never extended.
 Where a pair cannot be merged the pass says why and leaves the text alone.
+
+## Facts it relies on
+Per instruction: the shell in force (a Windows stage, a PowerShell/cmd `SHELL` or Windows paths and tools mean no merge), the analysed script (what state it leaves to the next RUN), flags, pragmas and heredocs. Waits for a source COPY moving in its stage (phase Layout).
 "#,
 };
 

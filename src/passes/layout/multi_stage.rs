@@ -19,7 +19,8 @@ For a single-stage Dockerfile that compiles its program on a toolchain image, ke
 as the build stage (`AS build`) and adds a runtime stage, from a template per stack
 (`templates/multi-stage/*.tera`), that gets only the artefact with `COPY --from=build`:
 - Go (`golang`, `go build -o OUT`): `gcr.io/distroless/static-debian12` when built with
-  `CGO_ENABLED=0` and started in exec form, else `debian:<release>-slim`;
+  `CGO_ENABLED=0` and started in exec form, else `debian:<release>-slim` (the build image's
+  release);
 - Rust (`rust`, `cargo build --release`, started as `target/release/NAME`):
   `debian:<release>-slim` with CA certificates (and the release's OpenSSL library, `libssl3` on
   bookworm, `libssl3t64` on trixie, when `Cargo.lock` uses OpenSSL);
@@ -66,10 +67,17 @@ ENTRYPOINT ["/app"]
 ```
 
 ## Fix safety
-Unsafe: the program may read files at run time that are not copied, or load shared libraries
-the runtime base lacks. Refused (suggestion) when the stage sets `USER`, has a `HEALTHCHECK`
-(its command may not exist in the runtime), uses `ONBUILD`, the artefact's path is not a
-literal, or the start command does not run the artefact.
+Unsafe: the program may read files at run time that are not copied. A dynamically linked
+program runs on the build image's own Debian release (from its tag, or the dated official
+images table: `rust:1.96` and `golang:1.25` are trixie, `golang:1.21` bookworm), so it finds the
+C library it was linked against. Refused (suggestion) when that release is not known
+(`golang:1.4.2`) or the build image is not Debian (`golang:*-alpine` without a static build),
+on a Windows stage, when the stage sets `USER`, has a `HEALTHCHECK` (its command may not exist
+in the runtime), uses `ONBUILD`, the artefact's path is not a literal, or the start command
+does not run the artefact.
+
+## Facts it relies on
+The build image's distribution and release (its tag, or the dated official images table), whether it is a Windows stage, the start command, the WORKDIR in force, the build context (`Cargo.lock`, data folders), the release's runtime package names (OpenSSL).
 "#,
 };
 

@@ -34,6 +34,9 @@ RUN apk add --no-cache curl
 ## Fix safety
 Safe. `apk update` is only dropped when every other apk command of the RUN is an `apk add`
 (which gets `--no-cache`) and no later step of the stage uses apk for anything but `add`/`del`.
+
+## Facts it relies on
+The analysed script; cache mounts already on the RUN.
 "#,
 };
 

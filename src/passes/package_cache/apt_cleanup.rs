@@ -47,6 +47,9 @@ Safe. The lists are only removed when no later step of the stage (or of a stage 
 uses apt without running `apt-get update` again; otherwise the pass leaves the RUN alone and says
 why. A cleanup `RUN` is only folded when nothing between it and the install layer uses apt, and
 a lone update is only joined across instructions that change no files (LABEL, EXPOSE, ...).
+
+## Facts it relies on
+The analysed scripts of the RUN and of every later RUN in its stage chain (who still reads the lists), the user in force (cache mounts are root's), `apt-get dist-clean` as cleanup. An appended cleanup waits for a merge of its RUN (phase Merge).
 "#,
 };
 

@@ -35,6 +35,9 @@ npm: Safe, the cache is only a download cache. yarn: Unsafe, because in Yarn 2+ 
 without a global cache `yarn cache clean` deletes `.yarn/cache`, which Plug'n'Play needs at run
 time. Either cache is kept, and the pass says so, when a later step installs `--offline` from
 it.
+
+## Facts it relies on
+The analysed scripts of the RUN and of later RUNs that install `--offline`; the user in force (a cache mount is root's). An appended cleanup waits for a merge of its RUN.
 "#,
 };
 

@@ -31,6 +31,9 @@ RUN pip install --no-cache-dir flask
 ## Fix safety
 Safe: the cache only speeds up a later install in the same container. Skipped when
 `PIP_NO_CACHE_DIR` is set by `ENV`/`ARG`, or a cache is already mounted.
+
+## Facts it relies on
+The analysed script; `PIP_NO_CACHE_DIR` set by ENV/ARG in the chain (per-instruction facts); cache mounts already on the RUN.
 "#,
 };
 

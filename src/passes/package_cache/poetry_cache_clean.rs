@@ -43,6 +43,9 @@ Safe: only the download and index caches go. The virtualenvs Poetry makes in
 `~/.cache/pypoetry/virtualenvs` (when they are not in the project) are left alone. Skipped when
 `POETRY_CACHE_DIR` or `XDG_CACHE_HOME` is set (the cache is elsewhere), when the RUN already
 clears Poetry's cache, or when it does not run as root.
+
+## Facts it relies on
+The analysed script; the user in force (root's cache only); `POETRY_CACHE_DIR`/`XDG_CACHE_HOME` in the chain. An appended cleanup waits for a merge of its RUN.
 "#,
 };
 

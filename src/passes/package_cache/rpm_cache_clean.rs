@@ -38,6 +38,9 @@ RUN yum install -y httpd && yum clean all
 Safe: a later install fetches the metadata again by itself. The cache is kept, and the pass
 says so, when a later step installs from it alone (`yum -C`, `dnf --cacheonly`,
 `zypper --no-refresh`).
+
+## Facts it relies on
+The analysed scripts of the RUN and of later RUNs that install from the cache alone. An appended cleanup waits for a merge of its RUN.
 "#,
 };
 

@@ -43,6 +43,9 @@ is set (by `ENV`, `ARG` or in the RUN), when `--cache-dir` is given (the cache i
 on purpose), when a cache is already mounted under `/root/.cache`, when the RUN also runs
 `uv cache clean` or `uv cache prune`, or when a later step installs `--offline` from the cache
 (the pass then says so).
+
+## Facts it relies on
+The analysed script; `UV_NO_CACHE`/`UV_CACHE_DIR` set by ENV/ARG in the chain; later RUNs that install from the cache alone.
 "#,
 };
 

@@ -15,21 +15,23 @@ static META: Meta = Meta {
     phase: crate::passes::Phase::Edit,
     hadolint: &["DL3002"],
     docs: r#"## What it does
-When the final stage never sets `USER`, adds a non-root user the way its base image does it and
-switches to it before `CMD`/`ENTRYPOINT` (after the last step that changes files, so that every
-build step still runs as root). The user is created right after `FROM`, where a source edit
-does not make the build run it again:
-- a user the base already has: `node` (1000) on the official node images, `nonroot` (65532)
-  on distroless, `vscode` (1000) on the Dev Container images;
-- Debian, Ubuntu, the official images built on them and any image whose tag names a Debian or
-  Ubuntu release (`…:python3.12-bookworm-slim`, `…:jammy`; not Ubuntu's chiseled images, which
-  have no shell), RHEL/CentOS/Fedora:
+When the final stage of an application image never sets `USER`, makes it run as a non-root
+user, switched to before `CMD`/`ENTRYPOINT` (after the last step that changes files, so that
+every build step still runs as root):
+- a user the file already creates with a fixed uid (`adduser -u 1001 … mc`): `USER 1001`, and
+  no second user (a file user without a fixed uid gets a suggestion: USER goes by number);
+- a user the base image ships: `node` (1000) on the official node images, `nonroot` (65532)
+  on distroless, `vscode` (1000) on the Dev Container images, `app` (1654) on .NET 8 and later;
+- otherwise a user created right after `FROM`, where a source edit does not make the build run
+  it again, the base family's way: Debian, Ubuntu, the official images built on them, any image
+  whose tag names a Debian or Ubuntu release, RHEL/CentOS/Fedora:
   `groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --no-log-init --create-home app`;
-- Alpine: `addgroup -S -g 10001 app && adduser -S -D -u 10001 -G app app`;
-- `scratch`: just `USER 10001:10001` (there is no user database to add to).
-Files copied from the build context into the application's folders get `--chown=<uid>:<gid>`
-so that the application owns what it may need to write (artefacts copied `--from` another stage
-and files put into system folders stay root's). Name and uid: `--user-name`, `--user-uid`.
+  Alpine: `addgroup -S -g 10001 app && adduser -S -D -u 10001 -G app app`.
+The user gets what it must write, and no more: the stage's VOLUME folders are created and made
+its own; its own folder only when the build context shows state there (`uploads/`, `data/`,
+`*.sqlite`) or cannot be read (then `COPY --chown` for the application's files, and the
+message says why). Otherwise the application's files stay root's, readable but not writable by
+the process, as hand-hardened images have them. Name and uid: `--user-name`, `--user-uid`.
 
 ## Why
 A process running as root in a container is root on the host's kernel: one escape, or one
@@ -54,10 +56,18 @@ CMD ["python", "app.py"]
 `USER` names the user by number, as Kubernetes' `runAsNonRoot` needs (hadolint DL3066).
 
 ## Fix safety
-Unsafe: an application that writes outside its folder, binds a port below 1024 without the
-capability, or reads root-only files stops working. Shown as a suggestion only where the base
-is not recognised, has no `useradd` (RHEL minimal images), runs a server that drops privileges
-itself (nginx, httpd, databases), or the stage exposes a port below 1024.
+Unsafe: an application that writes outside the folders it was given, binds a port below 1024
+without the capability, or reads root-only files stops working. Left as it is, with a
+suggestion that says why, when the image is made to be built upon (ONBUILD triggers: its
+children's steps need root), has no CMD/ENTRYPOINT of its own (it may be a base for others),
+is built FROM another stage of the file (whose files are root's), is `scratch` (no user
+database), Windows, a RHEL minimal image or not recognised, runs a server that drops privileges
+itself (nginx, httpd, databases, an entrypoint with gosu/su-exec/setpriv), exposes a port below
+1024, or when the file changes accounts itself (`adduser www-data root`, `usermod`) or creates
+several users.
+
+## Facts it relies on
+The final stage's role (ONBUILD, CMD/ENTRYPOINT) and parent stage, its base image's family and built-in users, the users and account changes the file makes (with their uids), the USER in force, VOLUMEs and EXPOSEd ports, privilege-dropping tools, and the build context (state folders in the app's folder). Waits for a split of the final stage and for its source COPY moving (phases Structure and Layout).
 "#,
 };
 

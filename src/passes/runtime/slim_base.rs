@@ -50,12 +50,24 @@ FROM python:3.12-slim
 ```
 
 ## Fix safety
-Unsafe: slim images lack compilers and some libraries (a `pip install` that builds from source
-fails; a tool the application calls may be missing). Tags the user pinned are kept; a digest
-cannot be carried over to another image, so a pinned digest gets a suggestion only; no tag is
-invented (`latest` stays `slim`). Alpine (musl libc, BusyBox) and distroless (no shell) are
-suggestions only, unless `--prefer-alpine` asks for Alpine: then `python`/`node` bases become
-their `-alpine` variant (Unsafe), except where the stage installs with apt.
+Unsafe: slim images lack compilers and some libraries (a tool the application calls may be
+missing). Tags the user pinned are kept, and so is a distribution release the tag names
+(`debian:bullseye` + apt Python → `python:3.9-slim-bullseye`; `openjdk:8-alpine` →
+`eclipse-temurin:8-jre-alpine`); only tags the official images table lists are written; a
+digest cannot be carried over, so a pinned digest gets a suggestion only; no tag is invented
+(`latest` stays `slim`). Left as it is, with the reason: a Windows stage; an image that is not
+an application (ONBUILD, or no CMD/ENTRYPOINT: it may be a base that children compile on); a
+stage that compiles (installs a compiler or `-dev` package, runs one, pip-installs a package
+with no wheels such as psycopg2); a JDK stage that builds Java (javac, sbt, Maven, Gradle, ant,
+lein); an apt source (NodeSource, a PPA) that makes the installed version unknown; a move to
+another distribution (Ubuntu → a Debian-based language image) while the stage installs a
+package not known to exist there under the same name, or (openjdk → temurin) while it runs
+anything at all. Alpine (musl libc, BusyBox) and distroless (no shell) are suggestions only,
+unless `--prefer-alpine` asks for Alpine: then `python`/`node` bases become their `-alpine`
+variant (Unsafe), except where the stage installs with apt or compiles.
+
+## Facts it relies on
+The final stage's role (an application, not an image made to be built upon or with no CMD), whether it is a Windows stage, the base's distribution and release (its tag, or the dated official images table), what the stage installs and runs (compilers, `-dev` packages, Java builds, apt sources), and the package names shared by Debian and Ubuntu. Waits for a split of the final stage (phase Structure).
 "#,
 };
 
