@@ -86,6 +86,21 @@ impl Pragmas {
     }
 }
 
+/// Is this instruction's preceding comment a dockopt or hadolint pragma?
+pub fn has_pragma_before(doc: &crate::syntax::Document<'_>, ins: &crate::syntax::Instr) -> bool {
+    doc.comment_lines_before(ins.span.start)
+        .iter()
+        .any(|c| is_pragma(c))
+}
+
+pub fn is_pragma(comment: &str) -> bool {
+    let t = comment
+        .trim_start_matches('#')
+        .trim_start()
+        .to_ascii_lowercase();
+    t.starts_with("hadolint") || t.starts_with("dockopt") || t.starts_with("check=")
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_comment;

@@ -8,7 +8,6 @@
 //! only). A pass reads the document, the facts and the build context through `Context`, and
 //! returns findings; it never touches the disk and names no other pass.
 
-pub mod common;
 pub mod hints;
 pub mod instructions;
 pub mod layout;

@@ -2,8 +2,12 @@
 //! (brush-parser), and lower it to simple commands whose words keep their source byte spans.
 //! A script we cannot parse is `Opaque`, and passes leave it alone.
 
+mod edits;
+mod query;
 mod unfold;
 
+pub use edits::{append_command, delete_command, insert_after_word};
+pub use query::{has_option, is_named, subcommand};
 pub use unfold::{Unfolded, unfold};
 
 use std::ops::Range;

@@ -40,3 +40,16 @@ impl LineIndex {
             .trim_end_matches('\r')
     }
 }
+
+/// The span widened to whole lines, with the final line break.
+pub fn whole_lines(text: &str, span: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let start = text[..span.start].rfind('\n').map_or(0, |p| p + 1);
+    start..line_end(text, span.end)
+}
+
+/// Just after the line break that ends the line holding `offset` (or the end of the text).
+pub fn line_end(text: &str, offset: usize) -> usize {
+    text[offset..]
+        .find('\n')
+        .map_or(text.len(), |p| offset + p + 1)
+}

@@ -5,8 +5,10 @@
 //! every rewrite is a span edit.
 
 mod lines;
+mod style;
 
-pub use lines::LineIndex;
+pub use lines::{LineIndex, line_end, whole_lines};
+pub use style::Style;
 
 use std::ops::Range;
 

@@ -1,9 +1,12 @@
 use crate::facts::BuildContext;
+use crate::facts::tools::UV_VALUE_OPTS;
+use crate::facts::tools::uv_subcommand;
 use crate::fix::{Applicability, Edit, Fix};
-use crate::passes::common::{UV_VALUE_OPTS, line_end, uv_subcommand, whole_lines};
 use crate::passes::{Context, Finding, Meta, Pass};
 use crate::shell::{Script, SimpleCmd, basename};
 use crate::syntax::Instr;
+use crate::syntax::line_end;
+use crate::syntax::whole_lines;
 
 pub struct DependencyFirst;
 

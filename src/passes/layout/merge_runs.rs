@@ -1,7 +1,9 @@
 use crate::fix::{Edit, Fix};
-use crate::passes::common::{Style, has_pragma_before, is_pragma};
 use crate::passes::{Context, Finding, Meta, Pass, Phase};
+use crate::pragmas::has_pragma_before;
+use crate::pragmas::is_pragma;
 use crate::syntax::Instr;
+use crate::syntax::Style;
 
 pub struct MergeRuns;
 

@@ -1,8 +1,11 @@
+use super::cache_mount_edits;
+use super::mounts_cache;
 use crate::fix::{Edit, Fix};
-use crate::passes::common::{
-    cache_mount_edits, has_option, insert_after_word, is_named, mounts_cache, subcommand,
-};
 use crate::passes::{Context, Finding, Meta, Pass};
+use crate::shell::has_option;
+use crate::shell::insert_after_word;
+use crate::shell::is_named;
+use crate::shell::subcommand;
 use crate::shell::{Script, SimpleCmd};
 
 pub struct ApkNoCache;
@@ -131,7 +134,7 @@ impl ApkNoCache {
         let mut edits = Vec::new();
         for (k, c) in s.commands.iter().enumerate() {
             if is_named(c, &["apk"]) && c.first_operand() == Some("update") {
-                edits.extend(crate::passes::common::delete_command(s, k));
+                edits.extend(crate::shell::delete_command(s, k));
             }
         }
         edits

@@ -1,12 +1,15 @@
+use super::APPENDS;
+use super::cache_mount_edits;
+use super::mounts_cache;
 use crate::fix::{Edit, Fix};
-use crate::passes::common::APPENDS;
-use crate::passes::common::{
-    append_command, cache_mount_edits, has_option, insert_after_word, mounts_cache, subcommand,
-    whole_lines,
-};
 use crate::passes::{Context, Finding, Meta, Pass};
+use crate::shell::append_command;
+use crate::shell::has_option;
+use crate::shell::insert_after_word;
+use crate::shell::subcommand;
 use crate::shell::{Script, SimpleCmd, basename};
 use crate::syntax::Body;
+use crate::syntax::whole_lines;
 
 pub struct AptCleanup;
 

@@ -1,7 +1,10 @@
 use crate::facts::packages::RECOMMENDS_A_BUILD_NEEDS;
 use crate::fix::{Applicability, Edit, Fix};
-use crate::passes::common::{has_option, insert_after_word, is_named, subcommand};
 use crate::passes::{Context, Finding, Meta, Pass};
+use crate::shell::has_option;
+use crate::shell::insert_after_word;
+use crate::shell::is_named;
+use crate::shell::subcommand;
 
 pub struct AptNoInstallRecommends;
 

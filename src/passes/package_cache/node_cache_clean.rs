@@ -1,6 +1,9 @@
+use super::cache_kept_for_later;
+use super::mount_or_append;
+use super::mounts_cache;
 use crate::fix::Applicability;
-use crate::passes::common::{cache_kept_for_later, is_named, mount_or_append, mounts_cache};
 use crate::passes::{Context, Finding, Meta, Pass};
+use crate::shell::is_named;
 use crate::shell::{Script, SimpleCmd};
 
 pub struct NodeCacheClean;

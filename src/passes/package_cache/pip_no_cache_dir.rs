@@ -1,5 +1,8 @@
-use crate::passes::common::{has_option, insert_after_word, mount_or_flag, mounts_cache};
+use super::mount_or_flag;
+use super::mounts_cache;
 use crate::passes::{Context, Finding, Meta, Pass};
+use crate::shell::has_option;
+use crate::shell::insert_after_word;
 use crate::shell::{SimpleCmd, basename};
 
 pub struct PipNoCacheDir;

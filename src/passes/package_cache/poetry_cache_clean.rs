@@ -1,6 +1,8 @@
+use super::mount_or_append;
+use super::mounts_cache;
 use crate::fix::Applicability;
-use crate::passes::common::{is_named, mount_or_append, mounts_cache};
 use crate::passes::{Context, Finding, Meta, Pass};
+use crate::shell::is_named;
 
 pub struct PoetryCacheClean;
 

@@ -1,9 +1,12 @@
+use super::cache_kept_for_later;
+use super::mount_or_append;
+use super::mounts_cache;
 use crate::fix::{Applicability, Edit, Fix};
-use crate::passes::common::{
-    cache_kept_for_later, has_option, insert_after_word, is_named, mount_or_append, mounts_cache,
-    subcommand,
-};
 use crate::passes::{Context, Finding, Meta, Pass};
+use crate::shell::has_option;
+use crate::shell::insert_after_word;
+use crate::shell::is_named;
+use crate::shell::subcommand;
 use crate::shell::{Script, basename};
 
 pub struct RpmCacheClean;

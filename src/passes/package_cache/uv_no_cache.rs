@@ -1,7 +1,10 @@
-use crate::passes::common::{
-    cache_kept_for_later, has_option, insert_after_word, mount_or_flag, mounts_cache, uv_subcommand,
-};
+use super::cache_kept_for_later;
+use super::mount_or_flag;
+use super::mounts_cache;
+use crate::facts::tools::uv_subcommand;
 use crate::passes::{Context, Finding, Meta, Pass};
+use crate::shell::has_option;
+use crate::shell::insert_after_word;
 use crate::shell::{SimpleCmd, basename};
 
 pub struct UvNoCache;

@@ -1,9 +1,9 @@
 use crate::facts::images::{self, Family};
 use crate::facts::{CreatedUser, Role};
 use crate::fix::{Applicability, Edit, Fix};
-use crate::passes::common::line_end;
 use crate::passes::{Context, Finding, Meta, Pass, Phase};
 use crate::syntax::Instr;
+use crate::syntax::line_end;
 
 pub struct NonRootUser;
 

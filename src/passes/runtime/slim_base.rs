@@ -703,7 +703,7 @@ impl SlimBase {
                 install_of_runtime || housekeeping
             });
             if only_runtime && found.iter().any(|f| f.1 == i) {
-                edits.push(Edit::delete(crate::passes::common::whole_lines(
+                edits.push(Edit::delete(crate::syntax::whole_lines(
                     cx.doc.text,
                     &ins.span,
                 )));
@@ -721,7 +721,7 @@ impl SlimBase {
                 let packages = c.operands().len().saturating_sub(1);
                 if words.len() == packages {
                     // Nothing left to install: the whole command goes.
-                    match crate::passes::common::delete_command(script, k) {
+                    match crate::shell::delete_command(script, k) {
                         Some(e) => edits.push(e),
                         None => return,
                     }
