@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::syntax::{Document, Instr};
+use crate::syntax::{Document, Instr, Kind};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
@@ -28,7 +28,10 @@ pub struct Layers {
 /// A COPY/ADD that brings source files from the context: `.`, a folder or a glob (not a named
 /// manifest, not another stage, not a URL).
 fn copies_source(ins: &Instr) -> bool {
-    if !(ins.is("COPY") || ins.is("ADD")) || ins.flag("from").is_some() || ins.args.len() < 2 {
+    if !(ins.is(Kind::Copy) || ins.is(Kind::Add))
+        || ins.flag("from").is_some()
+        || ins.args.len() < 2
+    {
         return false;
     }
     ins.args[..ins.args.len() - 1].iter().any(|a| {
@@ -65,9 +68,9 @@ pub fn analyse(doc: &Document<'_>) -> Layers {
             if copies_source(ins) || from_dirty_stage {
                 dirty = true;
             }
-            let kind = match ins.keyword.as_str() {
-                "FROM" => "base",
-                "RUN" | "COPY" | "ADD" => "layer",
+            let kind = match ins.kind {
+                Kind::From => "base",
+                Kind::Run | Kind::Copy | Kind::Add => "layer",
                 _ => "metadata",
             };
             let text = doc.slice(&ins.span);

@@ -19,7 +19,7 @@ pub use users::CreatedUser;
 use std::sync::Arc;
 
 use crate::shell::{self, Opaque, Script};
-use crate::syntax::{Body, Document, Instr};
+use crate::syntax::{Body, Document, Instr, Kind};
 
 /// Why a stage is not an application image that a pass may reshape at will.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,7 +121,7 @@ impl Facts {
                 let ins = &doc.instructions[i];
                 instrs[i] = now.clone();
                 if let (true, Body::Shell(span)) = (
-                    ins.is("RUN") && ins.heredocs.is_empty() && now.posix_shell,
+                    ins.is(Kind::Run) && ins.heredocs.is_empty() && now.posix_shell,
                     &ins.body,
                 ) {
                     scripts[i] = Some(shell::analyse(doc.text, span.clone(), doc.escape));
@@ -133,26 +133,26 @@ impl Facts {
                         account_changes.push(line);
                     }
                 }
-                match ins.keyword.as_str() {
-                    "WORKDIR" => {
+                match ins.kind {
+                    Kind::Workdir => {
                         let dir = ins.args.first().map(|a| a.value.as_str()).unwrap_or("");
                         now.workdir = join_workdir(now.workdir.as_deref(), dir);
                     }
-                    "USER" => now.user = ins.args.first().map(|a| a.value.clone()),
-                    "SHELL" => now.posix_shell = now.posix_shell && is_posix_shell(ins),
-                    "ENV" | "ARG" => {
+                    Kind::User => now.user = ins.args.first().map(|a| a.value.clone()),
+                    Kind::Shell => now.posix_shell = now.posix_shell && is_posix_shell(ins),
+                    Kind::Env | Kind::Arg => {
                         let mut env = (*now.env).clone();
                         for a in &ins.args {
                             env.extend(env_keys(&a.value));
                         }
                         now.env = Arc::new(env);
                     }
-                    "ONBUILD" => onbuild = true,
-                    "ENTRYPOINT" => {
+                    Kind::Onbuild => onbuild = true,
+                    Kind::Entrypoint => {
                         start = Some(i);
                         entrypoint = true;
                     }
-                    "CMD" if !entrypoint => start = Some(i),
+                    Kind::Cmd if !entrypoint => start = Some(i),
                     _ => {}
                 }
             }
@@ -243,30 +243,28 @@ fn windows_evidence(doc: &Document<'_>, instrs: std::ops::Range<usize>) -> bool 
         let b = v.as_bytes();
         b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b[2], b'\\' | b'/')
     };
-    doc.instructions[instrs]
-        .iter()
-        .any(|ins| match ins.keyword.as_str() {
-            "COPY" | "ADD" | "WORKDIR" | "VOLUME" => {
-                ins.args.last().is_some_and(|a| drive(&a.value))
-            }
-            "ENV" => ins
-                .args
-                .iter()
-                .any(|a| a.value.split(['=', ' ']).any(drive)),
-            "RUN" => {
-                let first = match &ins.body {
-                    Body::Shell(span) => doc.text[span.clone()].split_whitespace().next(),
-                    Body::Exec(_, args) => args.first().map(String::as_str),
-                    Body::None => None,
-                };
-                first.is_some_and(|w| {
-                    let w = w.to_ascii_lowercase();
-                    let w = w.trim_end_matches(".exe");
-                    matches!(w, "cmd" | "choco" | "setx" | "msiexec")
-                })
-            }
-            _ => false,
-        })
+    doc.instructions[instrs].iter().any(|ins| match ins.kind {
+        Kind::Copy | Kind::Add | Kind::Workdir | Kind::Volume => {
+            ins.args.last().is_some_and(|a| drive(&a.value))
+        }
+        Kind::Env => ins
+            .args
+            .iter()
+            .any(|a| a.value.split(['=', ' ']).any(drive)),
+        Kind::Run => {
+            let first = match &ins.body {
+                Body::Shell(span) => doc.text[span.clone()].split_whitespace().next(),
+                Body::Exec(_, args) => args.first().map(String::as_str),
+                Body::None => None,
+            };
+            first.is_some_and(|w| {
+                let w = w.to_ascii_lowercase();
+                let w = w.trim_end_matches(".exe");
+                matches!(w, "cmd" | "choco" | "setx" | "msiexec")
+            })
+        }
+        _ => false,
+    })
 }
 
 /// `dir` against the working directory `cwd`; `None` when either is unknown.

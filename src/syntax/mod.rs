@@ -49,11 +49,97 @@ pub struct Arg {
     pub span: Range<usize>,
 }
 
+/// The kind of an instruction (its keyword), typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    From,
+    Run,
+    Cmd,
+    Label,
+    Maintainer,
+    Expose,
+    Env,
+    Add,
+    Copy,
+    Entrypoint,
+    Volume,
+    User,
+    Workdir,
+    Arg,
+    Onbuild,
+    Stopsignal,
+    Healthcheck,
+    Shell,
+    /// An instruction the parser crate knows and this model does not (kept as it is).
+    Other,
+}
+
+impl Kind {
+    /// The kind of an upper-case keyword; `None` for one BuildKit does not know.
+    pub fn of(keyword: &str) -> Option<Kind> {
+        Some(match keyword {
+            "FROM" => Kind::From,
+            "RUN" => Kind::Run,
+            "CMD" => Kind::Cmd,
+            "LABEL" => Kind::Label,
+            "MAINTAINER" => Kind::Maintainer,
+            "EXPOSE" => Kind::Expose,
+            "ENV" => Kind::Env,
+            "ADD" => Kind::Add,
+            "COPY" => Kind::Copy,
+            "ENTRYPOINT" => Kind::Entrypoint,
+            "VOLUME" => Kind::Volume,
+            "USER" => Kind::User,
+            "WORKDIR" => Kind::Workdir,
+            "ARG" => Kind::Arg,
+            "ONBUILD" => Kind::Onbuild,
+            "STOPSIGNAL" => Kind::Stopsignal,
+            "HEALTHCHECK" => Kind::Healthcheck,
+            "SHELL" => Kind::Shell,
+            _ => return None,
+        })
+    }
+
+    /// The upper-case keyword.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Kind::From => "FROM",
+            Kind::Run => "RUN",
+            Kind::Cmd => "CMD",
+            Kind::Label => "LABEL",
+            Kind::Maintainer => "MAINTAINER",
+            Kind::Expose => "EXPOSE",
+            Kind::Env => "ENV",
+            Kind::Add => "ADD",
+            Kind::Copy => "COPY",
+            Kind::Entrypoint => "ENTRYPOINT",
+            Kind::Volume => "VOLUME",
+            Kind::User => "USER",
+            Kind::Workdir => "WORKDIR",
+            Kind::Arg => "ARG",
+            Kind::Onbuild => "ONBUILD",
+            Kind::Stopsignal => "STOPSIGNAL",
+            Kind::Healthcheck => "HEALTHCHECK",
+            Kind::Shell => "SHELL",
+            Kind::Other => "UNKNOWN",
+        }
+    }
+
+    /// Sets only metadata of the image: no filesystem layer.
+    pub fn is_metadata(self) -> bool {
+        !matches!(
+            self,
+            Kind::From | Kind::Run | Kind::Add | Kind::Copy | Kind::Workdir | Kind::Other
+        )
+    }
+}
+
 /// One instruction, flattened.
 #[derive(Debug, Clone)]
 pub struct Instr {
     /// Upper-case keyword (`RUN`, `COPY`, ...). For `ONBUILD X` this is `ONBUILD`.
     pub keyword: String,
+    pub kind: Kind,
     pub keyword_span: Range<usize>,
     /// From the keyword to the last byte of the instruction (heredoc terminators included,
     /// the final line break excluded).
@@ -69,8 +155,8 @@ pub struct Instr {
 }
 
 impl Instr {
-    pub fn is(&self, keyword: &str) -> bool {
-        self.keyword == keyword
+    pub fn is(&self, kind: Kind) -> bool {
+        self.kind == kind
     }
     pub fn flag(&self, name: &str) -> Option<&Flag> {
         self.flags
@@ -310,7 +396,10 @@ fn directive_escape(text: &str) -> char {
 /// BuildKit refuses `ENV NAME` / `LABEL NAME` with no value ("must have two arguments");
 /// parse-dockerfile accepts them.
 fn check_name_values(instrs: &[Instr], lines: &LineIndex) -> Result<(), SyntaxError> {
-    for ins in instrs.iter().filter(|i| i.is("ENV") || i.is("LABEL")) {
+    for ins in instrs
+        .iter()
+        .filter(|i| i.is(Kind::Env) || i.is(Kind::Label))
+    {
         let value = ins.args.first().map(|a| a.value.trim()).unwrap_or("");
         let mut words = value.split_whitespace();
         let first = words.next().unwrap_or("");
@@ -447,38 +536,38 @@ fn flatten(ins: &pd::Instruction<'_>, body: &str, by: usize) -> Instr {
     let mut args = Vec::new();
     let mut heredocs = Vec::new();
     let mut cmd = Body::None;
-    let (keyword, kw): (&str, &Range<usize>) = match ins {
+    let (kind, kw): (Kind, &Range<usize>) = match ins {
         I::Add(i) => {
             flags_v = flags(&i.options, by);
             sources(&i.src, body, by, &mut args, &mut heredocs);
             args.push(unescaped(&i.dest, by));
-            ("ADD", &i.add.span)
+            (Kind::Add, &i.add.span)
         }
         I::Copy(i) => {
             flags_v = flags(&i.options, by);
             sources(&i.src, body, by, &mut args, &mut heredocs);
             args.push(unescaped(&i.dest, by));
-            ("COPY", &i.copy.span)
+            (Kind::Copy, &i.copy.span)
         }
         I::Arg(i) => {
             args.push(unescaped(&i.arguments, by));
-            ("ARG", &i.arg.span)
+            (Kind::Arg, &i.arg.span)
         }
         I::Cmd(i) => {
             cmd = command_body(&i.arguments, by);
-            ("CMD", &i.cmd.span)
+            (Kind::Cmd, &i.cmd.span)
         }
         I::Entrypoint(i) => {
             cmd = command_body(&i.arguments, by);
-            ("ENTRYPOINT", &i.entrypoint.span)
+            (Kind::Entrypoint, &i.entrypoint.span)
         }
         I::Env(i) => {
             args.push(unescaped(&i.arguments, by));
-            ("ENV", &i.env.span)
+            (Kind::Env, &i.env.span)
         }
         I::Expose(i) => {
             args.extend(i.arguments.iter().map(|a| unescaped(a, by)));
-            ("EXPOSE", &i.expose.span)
+            (Kind::Expose, &i.expose.span)
         }
         I::From(i) => {
             flags_v = flags(&i.options, by);
@@ -486,7 +575,7 @@ fn flatten(ins: &pd::Instruction<'_>, body: &str, by: usize) -> Instr {
             if let Some((_, name)) = &i.as_ {
                 args.push(unescaped(name, by));
             }
-            ("FROM", &i.from.span)
+            (Kind::From, &i.from.span)
         }
         I::Healthcheck(i) => {
             flags_v = flags(&i.options, by);
@@ -500,21 +589,22 @@ fn flatten(ins: &pd::Instruction<'_>, body: &str, by: usize) -> Instr {
                 }),
                 _ => {}
             }
-            ("HEALTHCHECK", &i.healthcheck.span)
+            (Kind::Healthcheck, &i.healthcheck.span)
         }
         I::Label(i) => {
             args.push(unescaped(&i.arguments, by));
-            ("LABEL", &i.label.span)
+            (Kind::Label, &i.label.span)
         }
         I::Maintainer(i) => {
             args.push(unescaped(&i.name, by));
-            ("MAINTAINER", &i.maintainer.span)
+            (Kind::Maintainer, &i.maintainer.span)
         }
         I::Onbuild(i) => {
             let inner = flatten(&i.instruction, body, by);
             let start = shift(&i.onbuild.span, by);
             return Instr {
                 keyword: "ONBUILD".into(),
+                kind: Kind::Onbuild,
                 span: start.start..inner.span.end,
                 keyword_span: start,
                 flags: Vec::new(),
@@ -528,19 +618,19 @@ fn flatten(ins: &pd::Instruction<'_>, body: &str, by: usize) -> Instr {
             flags_v = flags(&i.options, by);
             cmd = command_body(&i.arguments, by);
             heredocs.extend(i.here_docs.iter().map(|h| heredoc_span(h, body, by)));
-            ("RUN", &i.run.span)
+            (Kind::Run, &i.run.span)
         }
         I::Shell(i) => {
             args.extend(i.arguments.iter().map(|a| unescaped(a, by)));
-            ("SHELL", &i.shell.span)
+            (Kind::Shell, &i.shell.span)
         }
         I::Stopsignal(i) => {
             args.push(unescaped(&i.arguments, by));
-            ("STOPSIGNAL", &i.stopsignal.span)
+            (Kind::Stopsignal, &i.stopsignal.span)
         }
         I::User(i) => {
             args.push(unescaped(&i.arguments, by));
-            ("USER", &i.user.span)
+            (Kind::User, &i.user.span)
         }
         I::Volume(i) => {
             match &i.arguments {
@@ -550,13 +640,13 @@ fn flatten(ins: &pd::Instruction<'_>, body: &str, by: usize) -> Instr {
                 }),
                 pd::JsonOrStringArray::String(v) => args.extend(v.iter().map(|a| unescaped(a, by))),
             }
-            ("VOLUME", &i.volume.span)
+            (Kind::Volume, &i.volume.span)
         }
         I::Workdir(i) => {
             args.push(unescaped(&i.arguments, by));
-            ("WORKDIR", &i.workdir.span)
+            (Kind::Workdir, &i.workdir.span)
         }
-        _ => ("UNKNOWN", &(0..0)),
+        _ => (Kind::Other, &(0..0)),
     };
     let keyword_span = shift(kw, by);
     let mut end = keyword_span.end;
@@ -579,7 +669,8 @@ fn flatten(ins: &pd::Instruction<'_>, body: &str, by: usize) -> Instr {
         end = after + line.len();
     }
     Instr {
-        keyword: keyword.to_string(),
+        keyword: kind.keyword().to_string(),
+        kind,
         keyword_span: keyword_span.clone(),
         span: keyword_span.start..end,
         flags: flags_v,
@@ -593,7 +684,7 @@ fn flatten(ins: &pd::Instruction<'_>, body: &str, by: usize) -> Instr {
 fn assign_stages(instrs: &mut [Instr]) -> Vec<Stage> {
     let mut stages: Vec<Stage> = Vec::new();
     for (i, ins) in instrs.iter_mut().enumerate() {
-        if ins.is("FROM") {
+        if ins.is(Kind::From) {
             if let Some(last) = stages.last_mut() {
                 last.instrs.end = i;
             }

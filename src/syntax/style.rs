@@ -1,6 +1,6 @@
 //! How a file writes its multi-line RUNs, so that generated lines continue the same way.
 
-use super::{Document, Instr};
+use super::{Document, Instr, Kind};
 
 /// How the file writes its multi-line RUNs.
 #[derive(Debug, Clone)]
@@ -15,7 +15,7 @@ pub struct Style {
 impl Style {
     /// Reads the continuation style off the file's existing multi-line RUNs.
     pub fn of(doc: &Document<'_>) -> Style {
-        Self::from_runs(doc, doc.instructions.iter().filter(|i| i.is("RUN")))
+        Self::from_runs(doc, doc.instructions.iter().filter(|i| i.is(Kind::Run)))
     }
 
     /// The style of `ins` itself when it has continuation lines, else the file's.

@@ -1,5 +1,6 @@
 use crate::fix::Applicability;
 use crate::passes::{Context, Finding, Meta, Pass};
+use crate::syntax::Kind;
 
 pub struct CacheBust;
 
@@ -43,7 +44,7 @@ impl Pass for CacheBust {
     fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
         let doc = cx.doc;
         for (i, ins) in doc.instructions.iter().enumerate() {
-            if !ins.is("RUN") {
+            if !ins.is(Kind::Run) {
                 continue;
             }
             let text = cx.text(&ins.span);
@@ -62,7 +63,7 @@ impl Pass for CacheBust {
             let later_work = cx
                 .later_in_chain(i)
                 .iter()
-                .any(|&j| matches!(doc.instructions[j].keyword.as_str(), "RUN" | "COPY" | "ADD"));
+                .any(|&j| matches!(doc.instructions[j].kind, Kind::Run | Kind::Copy | Kind::Add));
             if later_work {
                 let what = if busts {
                     "uses a cache-busting argument"

@@ -1,6 +1,7 @@
 use crate::fix::Applicability;
 use crate::passes::{Context, Finding, Meta, Pass};
 use crate::shell::basename;
+use crate::syntax::Kind;
 
 pub struct CopyThenModify;
 
@@ -49,7 +50,7 @@ impl Pass for CopyThenModify {
         for stage in 0..doc.stages.len() {
             let mut copied: Vec<String> = Vec::new();
             for (i, ins) in cx.stage_instrs(stage) {
-                if ins.is("COPY") || ins.is("ADD") {
+                if ins.is(Kind::Copy) || ins.is(Kind::Add) {
                     if let Some(dest) = ins
                         .args
                         .last()

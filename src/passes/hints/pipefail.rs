@@ -1,6 +1,7 @@
 use crate::fix::Applicability;
 use crate::passes::{Context, Finding, Meta, Pass};
 use crate::shell::basename;
+use crate::syntax::Kind;
 
 pub struct Pipefail;
 
@@ -53,8 +54,9 @@ impl Pass for Pipefail {
                 continue;
             }
             let shell_has_it = ins.stage.is_some_and(|s| {
-                cx.stage_instrs(s)
-                    .any(|(j, x)| j < i && x.is("SHELL") && cx.text(&x.span).contains("pipefail"))
+                cx.stage_instrs(s).any(|(j, x)| {
+                    j < i && x.is(Kind::Shell) && cx.text(&x.span).contains("pipefail")
+                })
             });
             if shell_has_it {
                 continue;

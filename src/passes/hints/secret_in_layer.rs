@@ -1,5 +1,6 @@
 use crate::fix::Applicability;
 use crate::passes::{Context, Finding, Meta, Pass};
+use crate::syntax::Kind;
 
 pub struct SecretInLayer;
 
@@ -71,7 +72,7 @@ impl Pass for SecretInLayer {
     fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
         let doc = cx.doc;
         for (i, ins) in doc.instructions.iter().enumerate() {
-            if !(ins.is("COPY") || ins.is("ADD"))
+            if !(ins.is(Kind::Copy) || ins.is(Kind::Add))
                 || ins.flag("from").is_some()
                 || ins.args.len() < 2
             {
@@ -84,7 +85,7 @@ impl Pass for SecretInLayer {
                 let name = src.value.rsplit('/').next().unwrap_or(&src.value);
                 let removed_later = cx.later_in_chain(i).iter().any(|&j| {
                     let x = &doc.instructions[j];
-                    x.is("RUN")
+                    x.is(Kind::Run)
                         && cx.text(&x.span).contains("rm ")
                         && cx.text(&x.span).contains(name)
                 });

@@ -1,6 +1,7 @@
 use crate::facts::BuildContext;
 use crate::fix::{Applicability, Edit, Fix};
 use crate::passes::{Context, Finding, Meta, Pass};
+use crate::syntax::Kind;
 
 pub struct AddToCopy;
 
@@ -140,7 +141,7 @@ impl Pass for AddToCopy {
 
     fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
         let context = &cx.build_context;
-        for ins in cx.doc.instructions.iter().filter(|i| i.is("ADD")) {
+        for ins in cx.doc.instructions.iter().filter(|i| i.is(Kind::Add)) {
             if !ins.heredocs.is_empty() || ins.args.len() < 2 {
                 continue;
             }

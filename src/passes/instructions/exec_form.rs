@@ -1,7 +1,7 @@
 use crate::fix::{Applicability, Edit, Fix};
 use crate::passes::{Context, Finding, Meta, Pass};
 use crate::shell::unfold;
-use crate::syntax::Body;
+use crate::syntax::{Body, Kind};
 
 pub struct ExecForm;
 
@@ -55,8 +55,8 @@ impl Pass for ExecForm {
     fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
         let doc = cx.doc;
         for ins in &doc.instructions {
-            let is_cmd = ins.is("CMD");
-            if !(is_cmd || ins.is("ENTRYPOINT")) || !cx.in_posix_stage(ins) {
+            let is_cmd = ins.is(Kind::Cmd);
+            if !(is_cmd || ins.is(Kind::Entrypoint)) || !cx.in_posix_stage(ins) {
                 continue;
             }
             let Body::Shell(span) = &ins.body else {
@@ -90,7 +90,7 @@ impl Pass for ExecForm {
             let has_entrypoint = ins.stage.is_some_and(|s| {
                 let mut st = Some(s);
                 while let Some(x) = st {
-                    if cx.stage_instrs(x).any(|(_, i)| i.is("ENTRYPOINT")) {
+                    if cx.stage_instrs(x).any(|(_, i)| i.is(Kind::Entrypoint)) {
                         return true;
                     }
                     st = doc.parent_stage(x);

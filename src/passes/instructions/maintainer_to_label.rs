@@ -1,5 +1,6 @@
 use crate::fix::{Edit, Fix};
 use crate::passes::{Context, Finding, Meta, Pass};
+use crate::syntax::Kind;
 
 pub struct MaintainerToLabel;
 
@@ -42,7 +43,12 @@ impl Pass for MaintainerToLabel {
 
     fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
         let esc = cx.doc.escape;
-        for ins in cx.doc.instructions.iter().filter(|i| i.is("MAINTAINER")) {
+        for ins in cx
+            .doc
+            .instructions
+            .iter()
+            .filter(|i| i.is(Kind::Maintainer))
+        {
             let Some(name) = ins.args.first() else {
                 continue;
             };

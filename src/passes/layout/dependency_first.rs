@@ -4,9 +4,9 @@ use crate::facts::tools::uv_subcommand;
 use crate::fix::{Applicability, Edit, Fix};
 use crate::passes::{Context, Finding, Meta, Pass};
 use crate::shell::{Script, SimpleCmd, basename};
-use crate::syntax::Instr;
 use crate::syntax::line_end;
 use crate::syntax::whole_lines;
+use crate::syntax::{Instr, Kind};
 
 pub struct DependencyFirst;
 
@@ -97,8 +97,15 @@ const INSTALLERS: &[&str] = &[
 /// Instructions a COPY can be moved past without changing what it copies or where.
 fn harmless_between(ins: &Instr) -> bool {
     matches!(
-        ins.keyword.as_str(),
-        "WORKDIR" | "ENV" | "ARG" | "LABEL" | "EXPOSE" | "USER" | "MAINTAINER" | "STOPSIGNAL"
+        ins.kind,
+        Kind::Workdir
+            | Kind::Env
+            | Kind::Arg
+            | Kind::Label
+            | Kind::Expose
+            | Kind::User
+            | Kind::Maintainer
+            | Kind::Stopsignal
     )
 }
 
@@ -883,7 +890,7 @@ impl Pass for DependencyFirst {
             let mut cwds = Vec::with_capacity(instrs.len());
             for (_, ins) in &instrs {
                 cwds.push(cwd.clone());
-                if ins.is("WORKDIR") {
+                if ins.is(Kind::Workdir) {
                     let arg = ins.args.first().map(|a| a.value.as_str()).unwrap_or("");
                     cwd = if arg.contains('$') {
                         Some("$".into())
@@ -915,7 +922,7 @@ impl DependencyFirst {
         copy: &Instr,
     ) -> Option<Finding> {
         let doc = cx.doc;
-        if !(copy.is("COPY") || copy.is("ADD"))
+        if !(copy.is(Kind::Copy) || copy.is(Kind::Add))
             || copy.flag("from").is_some()
             || copy.args.len() != 2
             || !copy.heredocs.is_empty()
@@ -929,7 +936,9 @@ impl DependencyFirst {
             || (source.ends_with('/')
                 && !source.contains(['*', '?', '$'])
                 && !source.starts_with('/'));
-        if !broad || cx.text(&copy.span).contains('$') || (copy.is("ADD") && source.contains("://"))
+        if !broad
+            || cx.text(&copy.span).contains('$')
+            || (copy.is(Kind::Add) && source.contains("://"))
         {
             return None;
         }
@@ -952,12 +961,12 @@ impl DependencyFirst {
         let mut refusal = None;
         for (k, (idx, ins)) in instrs.iter().enumerate().skip(pos + 1) {
             if harmless_between(ins) {
-                if ins.is("WORKDIR") && !dest.starts_with('/') {
+                if ins.is(Kind::Workdir) && !dest.starts_with('/') {
                     break; // a relative destination would land elsewhere
                 }
                 continue;
             }
-            if !ins.is("RUN") {
+            if !ins.is(Kind::Run) {
                 break;
             }
             let Some(script) = cx.script(*idx) else { break };
@@ -1007,7 +1016,7 @@ impl DependencyFirst {
             // A dependency step earlier in the stage already did what the hint asks.
             let done_before = |marker: &str| {
                 instrs[..pos].iter().any(|(_, i)| {
-                    i.is("RUN") && marker.split(' ').all(|w| cx.text(&i.span).contains(w))
+                    i.is(Kind::Run) && marker.split(' ').all(|w| cx.text(&i.span).contains(w))
                 })
             };
             if let Some(h) = hint {
@@ -1027,7 +1036,7 @@ impl DependencyFirst {
                 // Dependencies already built from the manifests above: nothing to say.
                 if instrs[..pos]
                     .iter()
-                    .any(|(i, ins)| ins.is("RUN") && cargo_build(cx, *i).is_some())
+                    .any(|(i, ins)| ins.is(Kind::Run) && cargo_build(cx, *i).is_some())
                 {
                     return None;
                 }
@@ -1048,7 +1057,7 @@ impl DependencyFirst {
             // Dependencies already installed from their manifests above (`pip install -r`
             // before `COPY . .` and `pip install .`): the layout is already the right one.
             let installed_before = instrs[..pos].iter().any(|(i, ins)| {
-                ins.is("RUN")
+                ins.is(Kind::Run)
                     && cx
                         .script(*i)
                         .is_some_and(|s| !needs(s, &ctx).manifests.is_empty())
@@ -1365,7 +1374,7 @@ impl DependencyFirst {
             || !lands_in_cwd
             || instrs[pos + 1..run_pos]
                 .iter()
-                .any(|(_, i)| i.is("WORKDIR"))
+                .any(|(_, i)| i.is(Kind::Workdir))
         {
             return Err(None);
         }

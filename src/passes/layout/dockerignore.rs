@@ -1,3 +1,4 @@
+use crate::syntax::Kind;
 use std::path::Path;
 
 use crate::fix::{Applicability, Fix, NewFile};
@@ -96,7 +97,7 @@ impl Pass for Dockerignore {
         }
         let doc = cx.doc;
         let copies_all = doc.instructions.iter().find(|i| {
-            (i.is("COPY") || i.is("ADD"))
+            (i.is(Kind::Copy) || i.is(Kind::Add))
                 && i.flag("from").is_none()
                 && i.args.len() >= 2
                 && i.args[..i.args.len() - 1]
@@ -166,7 +167,7 @@ impl Pass for Dockerignore {
         let named: Vec<String> = doc
             .instructions
             .iter()
-            .filter(|i| (i.is("COPY") || i.is("ADD")) && i.flag("from").is_none())
+            .filter(|i| (i.is(Kind::Copy) || i.is(Kind::Add)) && i.flag("from").is_none())
             .flat_map(|i| {
                 i.args[..i.args.len().saturating_sub(1)]
                     .iter()

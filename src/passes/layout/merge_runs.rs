@@ -2,8 +2,8 @@ use crate::fix::{Edit, Fix};
 use crate::passes::{Context, Finding, Meta, Pass, Phase};
 use crate::pragmas::has_pragma_before;
 use crate::pragmas::is_pragma;
-use crate::syntax::Instr;
 use crate::syntax::Style;
+use crate::syntax::{Instr, Kind};
 
 pub struct MergeRuns;
 
@@ -63,14 +63,14 @@ impl Pass for MergeRuns {
         let instrs = &cx.doc.instructions;
         let mut i = 0;
         while i + 1 < instrs.len() {
-            if !(instrs[i].is("RUN") && instrs[i + 1].is("RUN")) {
+            if !(instrs[i].is(Kind::Run) && instrs[i + 1].is(Kind::Run)) {
                 i += 1;
                 continue;
             }
             let mut group = vec![i];
             let mut refusal = None;
             while let Some(&last) = group.last() {
-                if last + 1 >= instrs.len() || !instrs[last + 1].is("RUN") {
+                if last + 1 >= instrs.len() || !instrs[last + 1].is(Kind::Run) {
                     break;
                 }
                 match mergeable(cx, last, last + 1) {
@@ -102,7 +102,7 @@ impl Pass for MergeRuns {
 fn mergeable(cx: &Context<'_, '_>, a: usize, b: usize) -> Result<(), String> {
     let doc = cx.doc;
     let (ia, ib) = (&doc.instructions[a], &doc.instructions[b]);
-    if !(ia.is("RUN") && ib.is("RUN")) || ia.stage != ib.stage {
+    if !(ia.is(Kind::Run) && ib.is(Kind::Run)) || ia.stage != ib.stage {
         return Err("not two RUNs of one stage".into());
     }
     for (ins, idx) in [(ia, a), (ib, b)] {

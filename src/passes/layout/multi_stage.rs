@@ -3,7 +3,7 @@ use crate::facts::{Distro, packages};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::passes::{Context, Finding, Meta, Pass};
 use crate::shell::basename;
-use crate::syntax::{Body, Instr};
+use crate::syntax::{Body, Instr, Kind};
 
 pub struct MultiStage;
 
@@ -226,7 +226,7 @@ impl Pass for MultiStage {
             };
             let bad = instrs
                 .iter()
-                .find(|(_, i)| matches!(i.keyword.as_str(), "USER" | "HEALTHCHECK" | "ONBUILD"));
+                .find(|(_, i)| matches!(i.kind, Kind::User | Kind::Healthcheck | Kind::Onbuild));
             match (split, bad) {
                 (Ok(Some(_)), Some((_, b))) => out.push(say(format!("`{}` builds and runs in one stage; split it by hand (a {} must work in the runtime stage too)", from.args[0].value, b.keyword))),
                 (Ok(Some((template, tctx, edits, message))), None) => append_stage(cx, from, template, tctx, edits, message, out),
@@ -237,7 +237,7 @@ impl Pass for MultiStage {
         }
         if let Some((_, bad)) = instrs
             .iter()
-            .find(|(_, i)| matches!(i.keyword.as_str(), "USER" | "HEALTHCHECK" | "ONBUILD"))
+            .find(|(_, i)| matches!(i.kind, Kind::User | Kind::Healthcheck | Kind::Onbuild))
         {
             out.push(say(format!("`{}` builds and runs in one stage; split it by hand (a {} must work in the runtime stage too)", from.args[0].value, bad.keyword)));
             return;
@@ -250,8 +250,8 @@ impl Pass for MultiStage {
         let start = instrs
             .iter()
             .rev()
-            .find(|(_, i)| i.is("ENTRYPOINT"))
-            .or_else(|| instrs.iter().rev().find(|(_, i)| i.is("CMD")));
+            .find(|(_, i)| i.is(Kind::Entrypoint))
+            .or_else(|| instrs.iter().rev().find(|(_, i)| i.is(Kind::Cmd)));
         let Some((_, start)) = start else {
             out.push(say(format!(
                 "`{}` builds and runs in one stage, but has no start command to carry over",
@@ -265,7 +265,7 @@ impl Pass for MultiStage {
         let all_text = doc.text;
         let exec_form = matches!(start.body, Body::Exec(..));
         for (i, ins) in &instrs {
-            if ins.is("WORKDIR") {
+            if ins.is(Kind::Workdir) {
                 let arg = ins
                     .args
                     .first()
@@ -436,7 +436,7 @@ impl Pass for MultiStage {
             None => "build".to_string(),
         };
         let copies_context = instrs.iter().any(|(_, i)| {
-            i.is("COPY")
+            i.is(Kind::Copy)
                 && i.args
                     .first()
                     .is_some_and(|a| a.value == "." || a.value == "./")
@@ -544,7 +544,7 @@ type Split = Result<Option<(&'static str, tera::Context, Vec<Edit>, String)>, St
 /// The WORKDIR at the end of the stage (absolute), if known.
 fn final_workdir(instrs: &[(usize, &Instr)]) -> Option<String> {
     let mut cwd: Option<String> = Some("/".into());
-    for (_, ins) in instrs.iter().filter(|(_, i)| i.is("WORKDIR")) {
+    for (_, ins) in instrs.iter().filter(|(_, i)| i.is(Kind::Workdir)) {
         cwd = absolute(&ins.args.first()?.value, cwd.as_deref());
     }
     cwd.filter(|c| c != "/")
@@ -560,15 +560,15 @@ fn runtime_context(
 ) -> tera::Context {
     let carried: Vec<&str> = instrs
         .iter()
-        .filter(|(_, i)| i.is("ENV") || i.is("LABEL"))
+        .filter(|(_, i)| i.is(Kind::Env) || i.is(Kind::Label))
         .map(|(_, i)| cx.text(&i.span))
         .collect();
     let tail: Vec<&str> = instrs
         .iter()
         .filter(|(_, i)| {
             matches!(
-                i.keyword.as_str(),
-                "EXPOSE" | "STOPSIGNAL" | "VOLUME" | "ENTRYPOINT" | "CMD"
+                i.kind,
+                Kind::Expose | Kind::Stopsignal | Kind::Volume | Kind::Entrypoint | Kind::Cmd
             )
         })
         .map(|(_, i)| cx.text(&i.span))
@@ -615,7 +615,7 @@ fn node(cx: &Context<'_, '_>, from: &Instr, image: &ImageRef, instrs: &[(usize, 
     let start = instrs
         .iter()
         .rev()
-        .find(|(_, i)| i.is("ENTRYPOINT") || i.is("CMD"))
+        .find(|(_, i)| i.is(Kind::Entrypoint) || i.is(Kind::Cmd))
         .map(|(_, i)| *i);
     let words =
         start
@@ -701,7 +701,7 @@ fn python(cx: &Context<'_, '_>, image: &ImageRef, instrs: &[(usize, &Instr)]) ->
     let mut compiles = false;
     for (i, ins) in instrs {
         let Some(script) = cx.script(*i) else {
-            if ins.is("RUN") && cx.text(&ins.span).contains("pip") {
+            if ins.is(Kind::Run) && cx.text(&ins.span).contains("pip") {
                 return Ok(None);
             }
             continue;

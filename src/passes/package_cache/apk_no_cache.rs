@@ -7,6 +7,7 @@ use crate::shell::insert_after_word;
 use crate::shell::is_named;
 use crate::shell::subcommand;
 use crate::shell::{Script, SimpleCmd};
+use crate::syntax::Kind;
 
 pub struct ApkNoCache;
 
@@ -125,7 +126,9 @@ impl ApkNoCache {
                     .iter()
                     .filter(|c| is_named(c, &["apk"]))
                     .all(|c| matches!(c.first_operand(), Some("add" | "del"))),
-                None => !(x.is("RUN") || x.is("ONBUILD")) || !cx.text(&x.span).contains("apk"),
+                None => {
+                    !(x.is(Kind::Run) || x.is(Kind::Onbuild)) || !cx.text(&x.span).contains("apk")
+                }
             }
         });
         if !later_ok {

@@ -8,8 +8,8 @@ use crate::shell::has_option;
 use crate::shell::insert_after_word;
 use crate::shell::subcommand;
 use crate::shell::{Script, SimpleCmd, basename};
-use crate::syntax::Body;
 use crate::syntax::whole_lines;
+use crate::syntax::{Body, Kind};
 
 pub struct AptCleanup;
 
@@ -164,10 +164,16 @@ fn only_updates(s: &Script) -> bool {
 }
 
 /// Instructions that change no file a later apt command could read.
-fn changes_no_files(keyword: &str) -> bool {
+fn changes_no_files(kind: Kind) -> bool {
     matches!(
-        keyword,
-        "LABEL" | "EXPOSE" | "MAINTAINER" | "STOPSIGNAL" | "HEALTHCHECK" | "CMD" | "ENTRYPOINT"
+        kind,
+        Kind::Label
+            | Kind::Expose
+            | Kind::Maintainer
+            | Kind::Stopsignal
+            | Kind::Healthcheck
+            | Kind::Cmd
+            | Kind::Entrypoint
     )
 }
 
@@ -176,7 +182,7 @@ impl AptCleanup {
     fn later_needs_lists(cx: &Context<'_, '_>, later: &[usize]) -> Option<usize> {
         later.iter().copied().find(|&j| {
             let ins = &cx.doc.instructions[j];
-            if !ins.is("RUN") && !ins.is("ONBUILD") {
+            if !ins.is(Kind::Run) && !ins.is(Kind::Onbuild) {
                 return false;
             }
             match cx.script(j) {
@@ -236,7 +242,7 @@ impl AptCleanup {
         // A later RUN that only cleans apt saves nothing there: fold it into this layer.
         let next_apt = later.iter().copied().find(|&j| {
             let x = &doc.instructions[j];
-            x.stage == ins.stage && x.is("RUN") && cx.text(&x.span).contains("apt")
+            x.stage == ins.stage && x.is(Kind::Run) && cx.text(&x.span).contains("apt")
         });
         let cleanup_run = next_apt.and_then(|j| {
             let r = cx.script(j)?;
@@ -291,7 +297,7 @@ impl AptCleanup {
         let end = doc.stages[stage].instrs.end;
         for j in i + 1..end {
             let x = &doc.instructions[j];
-            if x.is("RUN") {
+            if x.is(Kind::Run) {
                 let Some(t) = cx.script(j) else { return };
                 if !installs(t)
                     || !t.is_plain_and_chain()
@@ -321,7 +327,7 @@ impl AptCleanup {
                 );
                 return;
             }
-            if !changes_no_files(&x.keyword) {
+            if !changes_no_files(x.kind) {
                 return;
             }
         }
@@ -335,7 +341,7 @@ impl Pass for AptCleanup {
 
     fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
         for (i, ins) in cx.doc.instructions.iter().enumerate() {
-            if !ins.is("RUN") || !matches!(ins.body, Body::Shell(_)) {
+            if !ins.is(Kind::Run) || !matches!(ins.body, Body::Shell(_)) {
                 continue;
             }
             let Some(s) = cx.script(i) else { continue };

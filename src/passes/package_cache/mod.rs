@@ -11,7 +11,7 @@ pub mod uv_no_cache;
 
 use crate::fix::{Edit, Fix};
 use crate::shell::{Script, append_command, has_option, is_named};
-use crate::syntax::Instr;
+use crate::syntax::{Instr, Kind};
 
 /// A RUN mounts a cache at `target` (so deleting that cache is not needed).
 pub fn mounts_cache(ins: &Instr, target_prefix: &str) -> bool {
@@ -151,7 +151,7 @@ pub fn cache_kept_for_later(
 ) -> Option<crate::passes::Finding> {
     let j = cx.later_in_chain(i).into_iter().find(|&j| {
         let ins = &cx.doc.instructions[j];
-        if !ins.is("RUN") && !ins.is("ONBUILD") {
+        if !ins.is(Kind::Run) && !ins.is(Kind::Onbuild) {
             return false;
         }
         match cx.script(j) {

@@ -2,8 +2,8 @@ use crate::facts::images::{self, Family};
 use crate::facts::{CreatedUser, Role};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::passes::{Context, Finding, Meta, Pass, Phase};
-use crate::syntax::Instr;
 use crate::syntax::line_end;
+use crate::syntax::{Instr, Kind};
 
 pub struct NonRootUser;
 
@@ -87,17 +87,17 @@ const SYSTEM_DIRS: &[&str] = &[
 /// Instructions that only set metadata: `USER` can go before them.
 fn metadata_only(ins: &Instr) -> bool {
     matches!(
-        ins.keyword.as_str(),
-        "CMD"
-            | "ENTRYPOINT"
-            | "EXPOSE"
-            | "LABEL"
-            | "ENV"
-            | "HEALTHCHECK"
-            | "STOPSIGNAL"
-            | "VOLUME"
-            | "ARG"
-            | "MAINTAINER"
+        ins.kind,
+        Kind::Cmd
+            | Kind::Entrypoint
+            | Kind::Expose
+            | Kind::Label
+            | Kind::Env
+            | Kind::Healthcheck
+            | Kind::Stopsignal
+            | Kind::Volume
+            | Kind::Arg
+            | Kind::Maintainer
     )
 }
 
@@ -114,7 +114,7 @@ impl Pass for NonRootUser {
         // A USER anywhere in the final stage's chain: the author chose.
         let mut chain = Some(last);
         while let Some(s) = chain {
-            if cx.stage_instrs(s).any(|(_, i)| i.is("USER")) {
+            if cx.stage_instrs(s).any(|(_, i)| i.is(Kind::User)) {
                 return;
             }
             chain = doc.parent_stage(s);
@@ -143,7 +143,7 @@ impl Pass for NonRootUser {
         }
         let start = cx
             .stage_instrs(last)
-            .filter(|(_, i)| i.is("ENTRYPOINT") || i.is("CMD"))
+            .filter(|(_, i)| i.is(Kind::Entrypoint) || i.is(Kind::Cmd))
             .map(|(_, i)| cx.text(&i.span).to_string())
             .next();
         if let Some(init) = start.as_deref().and_then(|t| {
@@ -162,7 +162,7 @@ impl Pass for NonRootUser {
         }
         let low_port = cx
             .stage_instrs(last)
-            .filter(|(_, i)| i.is("EXPOSE"))
+            .filter(|(_, i)| i.is(Kind::Expose))
             .flat_map(|(_, i)| i.args.iter())
             .any(|a| {
                 a.value
@@ -253,7 +253,7 @@ impl Pass for NonRootUser {
         for (_, ins) in &instrs[..tail_start] {
             // Artefacts from another stage (`--from`) are programs to run, not data to write.
             let from_stage = ins.flag("from").is_some();
-            let copies = (ins.is("COPY") || ins.is("ADD")) && !from_stage;
+            let copies = (ins.is(Kind::Copy) || ins.is(Kind::Add)) && !from_stage;
             let before_user = created_line.is_some_and(|l| doc.line_of(ins.span.start) < l);
             if copies
                 && !before_user
@@ -447,7 +447,7 @@ fn volume_paths(cx: &Context<'_, '_>, stage: usize) -> Vec<String> {
         "/", "/etc", "/usr", "/var", "/tmp", "/root", "/home", "/bin", "/lib",
     ];
     let mut out: Vec<String> = Vec::new();
-    for (_, ins) in cx.stage_instrs(stage).filter(|(_, i)| i.is("VOLUME")) {
+    for (_, ins) in cx.stage_instrs(stage).filter(|(_, i)| i.is(Kind::Volume)) {
         let text = cx.text(&ins.span)[ins.keyword.len()..].trim();
         let words: Vec<String> = if text.starts_with('[') {
             match serde_json::from_str::<Vec<String>>(text) {

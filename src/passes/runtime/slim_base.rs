@@ -4,6 +4,7 @@ use crate::facts::packages;
 use crate::fix::{Applicability, Edit, Fix};
 use crate::passes::{Context, Finding, Meta, Pass, Phase};
 use crate::shell::basename;
+use crate::syntax::Kind;
 
 pub struct SlimBase;
 
@@ -148,7 +149,7 @@ fn compiles_java(cx: &Context<'_, '_>, stage: usize) -> Option<(&'static str, us
         "javac", "mvn", "mvnw", "gradle", "gradlew", "sbt", "ant", "lein", "kotlinc", "jar",
     ];
     cx.stage_instrs(stage).find_map(|(i, ins)| {
-        if !ins.is("RUN") {
+        if !ins.is(Kind::Run) {
             return None;
         }
         let line = cx.doc.line_of(ins.span.start);
@@ -206,7 +207,7 @@ fn adds_apt_source(cx: &Context<'_, '_>, stage: usize) -> Option<usize> {
         ".deb",
     ];
     cx.stage_instrs(stage)
-        .filter(|(_, i)| i.is("RUN") || i.is("COPY") || i.is("ADD"))
+        .filter(|(_, i)| i.is(Kind::Run) || i.is(Kind::Copy) || i.is(Kind::Add))
         .find(|(_, i)| MARKS.iter().any(|m| cx.text(&i.span).contains(m)))
         .map(|(_, i)| cx.doc.line_of(i.span.start))
 }
@@ -537,7 +538,7 @@ impl SlimBase {
                 };
                 // Another distribution has other packages and tools: only a stage that runs
                 // nothing there may move.
-                let first_run = cx.stage_instrs(last).find(|(_, i)| i.is("RUN"));
+                let first_run = cx.stage_instrs(last).find(|(_, i)| i.is(Kind::Run));
                 if let (true, Some((_, ins))) = (distro != from_facts.distro, first_run) {
                     let line = cx.doc.line_of(ins.span.start);
                     out.push(say(format!("{generic} (not here: `eclipse-temurin:{new_tag}` is {distro:?} {release}, `{}` is {}, and line {line} runs commands there)", arg.value, from_facts.describe_release()), None));
@@ -573,7 +574,7 @@ impl SlimBase {
         // Which runtimes the stage installs with apt, and where.
         let mut found: Vec<(usize, usize, usize, usize)> = Vec::new(); // (runtime, instr, command, word)
         for (i, ins) in cx.stage_instrs(stage) {
-            if !ins.is("RUN") {
+            if !ins.is(Kind::Run) {
                 continue;
             }
             let Some(script) = cx.script(i) else {
@@ -682,7 +683,7 @@ impl SlimBase {
         }
         let mut edits = Vec::new();
         for (i, ins) in cx.stage_instrs(stage) {
-            let Some(script) = cx.script(i).filter(|_| ins.is("RUN")) else {
+            let Some(script) = cx.script(i).filter(|_| ins.is(Kind::Run)) else {
                 continue;
             };
             // A RUN left with only `apt-get update` and list cleanup has nothing to do: it goes.
