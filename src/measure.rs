@@ -3,7 +3,7 @@
 //! optional smoke test. Works with docker, podman or buildah (whichever is there); images it
 //! builds are removed afterwards.
 
-use crate::facts::BuildContext;
+use dockopt::facts::BuildContext;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;

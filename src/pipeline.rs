@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::Error;
+use crate::facts::BuildContext;
 use crate::fix::{self, Applicability};
 use crate::passes::{Context, Finding, Phase, REGISTRY};
 use crate::settings::Settings;
@@ -58,8 +59,24 @@ impl Outcome {
     }
 }
 
-/// Runs the passes that `settings` enables, to a fixed point.
+/// Runs the passes that `settings` enables, to a fixed point, with the build context in
+/// `settings.context` (a folder), or none.
 pub fn optimize(text: &str, settings: &Settings) -> Result<Outcome, Error> {
+    optimize_in(
+        text,
+        settings,
+        &BuildContext::folder(settings.context.as_deref()),
+    )
+}
+
+/// Runs the passes that `settings` enables, to a fixed point, with the build context
+/// `context` (a folder, files in memory, or unknown). Nothing is read from or written to disk
+/// but through `context`.
+pub fn optimize_in(
+    text: &str,
+    settings: &Settings,
+    context: &BuildContext,
+) -> Result<Outcome, Error> {
     let mut current = text.to_string();
     let mut applied = Vec::new();
     let doc = Document::parse(text)?;
@@ -88,7 +105,7 @@ pub fn optimize(text: &str, settings: &Settings) -> Result<Outcome, Error> {
             passes: applied_codes(&applied),
             error: e,
         })?;
-        let cx = Context::new(&doc, settings);
+        let cx = Context::new(&doc, settings, context);
         let opaque = cx.opaque_count();
         if opaque > *opaque_at_start.get_or_insert(opaque) {
             return Err(Error::ShellReparse {
@@ -252,7 +269,7 @@ mod tests {
             ..Settings::default()
         };
         let doc = Document::parse(text).unwrap();
-        let cx = Context::new(&doc, &settings);
+        let cx = Context::new(&doc, &settings, &BuildContext::Unknown);
         let findings = run_passes(&cx, &settings);
         let out = optimize(text, &settings).unwrap();
         assert!(

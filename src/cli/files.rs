@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{AppliedJson, FileReport};
-use crate::{Error, Settings, diff, optimize};
+use dockopt::{Error, Settings, diff, optimize};
 
 /// Larger files are refused: no real Dockerfile comes near this.
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;

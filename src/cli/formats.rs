@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use similar::{DiffTag, TextDiff};
 
 use super::FileReport;
-use crate::fix::Applicability;
-use crate::passes::REGISTRY;
+use dockopt::fix::Applicability;
+use dockopt::passes::REGISTRY;
 
 /// One thing to report: a fix pending (or applied) or a suggestion.
 struct Item<'a> {

@@ -14,8 +14,8 @@ use clap::Parser;
 
 pub use args::{Cli, Command, Format, OptimizeArgs, RewriteArgs};
 
-use crate::pipeline::{Applied, Suggestion};
-use crate::{Settings, passes};
+use dockopt::pipeline::{Applied, Suggestion};
+use dockopt::{Settings, passes};
 
 /// What happened to one file.
 #[derive(Debug, serde::Serialize)]
@@ -269,14 +269,14 @@ fn layers(path: &Path, after: bool, rewrite: &RewriteArgs, format: Format) -> Re
             return Ok(2);
         }
     };
-    let before_doc = match crate::Document::parse(&text) {
+    let before_doc = match dockopt::Document::parse(&text) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("error: {name}:{}:{}: {}", e.line, e.column, e.message);
             return Ok(2);
         }
     };
-    let before = crate::layers::analyse(&before_doc);
+    let before = dockopt::layers::analyse(&before_doc);
     let optimized = if after {
         match rewritten(rewrite, path, folder_of(path), &text) {
             Ok(o) => Some(o.output),
@@ -290,7 +290,7 @@ fn layers(path: &Path, after: bool, rewrite: &RewriteArgs, format: Format) -> Re
     };
     let after_layers = optimized
         .as_deref()
-        .map(|t| crate::Document::parse(t).map(|d| crate::layers::analyse(&d)));
+        .map(|t| dockopt::Document::parse(t).map(|d| dockopt::layers::analyse(&d)));
     let after_layers = match after_layers {
         Some(Ok(l)) => Some(l),
         Some(Err(e)) => {
@@ -313,18 +313,18 @@ fn layers(path: &Path, after: bool, rewrite: &RewriteArgs, format: Format) -> Re
         .size_checked()
         .map_or(0, |(_, cols)| usize::from(cols));
     let Some(a) = &after_layers else {
-        write!(out, "{}", crate::layers::table(&before))?;
+        write!(out, "{}", dockopt::layers::table(&before))?;
         return Ok(0);
     };
     if width >= 120 && io::stdout().is_terminal() {
         write!(
             out,
             "{}",
-            crate::layers::side_by_side(&before, a, (width - 3) / 2)
+            dockopt::layers::side_by_side(&before, a, (width - 3) / 2)
         )?;
     } else {
         writeln!(out, "== before ({name})")?;
-        write!(out, "{}", crate::layers::table(&before))?;
+        write!(out, "{}", dockopt::layers::table(&before))?;
         writeln!(
             out,
             "\n== after dockopt optimize{}",
@@ -334,7 +334,7 @@ fn layers(path: &Path, after: bool, rewrite: &RewriteArgs, format: Format) -> Re
                 ""
             }
         )?;
-        write!(out, "{}", crate::layers::table(a))?;
+        write!(out, "{}", dockopt::layers::table(a))?;
     }
     writeln!(
         out,
@@ -364,7 +364,7 @@ fn parse_dump(path: &Path) -> Result<i32> {
             return Ok(2);
         }
     };
-    match crate::Document::parse(text) {
+    match dockopt::Document::parse(text) {
         Ok(doc) => {
             let mut out = io::stdout().lock();
             for ins in &doc.instructions {
@@ -481,9 +481,9 @@ fn rewritten(
     path: &Path,
     context: PathBuf,
     text: &str,
-) -> std::result::Result<crate::pipeline::Outcome, String> {
+) -> std::result::Result<dockopt::pipeline::Outcome, String> {
     let settings = settings_for_file(rewrite, path, Some(context))?;
-    crate::optimize(text, &settings).map_err(|e| format!("{}: {e}", path.display()))
+    dockopt::optimize(text, &settings).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The passes named in --select/--ignore all exist.
@@ -511,11 +511,11 @@ fn settings_for_file(
     let config_path = match (&args.config, args.isolated) {
         (Some(p), _) => Some(p.clone()),
         (None, true) => None,
-        (None, false) => crate::config::Config::discover(&folder_of(dockerfile)),
+        (None, false) => dockopt::config::Config::discover(&folder_of(dockerfile)),
     };
     if let Some(path) = config_path {
-        let config = crate::config::Config::load(&path).map_err(|e| e.to_string())?;
-        let cli = crate::config::CliSet {
+        let config = dockopt::config::Config::load(&path).map_err(|e| e.to_string())?;
+        let cli = dockopt::config::CliSet {
             select: !args.select.is_empty(),
             ignore: !args.ignore.is_empty(),
             unsafe_fixes: args.unsafe_fixes,

@@ -5,8 +5,8 @@ use std::io::{self, IsTerminal, Write};
 
 use super::args::Color;
 use super::{FileReport, Format, OptimizeArgs};
-use crate::fix::Applicability;
-use crate::passes::{Meta, REGISTRY};
+use dockopt::fix::Applicability;
+use dockopt::passes::{Meta, REGISTRY};
 
 pub fn passes_table(out: &mut impl Write) -> io::Result<()> {
     writeln!(

@@ -143,16 +143,20 @@ pub struct Context<'d, 's> {
     /// What is known about each stage and instruction, computed once per round.
     pub facts: Facts,
     /// The build context (files the build would send), read-only.
-    pub build_context: BuildContext,
+    pub build_context: &'d BuildContext,
 }
 
 impl<'d, 's> Context<'d, 's> {
-    pub fn new(doc: &'d Document<'s>, settings: &'d Settings) -> Self {
+    pub fn new(
+        doc: &'d Document<'s>,
+        settings: &'d Settings,
+        build_context: &'d BuildContext,
+    ) -> Self {
         Context {
             doc,
             settings,
             facts: Facts::of(doc),
-            build_context: BuildContext::folder(settings.context.as_deref()),
+            build_context,
         }
     }
 

@@ -951,7 +951,7 @@ impl DependencyFirst {
             return None;
         }
         let ctx = Ctx {
-            top: &cx.build_context,
+            top: cx.build_context,
             context: cx.build_context.sub(source),
             source,
         };
