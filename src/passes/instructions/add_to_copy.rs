@@ -140,7 +140,7 @@ impl Pass for AddToCopy {
     }
 
     fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
-        let context = &cx.build_context;
+        let context = cx.build_context;
         for ins in cx.doc.instructions.iter().filter(|i| i.is(Kind::Add)) {
             if !ins.heredocs.is_empty() || ins.args.len() < 2 {
                 continue;

@@ -91,7 +91,7 @@ impl Pass for Dockerignore {
     }
 
     fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
-        let ctx = &cx.build_context;
+        let ctx = cx.build_context;
         if !ctx.is_known() {
             return;
         }
