@@ -335,12 +335,25 @@ def second_user(a, b):
     return [("; ".join(found), show((had or [a[-1].from_cmd])[0]), show(new_user))] if found else []
 
 
+def windows_content(stage):
+    """A stage whose own lines are Windows': cmd's upper-case %VARIABLES% in a RUN, or drive
+    paths (C:\\...) as a COPY/ADD/WORKDIR destination."""
+    for c in of([stage], "RUN"):
+        if re.search(r"(?<!%)%[A-Z][A-Z0-9_]+%(?!%)", run_text(c)):
+            return True
+    for c in of([stage], "COPY", "ADD", "WORKDIR"):
+        if c.value and re.match(r"^[A-Za-z]:[\\/]", c.value[-1].strip('"')):
+            return True
+    return False
+
+
 def windows(a, b, text_a):
     escape = re.match(r"(#.*\n)*#\s*escape\s*=\s*`", text_a, re.I)
     found = []
     for i, s in enumerate(a[: len(b)]):
         shells = {c.value[0].rsplit("\\", 1)[-1].lower().removesuffix(".exe") for c in of(chain(a, i), "SHELL")}
-        if not (is_windows_image(root_image(a, i)) or escape or shells & WINDOWS_SHELLS):
+        if not (is_windows_image(root_image(a, i)) or escape or shells & WINDOWS_SHELLS
+                or windows_content(s)):
             continue
         t = b[i]
         if t.image != s.image:

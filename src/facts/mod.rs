@@ -235,8 +235,9 @@ fn role(doc: &Document<'_>, stages: &[StageFacts], s: usize) -> Role {
     Role::Application
 }
 
-/// Windows paths (`C:\\app`) in a stage's COPY/ADD/WORKDIR/ENV, or a RUN that starts with a
-/// Windows-only tool.
+/// Windows paths (`C:\\app`) in a stage's COPY/ADD/WORKDIR/ENV, a RUN that starts with a
+/// Windows-only tool or uses cmd's `%VAR%`, a Windows user (`ContainerAdministrator`), or a
+/// start command that runs a `.bat`/`.exe`/`.ps1`.
 fn windows_evidence(doc: &Document<'_>, instrs: std::ops::Range<usize>) -> bool {
     let drive = |v: &str| {
         let v = v.trim_matches(['"', '\'']);
@@ -251,6 +252,17 @@ fn windows_evidence(doc: &Document<'_>, instrs: std::ops::Range<usize>) -> bool 
             .args
             .iter()
             .any(|a| a.value.split(['=', ' ']).any(drive)),
+        Kind::User => ins.args.first().is_some_and(|a| {
+            a.value.eq_ignore_ascii_case("ContainerAdministrator")
+                || a.value.eq_ignore_ascii_case("ContainerUser")
+        }),
+        Kind::Cmd | Kind::Entrypoint => {
+            let text = doc.text[ins.span.clone()].to_ascii_lowercase();
+            [".bat", ".exe", ".cmd\"", ".ps1"]
+                .iter()
+                .any(|x| text.contains(x))
+        }
+        Kind::Run if cmd_variable(&doc.text[ins.span.clone()]) => true,
         Kind::Run => {
             let first = match &ins.body {
                 Body::Shell(span) => doc.text[span.clone()].split_whitespace().next(),
@@ -265,6 +277,29 @@ fn windows_evidence(doc: &Document<'_>, instrs: std::ops::Range<usize>) -> bool 
         }
         _ => false,
     })
+}
+
+/// A `%NAME%` variable reference, as cmd.exe writes it: an upper-case name of two or more
+/// characters between single `%` (not `%%X%%` placeholders, not `printf`'s `%s_%d`).
+fn cmd_variable(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'%' || (i > 0 && b[i - 1] == b'%') {
+            i += 1;
+            continue;
+        }
+        let name_end = (i + 1..b.len())
+            .find(|&k| !(b[k].is_ascii_uppercase() || b[k].is_ascii_digit() || b[k] == b'_'))
+            .unwrap_or(b.len());
+        let name = &text[i + 1..name_end];
+        let closed = b.get(name_end) == Some(&b'%') && b.get(name_end + 1) != Some(&b'%');
+        if closed && name.len() >= 2 && name.starts_with(|c: char| c.is_ascii_uppercase()) {
+            return true;
+        }
+        i = name_end.max(i + 1);
+    }
+    false
 }
 
 /// `dir` against the working directory `cwd`; `None` when either is unknown.
@@ -338,4 +373,22 @@ pub fn generated_header(doc: &Document<'_>) -> Option<usize> {
                 GENERATED_MARKS.iter().any(|m| low.contains(m))
             }
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cmd_variable;
+
+    #[test]
+    fn cmd_variables_are_told_from_placeholders() {
+        // sixeyed__diamol__images__elasticsearch__windows__Dockerfile
+        assert!(cmd_variable(
+            "curl -o es.zip https://x/es-%ELASTIC_VERSION%.zip"
+        ));
+        assert!(cmd_variable("setx /M PATH \"%PATH%;C:\\go\\bin\""));
+        // bitmark-webgui's sed placeholder, ansible-silo's ssh ControlPath, printf.
+        assert!(!cmd_variable("sed -i -e \"s/%%BITMARK_PAY_JAR%%/x/g\""));
+        assert!(!cmd_variable("echo ControlPath /tmp/%h_%p_%r"));
+        assert!(!cmd_variable("printf '%s %d%%' a 1"));
+    }
 }
