@@ -324,7 +324,44 @@ pub struct BaseImage {
     pub release: Option<Release>,
     pub libc: Option<Libc>,
     pub builtin_user: Option<BuiltinUser>,
+    /// It has a shell (`RUN` in shell form works): `None` when not known.
+    pub shell: Option<bool>,
+    /// Its package manager, when known.
+    pub package_manager: Option<PackageManager>,
+    /// A toolchain image made to build with (golang, rust, gcc, maven, gradle, buildpack-deps, a
+    /// JDK): its programs usually belong in a smaller runtime.
+    pub build_image: bool,
+    /// It carries compilers and headers (a toolchain image, or a full language image built on
+    /// buildpack-deps, such as `python:3.12` or `node:20`): a compile works there without
+    /// installing anything.
+    pub has_compilers: bool,
 }
+
+/// A distribution's package manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PackageManager {
+    Apt,
+    Apk,
+    Dnf,
+    Yum,
+    Microdnf,
+}
+
+/// Official toolchain images (made to build with).
+const TOOLCHAIN_IMAGES: &[&str] = &[
+    "golang",
+    "rust",
+    "gcc",
+    "maven",
+    "gradle",
+    "buildpack-deps",
+    "sbt",
+];
+
+/// Official language images whose full tags are built on buildpack-deps (compilers, headers).
+const FULL_ON_BUILDPACK_DEPS: &[&str] = &[
+    "python", "node", "ruby", "perl", "php", "pypy", "erlang", "elixir",
+];
 
 impl BaseImage {
     pub fn of(reference: &str) -> BaseImage {
@@ -362,6 +399,51 @@ impl BaseImage {
         };
         BaseImage {
             reference: reference.to_string(),
+            shell: match (family, distro) {
+                (Family::Scratch | Family::Distroless, _) => Some(false),
+                _ if image.as_ref().is_some_and(|r| r.tag_has("chiseled")) => Some(false),
+                (
+                    _,
+                    Distro::Debian
+                    | Distro::Ubuntu
+                    | Distro::Alpine
+                    | Distro::Rhel
+                    | Distro::Busybox,
+                ) => Some(true),
+                _ => None,
+            },
+            package_manager: match (family, distro) {
+                (Family::RhelMinimal, _) => Some(PackageManager::Microdnf),
+                (_, Distro::Debian | Distro::Ubuntu) => Some(PackageManager::Apt),
+                (_, Distro::Alpine) => Some(PackageManager::Apk),
+                (Family::Rhel, _) | (_, Distro::Rhel) => {
+                    // CentOS 7, Amazon Linux 2, RHEL 7: yum; later releases: dnf.
+                    let old = release_number(image.as_ref()).is_some_and(|v| v <= 7)
+                        || release.as_ref().is_some_and(|r| r.name == "al2");
+                    Some(if old {
+                        PackageManager::Yum
+                    } else {
+                        PackageManager::Dnf
+                    })
+                }
+                _ => None,
+            },
+            build_image: image.as_ref().is_some_and(|r| {
+                r.is_official()
+                    && (TOOLCHAIN_IMAGES.contains(&r.name.as_str())
+                        || (matches!(
+                            r.name.as_str(),
+                            "openjdk" | "eclipse-temurin" | "amazoncorretto"
+                        ) && r.tag_has("jdk")))
+            }),
+            has_compilers: image.as_ref().is_some_and(|r| {
+                r.is_official()
+                    && (TOOLCHAIN_IMAGES.contains(&r.name.as_str())
+                        || (FULL_ON_BUILDPACK_DEPS.contains(&r.name.as_str())
+                            && !["slim", "alpine", "windowsservercore", "nanoserver"]
+                                .iter()
+                                .any(|v| r.tag_has(v))))
+            }),
             builtin_user: builtin_user(reference),
             image,
             family,
@@ -379,6 +461,15 @@ impl BaseImage {
             (None, d) => format!("{d:?} (release unknown)"),
         }
     }
+}
+
+/// The major version in a RHEL-like image's tag (`centos:7` → 7).
+fn release_number(r: Option<&ImageRef>) -> Option<u32> {
+    let r = r?;
+    if !RHEL_BASED.contains(&r.name.as_str()) {
+        return None;
+    }
+    r.tag.as_deref()?.split(['.', '-']).next()?.parse().ok()
 }
 
 /// The distribution whose release the tag names: `3.12-slim-bookworm`, `22.04`, `alpine3.20`.
@@ -610,6 +701,25 @@ mod tests {
             Family::Alpine
         );
         assert_eq!(family("alpine"), Family::Alpine);
+        let facts = |r: &str| BaseImage::of(r);
+        assert_eq!(facts("centos:7").package_manager, Some(PackageManager::Yum));
+        assert_eq!(
+            facts("fedora:40").package_manager,
+            Some(PackageManager::Dnf)
+        );
+        assert_eq!(
+            facts("python:3.12-slim").package_manager,
+            Some(PackageManager::Apt)
+        );
+        assert_eq!(
+            facts("gcr.io/distroless/static-debian12").shell,
+            Some(false)
+        );
+        assert!(facts("golang:1.25").build_image && facts("golang:1.25").has_compilers);
+        assert!(facts("python:3.12").has_compilers && !facts("python:3.12").build_image);
+        assert!(!facts("python:3.12-slim").has_compilers);
+        assert!(facts("maven:3-eclipse-temurin-17").build_image);
+        assert_eq!(facts("myorg/app:1").shell, None);
         let pwsh = BaseImage::of("mcr.microsoft.com/powershell:lts-debian-11");
         assert_eq!(
             (pwsh.distro, pwsh.release.map(|r| r.name)),

@@ -13,7 +13,7 @@ pub mod tools;
 mod users;
 
 pub use context::BuildContext;
-pub use images::{BaseImage, Distro, Family, Libc, Release};
+pub use images::{BaseImage, Distro, Family, Libc, PackageManager, Release};
 pub use users::CreatedUser;
 
 use std::sync::Arc;
@@ -49,6 +49,9 @@ pub struct StageFacts {
     pub users_created: Vec<CreatedUser>,
     /// Lines of the stage's chain that change existing accounts (`usermod`, `adduser USER GROUP`).
     pub account_changes: Vec<usize>,
+    /// The VOLUME folders of the stage's chain (literal, absolute), where the image is written
+    /// at run time.
+    pub volumes: Vec<String>,
     /// An `ONBUILD` in the stage's chain.
     pub onbuild: bool,
     /// The start command in force at the end of the chain (last ENTRYPOINT, else last CMD).
@@ -66,6 +69,9 @@ pub struct InstrFacts {
     pub posix_shell: bool,
     /// Names set by ENV or ARG before this instruction in its chain.
     pub env: Arc<Vec<String>>,
+    /// `PATH` as the last ENV in the chain sets it (as written, `$PATH` not expanded); `None`
+    /// when the file does not set it (the base image's own).
+    pub path: Option<String>,
 }
 
 /// Everything the passes may know about a document.
@@ -105,6 +111,7 @@ impl Facts {
                     user: None,
                     posix_shell: true,
                     env: Arc::new(Vec::new()),
+                    path: None,
                 },
             };
             now.posix_shell &= !windows_here;
@@ -112,6 +119,9 @@ impl Facts {
                 .map(|p| stages[p].users_created.clone())
                 .unwrap_or_default();
             let mut onbuild = parent.is_some_and(|p| stages[p].onbuild);
+            let mut volumes = parent
+                .map(|p| stages[p].volumes.clone())
+                .unwrap_or_default();
             let mut account_changes = parent
                 .map(|p| stages[p].account_changes.clone())
                 .unwrap_or_default();
@@ -144,10 +154,21 @@ impl Facts {
                         let mut env = (*now.env).clone();
                         for a in &ins.args {
                             env.extend(env_keys(&a.value));
+                            let path = ins.is(Kind::Env).then(|| env_value(&a.value, "PATH"));
+                            if let Some(Some(path)) = path {
+                                now.path = Some(path);
+                            }
                         }
                         now.env = Arc::new(env);
                     }
                     Kind::Onbuild => onbuild = true,
+                    Kind::Volume => {
+                        for v in volume_paths(doc, ins) {
+                            if !volumes.contains(&v) {
+                                volumes.push(v);
+                            }
+                        }
+                    }
                     Kind::Entrypoint => {
                         start = Some(i);
                         entrypoint = true;
@@ -164,6 +185,7 @@ impl Facts {
                 role: Role::Application,
                 users_created,
                 account_changes,
+                volumes,
                 onbuild,
                 start,
             });
@@ -324,6 +346,40 @@ pub fn join_workdir(cwd: Option<&str>, dir: &str) -> Option<String> {
     })
 }
 
+/// The literal absolute paths of a VOLUME (JSON or plain form).
+fn volume_paths(doc: &Document<'_>, ins: &Instr) -> Vec<String> {
+    let text = doc.text[ins.span.clone()][ins.keyword.len()..].trim();
+    let words: Vec<String> = if text.starts_with('[') {
+        serde_json::from_str::<Vec<String>>(text).unwrap_or_default()
+    } else {
+        text.split_whitespace().map(str::to_string).collect()
+    };
+    words
+        .iter()
+        .map(|w| w.trim_end_matches('/'))
+        .filter(|w| w.starts_with('/') && !w.contains(['$', '"', '\'', '\\']))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The value `ENV` gives `key` (`ENV PATH=/x:$PATH`, `ENV PATH /x:$PATH`), quotes removed.
+fn env_value(args: &str, key: &str) -> Option<String> {
+    let t = args.trim();
+    let first = t.split_whitespace().next().unwrap_or("");
+    let raw = if first.contains('=') {
+        t.split_whitespace()
+            .filter_map(|kv| kv.split_once('='))
+            .filter(|(k, _)| *k == key)
+            .map(|(_, v)| v)
+            .next_back()?
+    } else if first == key {
+        t[first.len()..].trim()
+    } else {
+        return None;
+    };
+    Some(raw.trim_matches(['"', '\'']).to_string())
+}
+
 /// Keys of `ENV a=1 b=2` / `ENV a 1` / `ARG a=1`.
 fn env_keys(args: &str) -> Vec<String> {
     let t = args.trim();
@@ -377,7 +433,56 @@ pub fn generated_header(doc: &Document<'_>) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::cmd_variable;
+    use super::*;
+
+    fn facts(text: &str) -> Facts {
+        Facts::of(&Document::parse(text).unwrap())
+    }
+
+    #[test]
+    fn per_instruction_facts() {
+        let f = facts(
+            "FROM golang:1.25 AS build\nWORKDIR /src\nENV PATH=/go/bin:$PATH CGO_ENABLED=0\nUSER 1000\nWORKDIR app\nRUN go build\nFROM build AS test\nRUN go test\n",
+        );
+        let run = &f.instrs[5];
+        assert_eq!(run.workdir.as_deref(), Some("/src/app"));
+        assert_eq!(run.user.as_deref(), Some("1000"));
+        assert_eq!(run.path.as_deref(), Some("/go/bin:$PATH"));
+        assert!(run.env.iter().any(|k| k == "CGO_ENABLED"));
+        // A child stage starts from its parent's facts.
+        assert_eq!(f.instrs[7].workdir.as_deref(), Some("/src/app"));
+        assert_eq!(f.stages[1].parent, Some(0));
+        assert_eq!(f.stages[0].role, Role::Build);
+        assert_eq!(
+            f.stages[1].role,
+            Role::Undecided("it has no CMD or ENTRYPOINT of its own")
+        );
+        let base = &f.stages[1].base;
+        assert_eq!(
+            (base.distro, base.release.as_ref().map(|r| r.name.as_str())),
+            (Distro::Debian, Some("trixie"))
+        );
+    }
+
+    #[test]
+    fn stage_facts() {
+        let f = facts(
+            "FROM node:20\nRUN useradd -u 1001 web && adduser web staff\nVOLUME [\"/data\", \"/var/log/app/\"]\nONBUILD COPY . /app\nCMD [\"node\", \"server.js\"]\n",
+        );
+        let st = &f.stages[0];
+        assert_eq!(st.users_created.len(), 1);
+        assert_eq!(st.users_created[0].id.as_deref(), Some("1001"));
+        assert_eq!(st.account_changes, vec![2]);
+        assert_eq!(st.volumes, vec!["/data", "/var/log/app"]);
+        assert_eq!(st.role, Role::BuiltUpon("it has ONBUILD triggers"));
+        assert_eq!(st.base.builtin_user.map(|u| u.name), Some("node"));
+        assert!(!st.windows);
+        let w = facts("FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN echo hi\n");
+        assert!(w.stages[0].windows && !w.instrs[1].posix_shell);
+        let generated =
+            Document::parse("# Generated by tool x: DO NOT EDIT\nFROM debian\n").unwrap();
+        assert_eq!(generated_header(&generated), Some(1));
+    }
 
     #[test]
     fn cmd_variables_are_told_from_placeholders() {

@@ -230,12 +230,12 @@ impl Pass for NonRootUser {
                 "mkdir -p {dirs} && chown {user} {dirs}",
                 dirs = volumes.join(" ")
             );
-            match (&mut create, facts.base.family) {
+            match (&mut create, facts.base.shell) {
                 (Some(c), _) => {
                     c.push_str(" && ");
                     c.push_str(&mkdir);
                 }
-                (None, Family::Debian | Family::Rhel | Family::Alpine) => create = Some(mkdir),
+                (None, Some(true)) => create = Some(mkdir),
                 (None, _) => {
                     out.push(say(format!("final stage runs as root; add a non-root USER by hand: `{image}` has no shell to create the VOLUME folders {} for the user", volumes.join(" "))));
                     return;
@@ -440,35 +440,17 @@ fn own_folder_writes(cx: &Context<'_, '_>) -> Option<String> {
     ))
 }
 
-/// The literal absolute VOLUME paths of the final stage (JSON or plain form), top-level system
-/// folders left out.
+/// The VOLUME folders the user gets, top-level system folders left out.
 fn volume_paths(cx: &Context<'_, '_>, stage: usize) -> Vec<String> {
     const TOP: &[&str] = &[
         "/", "/etc", "/usr", "/var", "/tmp", "/root", "/home", "/bin", "/lib",
     ];
-    let mut out: Vec<String> = Vec::new();
-    for (_, ins) in cx.stage_instrs(stage).filter(|(_, i)| i.is(Kind::Volume)) {
-        let text = cx.text(&ins.span)[ins.keyword.len()..].trim();
-        let words: Vec<String> = if text.starts_with('[') {
-            match serde_json::from_str::<Vec<String>>(text) {
-                Ok(w) => w,
-                Err(_) => continue,
-            }
-        } else {
-            text.split_whitespace().map(str::to_string).collect()
-        };
-        for w in words {
-            let w = w.trim_end_matches('/');
-            let usable = w.starts_with('/')
-                && !w.contains('$')
-                && !w.contains(['"', '\'', '\\'])
-                && !TOP.contains(&w);
-            if usable && !out.iter().any(|o| o == w) {
-                out.push(w.to_string());
-            }
-        }
-    }
-    out
+    cx.facts.stages[stage]
+        .volumes
+        .iter()
+        .filter(|v| !TOP.contains(&v.as_str()))
+        .cloned()
+        .collect()
 }
 
 /// A COPY/ADD whose destination is the application's (relative, or not a system folder).

@@ -481,7 +481,9 @@ impl SlimBase {
                 } else {
                     with_tag(&tag)
                 };
-                if let (false, Some((what, line))) = (name == "debian", compiles(cx, last)) {
+                // The full image's compilers and headers go with it; a full `debian` has none.
+                let full = &cx.facts.stages[last].base;
+                if let (true, Some((what, line))) = (full.has_compilers, compiles(cx, last)) {
                     out.push(say(format!("`{}` has a slim variant (`{new}`), but line {line} {what}: a build there needs headers and libraries only the full image has; build in a separate stage", arg.value), None));
                     return;
                 }
