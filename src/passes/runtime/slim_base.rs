@@ -574,39 +574,25 @@ impl SlimBase {
         out: &mut Vec<Finding>,
     ) {
         // Which runtimes the stage installs with apt, and where.
-        let mut found: Vec<(usize, usize, usize, usize)> = Vec::new(); // (runtime, instr, command, word)
-        for (i, ins) in cx.stage_instrs(stage) {
-            if !ins.is(Kind::Run) {
-                continue;
-            }
-            let Some(script) = cx.script(i) else {
-                let text = cx.text(&ins.span);
-                if ["python3", "nodejs", "openjdk", "default-jre"]
+        // A RUN we cannot read might install the runtime another way.
+        let unreadable = cx.stage_instrs(stage).any(|(i, ins)| {
+            ins.is(Kind::Run)
+                && cx.script(i).is_none()
+                && ["python3", "nodejs", "openjdk", "default-jre"]
                     .iter()
-                    .any(|p| text.contains(p))
-                {
-                    return; // a RUN we cannot read might install the runtime another way
-                }
-                continue;
-            };
-            for (k, c) in script.commands.iter().enumerate() {
-                let apt = c
-                    .name()
-                    .map(basename)
-                    .is_some_and(|n| n == "apt-get" || n == "apt");
-                if !apt || c.first_operand() != Some("install") {
-                    continue;
-                }
-                for (w, word) in c.words.iter().enumerate().skip(1) {
-                    let Some(p) = word.lit.as_deref() else {
-                        continue;
-                    };
-                    if let Some(rt) = APT_RUNTIMES.iter().position(|r| (r.packages)(p)) {
-                        found.push((rt, i, k, w));
-                    }
-                }
-            }
+                    .any(|p| cx.text(&ins.span).contains(p))
+        });
+        if unreadable {
+            return;
         }
+        // (runtime, instr, command, word)
+        let found: Vec<(usize, usize, usize, usize)> = apt_packages(cx, stage)
+            .into_iter()
+            .filter_map(|(p, _, (i, k, w))| {
+                let rt = APT_RUNTIMES.iter().position(|r| (r.packages)(&p))?;
+                Some((rt, i, k, w))
+            })
+            .collect();
         let mut runtimes: Vec<usize> = found.iter().map(|f| f.0).collect();
         runtimes.dedup();
         runtimes.sort_unstable();
