@@ -576,6 +576,21 @@ pub fn slim_tag(image: &str, tag: Option<&str>) -> Option<String> {
     None
 }
 
+/// Tools a full official language image has and its `-slim` variant lacks, with the apt
+/// packages that bring them back (checked 2026-12 against the python/node/ruby/perl images).
+pub const NOT_IN_SLIM: &[(&str, &[&str])] = &[
+    ("wget", &["wget"]),
+    ("curl", &["curl"]),
+    ("git", &["git"]),
+    ("gcc", &["gcc", "build-essential"]),
+    ("g++", &["g++", "build-essential"]),
+    ("cc", &["gcc", "build-essential"]),
+    ("make", &["make", "build-essential"]),
+    ("xz", &["xz-utils"]),
+    ("unzip", &["unzip"]),
+    ("ssh", &["openssh-client"]),
+];
+
 /// One row of the official images table.
 #[derive(Debug, Clone)]
 struct OfficialEntry {

@@ -137,3 +137,65 @@ pub fn openssl_runtime(release: &str) -> Option<&'static str> {
         _ => None,
     }
 }
+
+/// The language runtimes a distribution release installs with apt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReleaseRuntimes {
+    pub python: &'static str,
+    pub node: &'static str,
+    /// The Java of `default-jre`.
+    pub java: &'static str,
+}
+
+/// The versions of `python3`, `nodejs` and `default-jre` in each release's own archive
+/// (checked 2026-12 against the Debian and Ubuntu package indexes).
+const RELEASE_RUNTIMES: &[(&str, ReleaseRuntimes)] = &[
+    (
+        "focal",
+        ReleaseRuntimes {
+            python: "3.8",
+            node: "10",
+            java: "11",
+        },
+    ),
+    (
+        "jammy",
+        ReleaseRuntimes {
+            python: "3.10",
+            node: "12",
+            java: "11",
+        },
+    ),
+    (
+        "noble",
+        ReleaseRuntimes {
+            python: "3.12",
+            node: "18",
+            java: "21",
+        },
+    ),
+    (
+        "bullseye",
+        ReleaseRuntimes {
+            python: "3.9",
+            node: "12",
+            java: "11",
+        },
+    ),
+    (
+        "bookworm",
+        ReleaseRuntimes {
+            python: "3.11",
+            node: "18",
+            java: "17",
+        },
+    ),
+];
+
+/// What the release (`bookworm`, `jammy`) installs, if the table knows it.
+pub fn release_runtimes(release: &str) -> Option<ReleaseRuntimes> {
+    RELEASE_RUNTIMES
+        .iter()
+        .find(|(r, _)| *r == release)
+        .map(|(_, v)| *v)
+}

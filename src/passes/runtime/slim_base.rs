@@ -1,6 +1,6 @@
 use crate::facts::Role;
 use crate::facts::images::{self, Distro, ImageRef};
-use crate::facts::packages;
+use crate::facts::packages::{self, release_runtimes};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::passes::{Context, Finding, Meta, Pass, Phase};
 use crate::shell::basename;
@@ -212,20 +212,6 @@ fn adds_apt_source(cx: &Context<'_, '_>, stage: usize) -> Option<usize> {
         .map(|(_, i)| cx.doc.line_of(i.span.start))
 }
 
-/// Tools a full image has and its slim variant lacks.
-const NOT_IN_SLIM: &[(&str, &[&str])] = &[
-    ("wget", &["wget"]),
-    ("curl", &["curl"]),
-    ("git", &["git"]),
-    ("gcc", &["gcc", "build-essential"]),
-    ("g++", &["g++", "build-essential"]),
-    ("cc", &["gcc", "build-essential"]),
-    ("make", &["make", "build-essential"]),
-    ("xz", &["xz-utils"]),
-    ("unzip", &["unzip"]),
-    ("ssh", &["openssh-client"]),
-];
-
 /// The first tool a RUN of the stage uses that the slim image lacks and the stage does not
 /// install before, with the line that uses it.
 fn missing_in_slim(cx: &Context<'_, '_>, stage: usize) -> Option<(&'static str, usize)> {
@@ -240,7 +226,7 @@ fn missing_in_slim(cx: &Context<'_, '_>, stage: usize) -> Option<(&'static str, 
                 installed.extend(c.args().filter_map(|w| w.lit.clone()));
                 continue;
             }
-            let lacking = NOT_IN_SLIM.iter().find(|(t, pkgs)| {
+            let lacking = images::NOT_IN_SLIM.iter().find(|(t, pkgs)| {
                 *t == name && !pkgs.iter().any(|p| installed.iter().any(|i| i == p))
             });
             if let Some((tool, _)) = lacking {
@@ -256,44 +242,8 @@ struct AptRuntime {
     /// Packages of that runtime (an official image provides them).
     packages: fn(&str) -> bool,
     /// The official image for the distribution release's version, and the version itself.
-    image: fn(&str, &str) -> Option<(String, String)>,
+    image: fn(&str) -> Option<(String, String)>,
     language: &'static str,
-}
-
-/// Versions the releases install: (image, release aliases, python, node, default java).
-const RELEASES: &[(&str, &[&str], &str, &str, &str)] = &[
-    ("ubuntu", &["20.04", "focal"], "3.8", "10", "11"),
-    ("ubuntu", &["22.04", "jammy"], "3.10", "12", "11"),
-    ("ubuntu", &["24.04", "noble"], "3.12", "18", "21"),
-    (
-        "debian",
-        &["11", "bullseye", "bullseye-slim", "11-slim"],
-        "3.9",
-        "12",
-        "11",
-    ),
-    (
-        "debian",
-        &["12", "bookworm", "bookworm-slim", "12-slim"],
-        "3.11",
-        "18",
-        "17",
-    ),
-];
-
-fn release(
-    name: &str,
-    tag: &str,
-) -> Option<&'static (
-    &'static str,
-    &'static [&'static str],
-    &'static str,
-    &'static str,
-    &'static str,
-)> {
-    RELEASES
-        .iter()
-        .find(|(n, tags, ..)| *n == name && tags.contains(&tag))
 }
 
 const APT_RUNTIMES: &[AptRuntime] = &[
@@ -310,15 +260,17 @@ const APT_RUNTIMES: &[AptRuntime] = &[
                     | "python3-distutils"
             )
         },
-        image: |name, tag| {
-            release(name, tag).map(|r| (format!("python:{}-slim", r.2), r.2.to_string()))
+        image: |release| {
+            let v = release_runtimes(release)?.python;
+            Some((format!("python:{v}-slim"), v.to_string()))
         },
         language: "Python",
     },
     AptRuntime {
         packages: |p| matches!(p, "nodejs" | "npm"),
-        image: |name, tag| {
-            release(name, tag).map(|r| (format!("node:{}-slim", r.3), r.3.to_string()))
+        image: |release| {
+            let v = release_runtimes(release)?.node;
+            Some((format!("node:{v}-slim"), v.to_string()))
         },
         language: "Node.js",
     },
@@ -328,8 +280,9 @@ const APT_RUNTIMES: &[AptRuntime] = &[
                 || (p.starts_with("openjdk-")
                     && (p.ends_with("-jre") || p.ends_with("-jre-headless")))
         },
-        image: |name, tag| {
-            release(name, tag).map(|r| (format!("eclipse-temurin:{}-jre", r.4), r.4.to_string()))
+        image: |release| {
+            let v = release_runtimes(release)?.java;
+            Some((format!("eclipse-temurin:{v}-jre"), v.to_string()))
         },
         language: "Java",
     },
@@ -416,9 +369,9 @@ impl SlimBase {
         let name = r.name.as_str();
         // A distribution base that installs a language runtime: that language's image is the
         // better move than the distribution's slim variant.
-        if let ("ubuntu" | "debian", Some(tag)) = (name, r.tag.as_deref()) {
+        if let ("ubuntu" | "debian", Some(_)) = (name, r.tag.as_deref()) {
             let before = out.len();
-            self.distro_runtime(cx, last, from, name, tag, out);
+            self.distro_runtime(cx, last, from, out);
             if out.len() > before {
                 return;
             }
@@ -569,8 +522,6 @@ impl SlimBase {
         cx: &Context<'_, '_>,
         stage: usize,
         from: &crate::syntax::Instr,
-        name: &str,
-        tag: &str,
         out: &mut Vec<Finding>,
     ) {
         // Which runtimes the stage installs with apt, and where.
@@ -599,7 +550,11 @@ impl SlimBase {
         runtimes.dedup();
         let [rt] = runtimes.as_slice() else { return }; // none, or two languages: leave it
         let runtime = &APT_RUNTIMES[*rt];
-        let Some((image, version)) = (runtime.image)(name, tag) else {
+        // The release from the facts (`ubuntu:20.04` is focal, `debian:12-slim` bookworm).
+        let Some(release) = cx.facts.stages[stage].base.release.as_ref() else {
+            return;
+        };
+        let Some((image, version)) = (runtime.image)(&release.name) else {
             return;
         };
         // A JRE pinned by package name (`openjdk-17-jre`) keeps its version.
