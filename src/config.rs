@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::passes::PassId;
 use crate::settings::Settings;
 
 pub const FILE_NAMES: &[&str] = &[".dockopt.yaml", "dockopt.yaml"];
@@ -106,6 +107,21 @@ impl Config {
         } else {
             serde_saphyr::from_str(&text).map_err(|e| err(e.to_string()))?
         };
+        // Every list names passes that exist (so that applying it cannot fail).
+        let lists = [&options.select, &options.ignore]
+            .into_iter()
+            .chain(
+                options
+                    .overrides
+                    .iter()
+                    .flat_map(|o| [&o.select, &o.ignore]),
+            )
+            .flatten();
+        for list in lists {
+            if let Err(e) = PassId::parse_all(list) {
+                return Err(err(format!("{e} (see `dockopt passes`)")));
+            }
+        }
         Ok(Config {
             path: path.to_path_buf(),
             options,
@@ -139,11 +155,12 @@ impl Config {
                          unsafe_fixes: Option<bool>,
                          cache: Option<bool>,
                          alpine: Option<bool>| {
+            // `load` checked every key: none fails here.
             if let (Some(s), false) = (select, cli_set.select) {
-                settings.select = Some(s.clone());
+                settings.select = PassId::parse_all(s).ok();
             }
             if let (Some(i), false) = (ignore, cli_set.ignore) {
-                settings.ignore = i.clone();
+                settings.ignore = PassId::parse_all(i).unwrap_or_default();
             }
             if !cli_set.unsafe_fixes {
                 settings.unsafe_fixes = unsafe_fixes.unwrap_or(settings.unsafe_fixes);

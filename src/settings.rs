@@ -1,7 +1,7 @@
 //! Resolved settings for one run.
 
 use crate::fix::{Applicability, Fix};
-use crate::passes::{self, Meta};
+use crate::passes::{Meta, PassId};
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -9,10 +9,10 @@ pub struct Settings {
     pub unsafe_fixes: bool,
     /// Package-manager passes use BuildKit cache mounts instead of deleting caches.
     pub cache_mounts: bool,
-    /// Only these passes (codes or names); `None` = all.
-    pub select: Option<Vec<String>>,
-    /// Never these passes (codes or names).
-    pub ignore: Vec<String>,
+    /// Only these passes; `None` = all.
+    pub select: Option<Vec<PassId>>,
+    /// Never these passes.
+    pub ignore: Vec<PassId>,
     /// The build context on disk, when known.
     pub context: Option<std::path::PathBuf>,
     /// The user the non-root-user pass creates.
@@ -67,19 +67,10 @@ impl Settings {
     }
 
     pub fn enabled(&self, meta: &Meta) -> bool {
-        let hit =
-            |k: &String| k.eq_ignore_ascii_case(meta.code) || k.eq_ignore_ascii_case(meta.name);
-        let selected = self.select.as_ref().is_none_or(|s| s.iter().any(hit));
-        selected && !self.ignore.iter().any(hit)
-    }
-
-    /// Every `--select`/`--ignore` key names a pass; returns the first that does not.
-    pub fn unknown_pass(&self) -> Option<&str> {
-        self.select
-            .iter()
-            .flatten()
-            .chain(self.ignore.iter())
-            .find(|k| passes::lookup(k).is_none())
-            .map(String::as_str)
+        let selected = self
+            .select
+            .as_ref()
+            .is_none_or(|s| s.iter().any(|p| p.is(meta)));
+        selected && !self.ignore.iter().any(|p| p.is(meta))
     }
 }

@@ -14,6 +14,7 @@ use clap::Parser;
 
 pub use args::{Cli, Command, Format, OptimizeArgs, RewriteArgs};
 
+use dockopt::passes::PassId;
 use dockopt::pipeline::{Applied, Suggestion};
 use dockopt::{Settings, passes};
 
@@ -456,12 +457,22 @@ fn folder_of(path: &Path) -> PathBuf {
     }
 }
 
-fn settings_for(args: &RewriteArgs, context: Option<PathBuf>) -> Settings {
-    Settings {
+fn settings_for(
+    args: &RewriteArgs,
+    context: Option<PathBuf>,
+) -> std::result::Result<Settings, String> {
+    let passes = |keys: &[String]| {
+        PassId::parse_all(keys)
+            .map_err(|e| format!("{e} in --select/--ignore (see `dockopt passes`)"))
+    };
+    Ok(Settings {
         unsafe_fixes: args.unsafe_fixes,
         cache_mounts: args.cache_mounts,
-        select: (!args.select.is_empty()).then(|| args.select.clone()),
-        ignore: args.ignore.clone(),
+        select: match args.select.is_empty() {
+            true => None,
+            false => Some(passes(&args.select)?),
+        },
+        ignore: passes(&args.ignore)?,
         context,
         user_name: args.user_name.clone().unwrap_or_else(|| "app".to_string()),
         user_uid: args.user_uid.unwrap_or(10001),
@@ -471,7 +482,7 @@ fn settings_for(args: &RewriteArgs, context: Option<PathBuf>) -> Settings {
         include_generated: args.include_generated,
         syntax_directive: !args.no_syntax_directive,
         ..Settings::default()
-    }
+    })
 }
 
 /// What `optimize` would make of `text` (the Dockerfile at `path`), for the commands that show
@@ -486,16 +497,6 @@ fn rewritten(
     dockopt::optimize(text, &settings).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// The passes named in --select/--ignore all exist.
-fn passes_known(settings: &Settings) -> std::result::Result<(), String> {
-    match settings.unknown_pass() {
-        Some(bad) => Err(format!(
-            "unknown pass `{bad}` in --select/--ignore (see `dockopt passes`)"
-        )),
-        None => Ok(()),
-    }
-}
-
 /// The settings for one Dockerfile: the command line over its config file (`--config`, or
 /// the nearest `.dockopt.yaml` above it unless `--isolated`).
 fn settings_for_file(
@@ -503,8 +504,7 @@ fn settings_for_file(
     dockerfile: &Path,
     context: Option<PathBuf>,
 ) -> std::result::Result<Settings, String> {
-    let mut settings = settings_for(args, context);
-    passes_known(&settings)?;
+    let mut settings = settings_for(args, context)?;
     settings.file_name = dockerfile
         .file_name()
         .map(|n| n.to_string_lossy().into_owned());
@@ -528,19 +528,13 @@ fn settings_for_file(
             user_uid: args.user_uid.is_some(),
         };
         config.apply(&mut settings, dockerfile, &cli);
-        if let Some(bad) = settings.unknown_pass() {
-            return Err(format!(
-                "{}: unknown pass `{bad}` (see `dockopt passes`)",
-                path.display()
-            ));
-        }
     }
     Ok(settings)
 }
 
 fn optimize(args: OptimizeArgs) -> Result<i32> {
     // Said once, before any file, rather than once per file.
-    if let Err(e) = passes_known(&settings_for(&args.rewrite, None)) {
+    if let Err(e) = settings_for(&args.rewrite, None) {
         eprintln!("error: {e}");
         return Ok(2);
     }

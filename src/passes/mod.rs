@@ -128,6 +128,38 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &hints::pipefail::Pipefail,
 ];
 
+/// A pass, named by its code or name and checked against the registry: what `--select`,
+/// `--ignore` and the config file's lists hold once read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PassId(&'static str);
+
+impl PassId {
+    /// The pass a key names (code or name, any case); `Err` with the key when none does.
+    pub fn parse(key: &str) -> Result<PassId, UnknownPass> {
+        lookup(key)
+            .map(|p| PassId(p.meta().code))
+            .ok_or_else(|| UnknownPass(key.to_string()))
+    }
+
+    /// Every key of a list, or the first that names no pass.
+    pub fn parse_all<S: AsRef<str>>(keys: &[S]) -> Result<Vec<PassId>, UnknownPass> {
+        keys.iter().map(|k| PassId::parse(k.as_ref())).collect()
+    }
+
+    pub fn code(self) -> &'static str {
+        self.0
+    }
+
+    pub fn is(self, meta: &Meta) -> bool {
+        self.0 == meta.code
+    }
+}
+
+/// A key that names no pass.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown pass `{0}`")]
+pub struct UnknownPass(pub String);
+
 /// Finds a pass by code or name (case-insensitive).
 pub fn lookup(key: &str) -> Option<&'static dyn Pass> {
     REGISTRY.iter().copied().find(|p| {

@@ -30,7 +30,9 @@ pub fn only(pass: &str, unsafe_fixes: bool, cache_mounts: bool) -> Settings {
     Settings {
         unsafe_fixes,
         cache_mounts,
-        select: Some(vec![pass.to_string()]),
+        select: Some(vec![
+            dockopt::passes::PassId::parse(pass).expect("a registered pass"),
+        ]),
         ..Settings::default()
     }
 }
