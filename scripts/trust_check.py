@@ -301,6 +301,28 @@ def user_additions(a, b):
     return len(of(cb, "USER")) - len(of(ca, "USER")), len(user_makers(cb)) - len(user_makers(ca))
 
 
+# What base and workbench images start: a shell or a language's interactive interpreter.
+BARE_STARTS = {"sh", "bash", "zsh", "ash", "dash", "pwsh", "powershell", "python", "python2",
+               "python3", "node", "php", "irb", "ruby", "perl", "jshell", "java", "ghci", "iex",
+               "erl", "julia", "R"}
+
+
+def runs_bare_interpreter(chain_stages):
+    """The chain's start command (last ENTRYPOINT, else last CMD) is a shell or interpreter
+    with no script, only options."""
+    start = None
+    for name in ("ENTRYPOINT", "CMD"):
+        found = [of(st, name) for st in chain_stages if of(st, name)]
+        if found:
+            start = found[0][-1]  # the nearest stage's last one
+            break
+    if start is None or not start.value:
+        return False
+    words = list(start.value) if start.json else " ".join(start.value).split()
+    name = re.split(r"[/\\]", words[0])[-1] if words else ""
+    return name in BARE_STARTS and all(w.startswith("-") for w in words[1:])
+
+
 def user_on_base_image(a, b, cmds_a):
     users, makers = user_additions(a, b)
     if users <= 0 and makers <= 0:
@@ -314,6 +336,8 @@ def user_on_base_image(a, b, cmds_a):
         why.append("root image is scratch")
     if not of(final, "CMD", "ENTRYPOINT"):
         why.append("final chain has no CMD/ENTRYPOINT")
+    elif runs_bare_interpreter(final):
+        why.append("the image starts a bare shell or interpreter (a base image)")
     added = (of(b[-1], "USER") or user_makers(b[-1]) or [None])[-1]
     return [("; ".join(why), show(a[-1].from_cmd), show(added))] if why else []
 

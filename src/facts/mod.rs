@@ -251,10 +251,69 @@ fn role(doc: &Document<'_>, stages: &[StageFacts], s: usize) -> Role {
             Role::BuiltUpon("it is not the final stage")
         };
     }
-    if stages[s].start.is_none() {
+    let Some(start) = stages[s].start else {
         return Role::Undecided("it has no CMD or ENTRYPOINT of its own");
+    };
+    if runs_bare_interpreter(doc, &doc.instructions[start]) {
+        return Role::BuiltUpon(
+            "its start command is a bare shell or language interpreter, as base images have",
+        );
     }
     Role::Application
+}
+
+/// Shells and language interpreters: an image whose start command is one of them, with no
+/// script (`CMD ["python3"]`, `CMD bash`, `CMD ["php", "-a"]`), is a base or a workbench
+/// (the official language images end so), not an application.
+const INTERPRETERS: &[&str] = &[
+    "sh",
+    "bash",
+    "zsh",
+    "ash",
+    "dash",
+    "fish",
+    "pwsh",
+    "powershell",
+    "python",
+    "python2",
+    "python3",
+    "pypy",
+    "pypy3",
+    "node",
+    "nodejs",
+    "deno",
+    "bun",
+    "php",
+    "irb",
+    "ruby",
+    "perl",
+    "jshell",
+    "java",
+    "ghci",
+    "iex",
+    "erl",
+    "julia",
+    "R",
+    "lua",
+    "tclsh",
+    "scala",
+    "clojure",
+];
+
+fn runs_bare_interpreter(doc: &Document<'_>, start: &Instr) -> bool {
+    let words: Vec<String> = match &start.body {
+        Body::Exec(_, args) => args.clone(),
+        Body::Shell(span) => doc.text[span.clone()]
+            .split_whitespace()
+            .map(str::to_string)
+            .collect(),
+        Body::None => return false,
+    };
+    let Some((program, rest)) = words.split_first() else {
+        return false;
+    };
+    let name = program.rsplit(['/', '\\']).next().unwrap_or(program);
+    INTERPRETERS.contains(&name) && rest.iter().all(|w| w.starts_with('-'))
 }
 
 /// Windows paths (`C:\\app`) in a stage's COPY/ADD/WORKDIR/ENV, a RUN that starts with a

@@ -59,7 +59,8 @@ CMD ["python", "app.py"]
 Unsafe: an application that writes outside the folders it was given, binds a port below 1024
 without the capability, or reads root-only files stops working. Left as it is, with a
 suggestion that says why, when the image is made to be built upon (ONBUILD triggers: its
-children's steps need root), has no CMD/ENTRYPOINT of its own (it may be a base for others),
+children's steps need root; a start command that is a bare shell or interpreter, as the
+official language images have), has no CMD/ENTRYPOINT of its own (it may be a base for others),
 is built FROM another stage of the file (whose files are root's), is `scratch` (no user
 database), Windows, a RHEL minimal image or not recognised, runs a server that drops privileges
 itself (nginx, httpd, databases, an entrypoint with gosu/su-exec/setpriv), exposes a port below
