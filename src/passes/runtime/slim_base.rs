@@ -137,10 +137,44 @@ fn compiles(cx: &Context<'_, '_>, stage: usize) -> Option<(String, usize)> {
                         line,
                     ));
                 }
+                // A requirements file the build context holds: read it for the same packages.
+                let files = c
+                    .args()
+                    .zip(c.args().skip(1))
+                    .filter(|(o, _)| o.is("-r") || o.is("--requirement"))
+                    .filter_map(|(_, f)| f.lit.as_deref());
+                for file in files {
+                    if let Some(p) = source_only_in_requirements(cx, file) {
+                        return Some((
+                            format!("pip-installs `{p}` (from `{file}`), which builds from source"),
+                            line,
+                        ));
+                    }
+                }
             }
         }
     }
     None
+}
+
+/// A package of `file` (looked up in the build context as written, then by its name at the
+/// top) that builds from source.
+fn source_only_in_requirements(cx: &Context<'_, '_>, file: &str) -> Option<String> {
+    let rel = file.trim_start_matches("./");
+    let base = rel.rsplit('/').next().unwrap_or(rel);
+    let text = cx
+        .build_context
+        .read(rel)
+        .or_else(|| cx.build_context.read(base))?;
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .map(|l| {
+            l.split(['=', '<', '>', '[', '~', '!', ';', ' '])
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+        })
+        .find(|name| packages::PIP_SOURCE_ONLY.contains(&name.as_str()))
 }
 
 /// Where the stage compiles Java, and with what.
