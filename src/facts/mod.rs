@@ -422,7 +422,7 @@ fn volume_paths(doc: &Document<'_>, ins: &Instr) -> Vec<String> {
 }
 
 /// The value `ENV` gives `key` (`ENV PATH=/x:$PATH`, `ENV PATH /x:$PATH`), quotes removed.
-fn env_value(args: &str, key: &str) -> Option<String> {
+pub fn env_value(args: &str, key: &str) -> Option<String> {
     let t = args.trim();
     let first = t.split_whitespace().next().unwrap_or("");
     let raw = if first.contains('=') {

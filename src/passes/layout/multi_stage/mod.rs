@@ -10,7 +10,7 @@ use python::*;
 use stage::*;
 
 use crate::facts::images::ImageRef;
-use crate::facts::{Distro, packages};
+use crate::facts::{Distro, images, packages};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::passes::{Context, Finding, Meta, Pass};
 use crate::shell::basename;
@@ -29,9 +29,12 @@ static META: Meta = Meta {
 For a single-stage Dockerfile that compiles its program on a toolchain image, keeps that stage
 as the build stage (`AS build`) and adds a runtime stage, from a template per stack
 (`templates/multi-stage/*.tera`), that gets only the artefact with `COPY --from=build`:
-- Go (`golang`, `go build -o OUT`): `gcr.io/distroless/static-debian12` when built with
-  `CGO_ENABLED=0` and started in exec form, else `debian:<release>-slim` (the build image's
-  release);
+- Go (`golang`, `go build -o OUT`, or `go install` of one package or of the current folder,
+  whose program lands in `$GOBIN` or `$GOPATH/bin`, named after the package, the module in
+  `go.mod` or the folder under `$GOPATH/src`): `gcr.io/distroless/static-debian12` when built
+  with `CGO_ENABLED=0` and started in exec form, else `debian:<release>-slim` (the build
+  image's release); a program the start command runs by name goes to `/usr/local/bin`, on
+  every runtime's PATH;
 - Rust (`rust`, `cargo build --release`, started as `target/release/NAME`):
   `debian:<release>-slim` with CA certificates (and the release's OpenSSL library, `libssl3` on
   bookworm, `libssl3t64` on trixie, when `Cargo.lock` uses OpenSSL);
@@ -106,6 +109,9 @@ struct Plan {
     stack: &'static str,
     runtime: String,
     artefact: String,
+    /// Where the runtime stage puts it: the same path, or a folder on every image's PATH when
+    /// the start command runs it by name.
+    dest: Option<String>,
     is_static: bool,
     packages: Vec<&'static str>,
 }
@@ -116,6 +122,16 @@ struct Plan {
 fn build_release(cx: &Context<'_, '_>) -> Result<String, String> {
     let base = &cx.facts.stages[0].base;
     match (&base.release, base.distro) {
+        // Only a runtime tag the official images table lists (`debian:jessie-slim` does,
+        // `debian:sid-slim` does not).
+        (Some(r), Distro::Debian)
+            if images::official_tag("debian", &format!("{}-slim", r.name)).is_none() =>
+        {
+            Err(format!(
+                "the official images table lists no `debian:{}-slim` for the runtime",
+                r.name
+            ))
+        }
         (Some(r), Distro::Debian) => Ok(r.name.clone()),
         (_, Distro::Debian) | (_, Distro::Unknown) => Err(format!(
             "the Debian release of `{}` is not known (its tag does not name it and the official images table does not list it), so no runtime with the same C library can be chosen",
@@ -140,9 +156,112 @@ fn jre_plan(
         stack,
         runtime: format!("eclipse-temurin:{}-jre", major?),
         artefact,
+        dest: None,
         is_static: false,
         packages: Vec::new(),
     })
+}
+
+/// Where `go install ARGS` (in RUN `i`, in the folder `cwd`) puts its one program: `$GOBIN`,
+/// else the first folder of `$GOPATH` (`/go` in the official images) + `/bin`, named after the
+/// package's last element (`…/cmd/gotail` → `gotail`), or for the current folder after the
+/// module (`go.mod` in the build context) or, without one, the folder under `$GOPATH/src`.
+/// `Err` names what is not known.
+fn go_install_output(
+    cx: &Context<'_, '_>,
+    i: usize,
+    args: &[&str],
+    cwd: Option<&str>,
+) -> Result<String, String> {
+    const VALUED: &[&str] = &[
+        "-o",
+        "-ldflags",
+        "-gcflags",
+        "-asmflags",
+        "-tags",
+        "-mod",
+        "-modfile",
+        "-p",
+        "-pkgdir",
+        "-installsuffix",
+        "-buildmode",
+        "-toolexec",
+        "-overlay",
+        "-pgo",
+        "-compiler",
+        "-exec",
+    ];
+    let mut packages = Vec::new();
+    let mut k = 0;
+    while k < args.len() {
+        let a = args[k];
+        if a.starts_with('-') {
+            if VALUED.contains(&a) {
+                k += 1;
+            }
+        } else {
+            packages.push(a);
+        }
+        k += 1;
+    }
+    let env = |name: &str| -> Option<String> {
+        cx.stage_instrs(0)
+            .take_while(|(j, _)| *j < i)
+            .filter(|(_, x)| x.is(Kind::Env))
+            .flat_map(|(_, x)| x.args.iter())
+            .filter_map(|a| crate::facts::env_value(&a.value, name))
+            .last()
+    };
+    let gopath = env("GOPATH").unwrap_or_else(|| "/go".into());
+    let gopath = gopath.split(':').next().unwrap_or("/go").to_string();
+    let bin = env("GOBIN").unwrap_or_else(|| format!("{}/bin", gopath.trim_end_matches('/')));
+    if bin.contains('$') || !bin.starts_with('/') {
+        return Err(format!(
+            "`go install` writes to `{bin}`, which is not a literal folder"
+        ));
+    }
+    let changes_folder = cx.script(i).is_some_and(|sc| {
+        sc.commands
+            .iter()
+            .any(|c| matches!(c.name(), Some("cd" | "pushd")))
+    });
+    let name = match packages.as_slice() {
+        [] | ["."] if changes_folder => {
+            return Err(
+                "the RUN changes folder before `go install`, so the program's name is not known"
+                    .into(),
+            );
+        }
+        [] | ["."] => {
+            let module = cx.build_context.read("go.mod").and_then(|m| {
+                m.lines()
+                    .find_map(|l| l.trim().strip_prefix("module "))
+                    .map(|m| m.trim().trim_matches('"').to_string())
+            });
+            match (module, cwd) {
+                (Some(m), _) => m.rsplit('/').next().unwrap_or(&m).to_string(),
+                (None, Some(dir)) if dir.starts_with(&format!("{gopath}/src/")) => {
+                    dir.rsplit('/').next().unwrap_or(dir).to_string()
+                }
+                _ => {
+                    return Err("the name of the program `go install` builds is not known (no go.mod in the build context, and the folder is not under $GOPATH/src)".into());
+                }
+            }
+        }
+        [one] if !one.ends_with("...") && !one.contains('$') => {
+            let path = one.split('@').next().unwrap_or(one).trim_end_matches('/');
+            path.rsplit('/').next().unwrap_or(path).to_string()
+        }
+        _ => {
+            return Err(
+                "`go install` builds several programs (or one whose name is not literal)".into(),
+            );
+        }
+    };
+    if name.is_empty() || name == "." || name == ".." {
+        return Err("the name of the program `go install` builds is not known".into());
+    }
+    Ok(format!("{}/{name}", bin.trim_end_matches('/')))
 }
 
 /// `rel` against the WORKDIR in force; `None` when it cannot be known.
@@ -293,6 +412,50 @@ impl Pass for MultiStage {
                             stack: "go",
                             runtime,
                             artefact,
+                            dest: None,
+                            is_static: cgo_off && exec_form,
+                            packages: Vec::new(),
+                        });
+                    }
+                    ("golang", Some("go")) if args.first() == Some(&"install") => {
+                        let installed = match go_install_output(cx, *i, &args[1..], cwd.as_deref())
+                        {
+                            Ok(p) => p,
+                            Err(why) => {
+                                missing = Some(why);
+                                continue;
+                            }
+                        };
+                        // The start command runs it by its path, or by its name from PATH.
+                        let name = installed
+                            .rsplit('/')
+                            .next()
+                            .unwrap_or(&installed)
+                            .to_string();
+                        let by_name = program == name;
+                        if !by_name && program != installed {
+                            missing = Some(format!(
+                                "the start command runs `{program}`, not `{installed}` that `go install` writes"
+                            ));
+                            continue;
+                        }
+                        let cgo_off = all_text.contains("CGO_ENABLED=0");
+                        let runtime = if cgo_off && exec_form {
+                            "gcr.io/distroless/static-debian12".to_string()
+                        } else {
+                            match build_release(cx) {
+                                Ok(d) => format!("debian:{d}-slim"),
+                                Err(why) => {
+                                    missing = Some(why);
+                                    continue;
+                                }
+                            }
+                        };
+                        plan = Some(Plan {
+                            stack: "go",
+                            runtime,
+                            dest: by_name.then(|| format!("/usr/local/bin/{name}")),
+                            artefact: installed,
                             is_static: cgo_off && exec_form,
                             packages: Vec::new(),
                         });
@@ -336,6 +499,7 @@ impl Pass for MultiStage {
                             stack: "rust",
                             runtime: format!("debian:{release}-slim"),
                             artefact,
+                            dest: None,
                             is_static: false,
                             packages,
                         });
@@ -355,6 +519,7 @@ impl Pass for MultiStage {
                             stack: "c",
                             runtime: format!("debian:{release}-slim"),
                             artefact,
+                            dest: None,
                             is_static: false,
                             packages: Vec::new(),
                         });
@@ -411,6 +576,8 @@ impl Pass for MultiStage {
         // The start command must run the artefact (or the jar must be it).
         let runs_artefact = match plan.stack {
             "maven" | "gradle" => true,
+            // Matched against the start command where the plan was made.
+            _ if plan.dest.is_some() => true,
             _ => absolute(&program, cwd.as_deref()).as_deref() == Some(plan.artefact.as_str()),
         };
         if !runs_artefact {
@@ -438,6 +605,7 @@ impl Pass for MultiStage {
         let mut tctx = runtime_context(cx, &instrs, &plan.runtime, &cwd);
         tctx.insert("builder", &builder);
         tctx.insert("artefact", &plan.artefact);
+        tctx.insert("dest", plan.dest.as_deref().unwrap_or(&plan.artefact));
         tctx.insert("static", &plan.is_static);
         tctx.insert("packages", &plan.packages);
         tctx.insert("data_dirs", &data_dirs);
