@@ -77,3 +77,27 @@ pub fn uv_subcommand(c: &SimpleCmd) -> Option<(Vec<&str>, usize)> {
     }
     (!subs.is_empty()).then_some((subs, last))
 }
+
+/// `name` in the `[package]` table of a Cargo.toml (a literal, well-formed crate name).
+pub fn cargo_package_name(manifest: &str) -> Option<String> {
+    let mut in_package = false;
+    for line in manifest.lines() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            in_package = t == "[package]";
+            continue;
+        }
+        if !in_package {
+            continue;
+        }
+        if let Some(rest) = t.strip_prefix("name") {
+            let value = rest.trim_start().strip_prefix('=')?.trim();
+            let name = value.strip_prefix('"')?.strip_suffix('"')?;
+            return name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                .then(|| name.to_string());
+        }
+    }
+    None
+}

@@ -62,7 +62,7 @@ impl DependencyFirst {
         {
             return None;
         }
-        let name = package_name(&manifest)?;
+        let name = crate::facts::tools::cargo_package_name(&manifest)?;
         let profile = if words.iter().any(|w| w == "--release") {
             " --release"
         } else {
@@ -84,28 +84,4 @@ impl DependencyFirst {
             Some(Fix::new(Applicability::Unsafe, vec![Edit::insert(at, text)])),
         ))
     }
-}
-
-/// `name` in the `[package]` table of a Cargo.toml.
-pub(super) fn package_name(manifest: &str) -> Option<String> {
-    let mut in_package = false;
-    for line in manifest.lines() {
-        let t = line.trim();
-        if t.starts_with('[') {
-            in_package = t == "[package]";
-            continue;
-        }
-        if !in_package {
-            continue;
-        }
-        if let Some(rest) = t.strip_prefix("name") {
-            let value = rest.trim_start().strip_prefix('=')?.trim();
-            let name = value.strip_prefix('"')?.strip_suffix('"')?;
-            return name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                .then(|| name.to_string());
-        }
-    }
-    None
 }

@@ -35,9 +35,11 @@ as the build stage (`AS build`) and adds a runtime stage, from a template per st
   with `CGO_ENABLED=0` and started in exec form, else `debian:<release>-slim` (the build
   image's release); a program the start command runs by name goes to `/usr/local/bin`, on
   every runtime's PATH;
-- Rust (`rust`, `cargo build --release`, started as `target/release/NAME`):
-  `debian:<release>-slim` with CA certificates (and the release's OpenSSL library, `libssl3` on
-  bookworm, `libssl3t64` on trixie, when `Cargo.lock` uses OpenSSL);
+- Rust (`rust`, `cargo build --release` started as `target/release/NAME`, or
+  `cargo install --path .` whose program lands in `--root`, `$CARGO_INSTALL_ROOT` or
+  `$CARGO_HOME` + `/bin`, named by `--bin` or the package in `Cargo.toml`, run by path or by
+  name): `debian:<release>-slim` with CA certificates (and the release's OpenSSL library,
+  `libssl3` on bookworm, `libssl3t64` on trixie, when `Cargo.lock` uses OpenSSL);
 - C/C++ (`gcc`, `make`): `debian:<release>-slim`;
 - Java (`maven:*-eclipse-temurin-N` or `maven:*-jdk-N` with `mvn package`, `gradle:*-jdkN` with
   `gradle build`/`bootJar`, started as `java -jar X.jar`): `eclipse-temurin:N-jre`;
@@ -264,6 +266,75 @@ fn go_install_output(
     Ok(format!("{}/{name}", bin.trim_end_matches('/')))
 }
 
+/// The runtime packages a Rust program needs besides CA certificates: the release's OpenSSL
+/// library when `Cargo.lock` (in the build context) uses openssl-sys.
+fn rust_runtime_packages(cx: &Context<'_, '_>, release: &str) -> Result<Vec<&'static str>, String> {
+    let ssl = cx
+        .build_context
+        .read("Cargo.lock")
+        .is_some_and(|l| l.contains("name = \"openssl-sys\""));
+    match (ssl, packages::openssl_runtime(release)) {
+        (false, _) => Ok(Vec::new()),
+        (true, Some(lib)) => Ok(vec![lib]),
+        (true, None) => Err(format!(
+            "the OpenSSL runtime package of Debian {release} is not in the package table"
+        )),
+    }
+}
+
+/// Where `cargo install --path . ARGS` (in RUN `i`) puts its one program: `--root`, else
+/// `$CARGO_INSTALL_ROOT`, else `$CARGO_HOME` (`/usr/local/cargo` in the official images), then
+/// `/bin/`, named by `--bin` or by the package name in `Cargo.toml` (from the build context).
+fn cargo_install_output(cx: &Context<'_, '_>, i: usize, args: &[&str]) -> Result<String, String> {
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| *a == flag)
+            .and_then(|k| args.get(k + 1).copied())
+            .or_else(|| {
+                args.iter()
+                    .find_map(|a| a.strip_prefix(&format!("{flag}=")[..]))
+            })
+    };
+    if !matches!(value("--path"), Some("." | "./")) {
+        return Err(
+            "`cargo install` does not install the package in the current folder (`--path .`)"
+                .into(),
+        );
+    }
+    let env = |name: &str| -> Option<String> {
+        cx.stage_instrs(0)
+            .take_while(|(j, _)| *j < i)
+            .filter(|(_, x)| x.is(Kind::Env))
+            .flat_map(|(_, x)| x.args.iter())
+            .filter_map(|a| crate::facts::env_value(&a.value, name))
+            .last()
+    };
+    let root = value("--root")
+        .map(str::to_string)
+        .or_else(|| env("CARGO_INSTALL_ROOT"))
+        .or_else(|| env("CARGO_HOME"))
+        .unwrap_or_else(|| "/usr/local/cargo".into());
+    if root.contains('$') || !root.starts_with('/') {
+        return Err(format!(
+            "`cargo install` writes under `{root}`, which is not a literal folder"
+        ));
+    }
+    let name = match value("--bin") {
+        Some(bin) => bin.to_string(),
+        None => {
+            let manifest = cx.build_context.read("Cargo.toml").ok_or(
+                "the program's name is in Cargo.toml, which the build context does not show",
+            )?;
+            if manifest.contains("[[bin]]") || manifest.contains("[workspace]") {
+                return Err("Cargo.toml names its programs itself ([[bin]] or a workspace): `--bin` says which one runs".into());
+            }
+            crate::facts::tools::cargo_package_name(&manifest)
+                .ok_or("Cargo.toml has no literal package name")?
+        }
+    };
+    Ok(format!("{}/bin/{name}", root.trim_end_matches('/')))
+}
+
 /// `rel` against the WORKDIR in force; `None` when it cannot be known.
 fn absolute(path: &str, cwd: Option<&str>) -> Option<String> {
     if path.contains('$') || path.contains('*') {
@@ -481,17 +552,10 @@ impl Pass for MultiStage {
                         else {
                             continue;
                         };
-                        let ssl = cx
-                            .build_context
-                            .read("Cargo.lock")
-                            .is_some_and(|l| l.contains("name = \"openssl-sys\""));
-                        let packages = match (ssl, packages::openssl_runtime(&release)) {
-                            (false, _) => Vec::new(),
-                            (true, Some(lib)) => vec![lib],
-                            (true, None) => {
-                                missing = Some(format!(
-                                    "the OpenSSL runtime package of Debian {release} is not in the package table"
-                                ));
+                        let packages = match rust_runtime_packages(cx, &release) {
+                            Ok(p) => p,
+                            Err(why) => {
+                                missing = Some(why);
                                 continue;
                             }
                         };
@@ -503,6 +567,28 @@ impl Pass for MultiStage {
                             is_static: false,
                             packages,
                         });
+                    }
+                    ("rust", Some("cargo")) if args.first() == Some(&"install") => {
+                        let planned = build_release(cx).and_then(|release| {
+                            let installed = cargo_install_output(cx, *i, &args[1..])?;
+                            let name = installed.rsplit('/').next().unwrap_or(&installed);
+                            let by_name = program == name;
+                            if !by_name && program != installed {
+                                return Err(format!("the start command runs `{program}`, not `{installed}` that `cargo install` writes"));
+                            }
+                            Ok(Plan {
+                                stack: "rust",
+                                runtime: format!("debian:{release}-slim"),
+                                dest: by_name.then(|| format!("/usr/local/bin/{name}")),
+                                packages: rust_runtime_packages(cx, &release)?,
+                                artefact: installed,
+                                is_static: false,
+                            })
+                        });
+                        match planned {
+                            Ok(p) => plan = Some(p),
+                            Err(why) => missing = Some(why),
+                        }
                     }
                     ("gcc", Some("make" | "cmake" | "gcc" | "g++" | "cc")) => {
                         let release = match build_release(cx) {
