@@ -669,6 +669,54 @@ pub fn drops_privileges_itself(image: &str) -> bool {
     })
 }
 
+/// Programs that start as root on purpose: init systems and supervisors that start services as
+/// their own users, and servers that bind, write their pid and logs, then drop privileges
+/// themselves (checked 2026-12 against their documentation). A start command that runs one
+/// needs root.
+pub const STARTS_AS_ROOT: &[&str] = &[
+    "init",
+    "systemd",
+    "supervisord",
+    "runsvdir",
+    "s6-svscan",
+    "nginx",
+    "httpd",
+    "apache2",
+    "apache2ctl",
+    "apachectl",
+    "php-fpm",
+    "mysqld_safe",
+    "sshd",
+    "cron",
+    "crond",
+    "named",
+    "dnsmasq",
+    "squid",
+    "haproxy",
+    "postfix",
+    "dovecot",
+    "slapd",
+    "smbd",
+    "vsftpd",
+    "proftpd",
+    "rsyslogd",
+    "openvpn",
+];
+
+/// The program of `words` (a start command's words) that starts as root, if any.
+pub fn starts_as_root<'w>(words: &[&'w str]) -> Option<&'w str> {
+    words.iter().copied().find(|w| {
+        let name = w.trim_matches(['"', '\'']).rsplit('/').next().unwrap_or(w);
+        STARTS_AS_ROOT.iter().any(|p| {
+            name == *p
+                || (*p == "php-fpm"
+                    && name
+                        .strip_prefix(p)
+                        .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.')))
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -63,7 +63,8 @@ children's steps need root; a start command that is a bare shell or interpreter,
 official language images have), has no CMD/ENTRYPOINT of its own (it may be a base for others),
 is built FROM another stage of the file (whose files are root's), is `scratch` (no user
 database), Windows, a RHEL minimal image or not recognised, runs a server that drops privileges
-itself (nginx, httpd, databases, an entrypoint with gosu/su-exec/setpriv), exposes a port below
+itself (the nginx, httpd and database images, a start command that runs nginx, sshd, cron,
+mysqld_safe, an init system or supervisor, an entrypoint with gosu/su-exec/setpriv), exposes a port below
 1024, or when the file changes accounts itself (`adduser www-data root`, `usermod`) or creates
 several users.
 
@@ -142,23 +143,24 @@ impl Pass for NonRootUser {
             out.push(say(format!("final stage runs as root; left as it is: it is built FROM stage `{name}`, whose files were written as root (set USER and ownership there by hand)")));
             return;
         }
-        let start = cx
-            .stage_instrs(last)
-            .filter(|(_, i)| i.is(Kind::Entrypoint) || i.is(Kind::Cmd))
-            .map(|(_, i)| cx.text(&i.span).to_string())
-            .next();
-        if let Some(init) = start.as_deref().and_then(|t| {
-            [
-                "/sbin/init",
-                "/usr/sbin/init",
-                "systemd",
-                "supervisord",
-                "/lib/systemd",
-            ]
+        // The start command in force runs a program that needs root (an init system, a server
+        // that drops privileges itself).
+        let start_text = facts
+            .start
+            .map(|i| cx.text(&doc.instructions[i].span).to_string())
+            .unwrap_or_default();
+        let words: Vec<&str> = start_text
+            .split(|c: char| c.is_whitespace() || matches!(c, '[' | ']' | ',' | ';' | '&' | '|'))
+            .map(|w| w.trim_matches(['"', '\'']))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let init = ["/sbin/init", "/usr/sbin/init", "/lib/systemd"]
             .into_iter()
-            .find(|w| t.contains(w))
-        }) {
-            out.push(say(format!("final stage runs as root; it starts `{init}`, which needs root and starts its services as their own users")));
+            .find(|w| start_text.contains(w));
+        if let Some(program) =
+            init.or_else(|| images::starts_as_root(words.get(1..).unwrap_or(&[])))
+        {
+            out.push(say(format!("final stage runs as root; it starts `{program}`, which needs root (it starts its services as their own users, or drops privileges itself)")));
             return;
         }
         let low_port = cx
