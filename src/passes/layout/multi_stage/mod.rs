@@ -411,13 +411,6 @@ impl Pass for MultiStage {
             }
             return;
         }
-        if let Some((_, bad)) = instrs
-            .iter()
-            .find(|(_, i)| matches!(i.kind, Kind::User | Kind::Healthcheck | Kind::Onbuild))
-        {
-            out.push(say(format!("`{}` builds and runs in one stage; split it by hand (a {} must work in the runtime stage too)", from.args[0].value, bad.keyword)));
-            return;
-        }
         // The WORKDIR in force at the end, and at each RUN.
         let mut cwd: Option<String> = None;
         let mut plan: Option<Plan> = None;
@@ -659,6 +652,15 @@ impl Pass for MultiStage {
             out.push(say(format!("`{}` builds and runs in one stage: a runtime stage with only the artefact would be much smaller ({why})", from.args[0].value)));
             return;
         };
+        // Said once the plan stands, so that the reason a plan could not be made comes first
+        // (a USER added by another pass in an earlier round is not the reason).
+        if let Some((_, bad)) = instrs
+            .iter()
+            .find(|(_, i)| matches!(i.kind, Kind::User | Kind::Healthcheck | Kind::Onbuild))
+        {
+            out.push(say(format!("`{}` builds and runs in one stage; split it by hand (a {} must work in the runtime stage too)", from.args[0].value, bad.keyword)));
+            return;
+        }
         // The start command must run the artefact (or the jar must be it).
         let runs_artefact = match plan.stack {
             "maven" | "gradle" => true,
