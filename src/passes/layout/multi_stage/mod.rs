@@ -266,6 +266,42 @@ fn go_install_output(
     Ok(format!("{}/{name}", bin.trim_end_matches('/')))
 }
 
+/// A Go program's runtime: distroless static for a static build, else the build image's own
+/// Debian release.
+fn go_plan(
+    cx: &Context<'_, '_>,
+    artefact: String,
+    dest: Option<String>,
+    is_static: bool,
+) -> Result<Plan, String> {
+    let runtime = match is_static {
+        true => "gcr.io/distroless/static-debian12".to_string(),
+        false => format!("debian:{}-slim", build_release(cx)?),
+    };
+    Ok(Plan {
+        stack: "go",
+        runtime,
+        artefact,
+        dest,
+        is_static,
+        packages: Vec::new(),
+    })
+}
+
+/// Where the runtime stage puts an installed program that the start command runs by its path
+/// (`None`: the same path) or by its name (`/usr/local/bin`, on every image's PATH); `Err`
+/// when the start command runs something else.
+fn runtime_place(program: &str, installed: &str, tool: &str) -> Result<Option<String>, String> {
+    let name = installed.rsplit('/').next().unwrap_or(installed);
+    match program {
+        p if p == installed => Ok(None),
+        p if p == name => Ok(Some(format!("/usr/local/bin/{name}"))),
+        p => Err(format!(
+            "the start command runs `{p}`, not `{installed}` that `{tool}` writes"
+        )),
+    }
+}
+
 /// The runtime packages a Rust program needs besides CA certificates: the release's OpenSSL
 /// library when `Cargo.lock` (in the build context) uses openssl-sys.
 fn rust_runtime_packages(cx: &Context<'_, '_>, release: &str) -> Result<Vec<&'static str>, String> {
@@ -460,26 +496,11 @@ impl Pass for MultiStage {
                         else {
                             continue;
                         };
-                        let cgo_off = all_text.contains("CGO_ENABLED=0");
-                        let runtime = if cgo_off && exec_form {
-                            "gcr.io/distroless/static-debian12".to_string()
-                        } else {
-                            match build_release(cx) {
-                                Ok(d) => format!("debian:{d}-slim"),
-                                Err(why) => {
-                                    missing = Some(why);
-                                    continue;
-                                }
-                            }
-                        };
-                        plan = Some(Plan {
-                            stack: "go",
-                            runtime,
-                            artefact,
-                            dest: None,
-                            is_static: cgo_off && exec_form,
-                            packages: Vec::new(),
-                        });
+                        let is_static = all_text.contains("CGO_ENABLED=0") && exec_form;
+                        match go_plan(cx, artefact, None, is_static) {
+                            Ok(p) => plan = Some(p),
+                            Err(why) => missing = Some(why),
+                        }
                     }
                     ("golang", Some("go")) if args.first() == Some(&"install") => {
                         let installed = match go_install_output(cx, *i, &args[1..], cwd.as_deref())
@@ -490,39 +511,13 @@ impl Pass for MultiStage {
                                 continue;
                             }
                         };
-                        // The start command runs it by its path, or by its name from PATH.
-                        let name = installed
-                            .rsplit('/')
-                            .next()
-                            .unwrap_or(&installed)
-                            .to_string();
-                        let by_name = program == name;
-                        if !by_name && program != installed {
-                            missing = Some(format!(
-                                "the start command runs `{program}`, not `{installed}` that `go install` writes"
-                            ));
-                            continue;
+                        let is_static = all_text.contains("CGO_ENABLED=0") && exec_form;
+                        let planned = runtime_place(&program, &installed, "go install")
+                            .and_then(|dest| go_plan(cx, installed, dest, is_static));
+                        match planned {
+                            Ok(p) => plan = Some(p),
+                            Err(why) => missing = Some(why),
                         }
-                        let cgo_off = all_text.contains("CGO_ENABLED=0");
-                        let runtime = if cgo_off && exec_form {
-                            "gcr.io/distroless/static-debian12".to_string()
-                        } else {
-                            match build_release(cx) {
-                                Ok(d) => format!("debian:{d}-slim"),
-                                Err(why) => {
-                                    missing = Some(why);
-                                    continue;
-                                }
-                            }
-                        };
-                        plan = Some(Plan {
-                            stack: "go",
-                            runtime,
-                            dest: by_name.then(|| format!("/usr/local/bin/{name}")),
-                            artefact: installed,
-                            is_static: cgo_off && exec_form,
-                            packages: Vec::new(),
-                        });
                     }
                     ("rust", Some("cargo"))
                         if args.first() == Some(&"build") && args.contains(&"--release") =>
@@ -564,15 +559,11 @@ impl Pass for MultiStage {
                     ("rust", Some("cargo")) if args.first() == Some(&"install") => {
                         let planned = build_release(cx).and_then(|release| {
                             let installed = cargo_install_output(cx, *i, &args[1..])?;
-                            let name = installed.rsplit('/').next().unwrap_or(&installed);
-                            let by_name = program == name;
-                            if !by_name && program != installed {
-                                return Err(format!("the start command runs `{program}`, not `{installed}` that `cargo install` writes"));
-                            }
+                            let dest = runtime_place(&program, &installed, "cargo install")?;
                             Ok(Plan {
                                 stack: "rust",
                                 runtime: format!("debian:{release}-slim"),
-                                dest: by_name.then(|| format!("/usr/local/bin/{name}")),
+                                dest,
                                 packages: rust_runtime_packages(cx, &release)?,
                                 artefact: installed,
                                 is_static: false,
