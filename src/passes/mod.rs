@@ -125,6 +125,7 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &hints::cache_bust::CacheBust,
     &hints::copy_then_modify::CopyThenModify,
     &hints::package_upgrade::PackageUpgrade,
+    &hints::late_removal::LateRemoval,
     &hints::pipefail::Pipefail,
 ];
 
