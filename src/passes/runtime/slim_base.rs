@@ -54,7 +54,8 @@ FROM python:3.12-slim
 Unsafe: slim images lack compilers and some libraries (a tool the application calls may be
 missing). Tags the user pinned are kept, and so is a distribution release the tag names
 (`debian:bullseye` + apt Python → `python:3.9-slim-bullseye`; `openjdk:8-alpine` →
-`eclipse-temurin:8-jre-alpine`); only tags the official images table lists are written; a
+`eclipse-temurin:8-jre-alpine`); a move to another image (a language image for a distribution,
+temurin for openjdk) writes only tags the official images table lists; a
 digest cannot be carried over, so a pinned digest gets a suggestion only; no tag is invented
 (`latest` stays `slim`). Left as it is, with the reason: a Windows stage; an image that is not
 an application (ONBUILD, or no CMD/ENTRYPOINT: it may be a base that children compile on); a
