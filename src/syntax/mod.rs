@@ -75,31 +75,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The kind of an upper-case keyword; `None` for one BuildKit does not know.
-    pub fn of(keyword: &str) -> Option<Kind> {
-        Some(match keyword {
-            "FROM" => Kind::From,
-            "RUN" => Kind::Run,
-            "CMD" => Kind::Cmd,
-            "LABEL" => Kind::Label,
-            "MAINTAINER" => Kind::Maintainer,
-            "EXPOSE" => Kind::Expose,
-            "ENV" => Kind::Env,
-            "ADD" => Kind::Add,
-            "COPY" => Kind::Copy,
-            "ENTRYPOINT" => Kind::Entrypoint,
-            "VOLUME" => Kind::Volume,
-            "USER" => Kind::User,
-            "WORKDIR" => Kind::Workdir,
-            "ARG" => Kind::Arg,
-            "ONBUILD" => Kind::Onbuild,
-            "STOPSIGNAL" => Kind::Stopsignal,
-            "HEALTHCHECK" => Kind::Healthcheck,
-            "SHELL" => Kind::Shell,
-            _ => return None,
-        })
-    }
-
     /// The upper-case keyword.
     pub fn keyword(self) -> &'static str {
         match self {
@@ -123,14 +98,6 @@ impl Kind {
             Kind::Shell => "SHELL",
             Kind::Other => "UNKNOWN",
         }
-    }
-
-    /// Sets only metadata of the image: no filesystem layer.
-    pub fn is_metadata(self) -> bool {
-        !matches!(
-            self,
-            Kind::From | Kind::Run | Kind::Add | Kind::Copy | Kind::Workdir | Kind::Other
-        )
     }
 }
 
