@@ -293,14 +293,7 @@ const INTERPRETERS: &[&str] = &[
 ];
 
 fn runs_bare_interpreter(doc: &Document<'_>, start: &Instr) -> bool {
-    let words: Vec<String> = match &start.body {
-        Body::Exec(_, args) => args.clone(),
-        Body::Shell(span) => doc.text[span.clone()]
-            .split_whitespace()
-            .map(str::to_string)
-            .collect(),
-        Body::None => return false,
-    };
+    let words = doc.command_words(start).unwrap_or_default();
     let Some((program, rest)) = words.split_first() else {
         return false;
     };

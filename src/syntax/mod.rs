@@ -257,6 +257,21 @@ impl<'s> Document<'s> {
         &self.stages[s].base
     }
 
+    /// The words of a CMD/ENTRYPOINT/RUN command: the JSON array of exec form, or the shell
+    /// form's text split at blanks (no shell parsing); `None` without a command.
+    pub fn command_words(&self, ins: &Instr) -> Option<Vec<String>> {
+        match &ins.body {
+            Body::Exec(_, args) => Some(args.clone()),
+            Body::Shell(span) => Some(
+                self.slice(span)
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect(),
+            ),
+            Body::None => None,
+        }
+    }
+
     /// The comment lines right above `offset`'s line (nearest first), trimmed.
     pub fn comment_lines_before(&self, offset: usize) -> Vec<&'s str> {
         let mut out = Vec::new();

@@ -14,7 +14,7 @@ use crate::facts::{Distro, images, packages};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::passes::{Context, Finding, Meta, Pass};
 use crate::shell::basename;
-use crate::syntax::{Body, Instr, Kind};
+use crate::syntax::{Body, Document, Instr, Kind};
 
 pub struct MultiStage;
 
@@ -385,15 +385,8 @@ fn absolute(path: &str, cwd: Option<&str>) -> Option<String> {
 }
 
 /// The first word of the start command (ENTRYPOINT, else CMD), and for `java -jar X` the jar.
-fn start_program(cmd: &Instr, text: &str) -> Option<(String, Option<String>)> {
-    let words: Vec<String> = match &cmd.body {
-        Body::Exec(_, args) => args.clone(),
-        Body::Shell(span) => text[span.clone()]
-            .split_whitespace()
-            .map(str::to_string)
-            .collect(),
-        Body::None => return None,
-    };
+fn start_program(cmd: &Instr, doc: &Document<'_>) -> Option<(String, Option<String>)> {
+    let words = doc.command_words(cmd)?;
     let first = words.first()?.clone();
     let jar = words
         .iter()
@@ -464,7 +457,7 @@ impl Pass for MultiStage {
             )));
             return;
         };
-        let Some((program, jar)) = start_program(start, doc.text) else {
+        let Some((program, jar)) = start_program(start, doc) else {
             return;
         };
         let all_text = doc.text;

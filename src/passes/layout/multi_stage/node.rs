@@ -43,17 +43,7 @@ pub(super) fn node(
         .rev()
         .find(|(_, i)| i.is(Kind::Entrypoint) || i.is(Kind::Cmd))
         .map(|(_, i)| *i);
-    let words =
-        start
-            .and_then(|s| start_program(s, cx.doc.text))
-            .map(|_| match &start.unwrap().body {
-                Body::Exec(_, a) => a.clone(),
-                Body::Shell(span) => cx.doc.text[span.clone()]
-                    .split_whitespace()
-                    .map(str::to_string)
-                    .collect(),
-                Body::None => Vec::new(),
-            });
+    let words = start.and_then(|s| cx.doc.command_words(s));
     let output = words
         .as_ref()
         .filter(|w| w.first().map(String::as_str) == Some("node"))
