@@ -185,18 +185,19 @@ impl Pass for NonRootUser {
         let Some((create, user)) = self.user_to_run_as(cx, last, &image, out) else {
             return;
         };
-        let reused = facts.users_created.iter().any(|u| u.is_user);
-        // `COPY --chown=<name>` needs the name in the image's passwd already.
-        let by_name = !user
-            .split(':')
-            .all(|p| p.chars().all(|c| c.is_ascii_digit()));
-        let created_line = facts
+        // The line where the file creates the user it runs as, when it does.
+        let reused_line = facts
             .users_created
             .iter()
             .filter(|u| u.is_user)
             .map(|u| u.line)
-            .next_back()
-            .filter(|_| by_name);
+            .next_back();
+        let reused = reused_line.is_some();
+        // `COPY --chown=<name>` needs the name in the image's passwd already.
+        let by_name = !user
+            .split(':')
+            .all(|p| p.chars().all(|c| c.is_ascii_digit()));
+        let created_line = reused_line.filter(|_| by_name);
         let nl = doc.newline;
         let instrs: Vec<(usize, &Instr)> = cx.stage_instrs(last).collect();
         // After the last step that changes files; before the trailing metadata (CMD, ...).
@@ -270,12 +271,6 @@ impl Pass for NonRootUser {
                 ));
             }
         }
-        let reused_line = facts
-            .users_created
-            .iter()
-            .filter(|u| u.is_user)
-            .map(|u| u.line)
-            .next_back();
         let ownership = match (&writes_own_folder, reused_line) {
             (_, Some(line)) => format!(" (the user the file creates on line {line})"),
             (Some(why), None) => format!("; {why}: the application's files are owned by it"),

@@ -206,14 +206,7 @@ fn go_install_output(
         }
         k += 1;
     }
-    let env = |name: &str| -> Option<String> {
-        cx.stage_instrs(0)
-            .take_while(|(j, _)| *j < i)
-            .filter(|(_, x)| x.is(Kind::Env))
-            .flat_map(|(_, x)| x.args.iter())
-            .filter_map(|a| crate::facts::env_value(&a.value, name))
-            .last()
-    };
+    let env = |name: &str| env_before(cx, i, name);
     let gopath = env("GOPATH").unwrap_or_else(|| "/go".into());
     let gopath = gopath.split(':').next().unwrap_or("/go").to_string();
     let bin = env("GOBIN").unwrap_or_else(|| format!("{}/bin", gopath.trim_end_matches('/')));
@@ -264,6 +257,16 @@ fn go_install_output(
         return Err("the name of the program `go install` builds is not known".into());
     }
     Ok(format!("{}/{name}", bin.trim_end_matches('/')))
+}
+
+/// The value the last ENV before instruction `i` (of the single stage) gives `name`.
+fn env_before(cx: &Context<'_, '_>, i: usize, name: &str) -> Option<String> {
+    cx.stage_instrs(0)
+        .take_while(|(j, _)| *j < i)
+        .filter(|(_, x)| x.is(Kind::Env))
+        .flat_map(|(_, x)| x.args.iter())
+        .filter_map(|a| crate::facts::env_value(&a.value, name))
+        .last()
 }
 
 /// A Go program's runtime: distroless static for a static build, else the build image's own
@@ -337,14 +340,7 @@ fn cargo_install_output(cx: &Context<'_, '_>, i: usize, args: &[&str]) -> Result
                 .into(),
         );
     }
-    let env = |name: &str| -> Option<String> {
-        cx.stage_instrs(0)
-            .take_while(|(j, _)| *j < i)
-            .filter(|(_, x)| x.is(Kind::Env))
-            .flat_map(|(_, x)| x.args.iter())
-            .filter_map(|a| crate::facts::env_value(&a.value, name))
-            .last()
-    };
+    let env = |name: &str| env_before(cx, i, name);
     let root = value("--root")
         .map(str::to_string)
         .or_else(|| env("CARGO_INSTALL_ROOT"))
