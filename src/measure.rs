@@ -317,28 +317,20 @@ impl Engine {
         ))
     }
 
-    /// Runs `sh -c smoke` in a container of the image; on failure, why (the last lines the
-    /// command wrote to stderr, or the timeout).
+    /// Runs the smoke test in a container of the image: `sh -c smoke`, or, when the smoke test is
+    /// a JSON array of strings (for an image without a shell: distroless, scratch), that command
+    /// line as it is. On failure, why (the last lines the command wrote to stderr, or the timeout).
     fn smoke(self, tag: &str, smoke: &str, limit: Duration) -> Result<(), String> {
+        let argv = smoke_argv(smoke);
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
         match self {
             Engine::Docker | Engine::Podman => {
                 // Named, so that a container left running when the client is killed (timeout,
                 // interrupt) can be removed: `--rm` is the client's job.
                 let name = format!("{}-smoke", tag.rsplit('/').next().unwrap_or(tag));
-                let result = self.run_for(
-                    &[
-                        "run",
-                        "--rm",
-                        "--name",
-                        &name,
-                        "--entrypoint",
-                        "sh",
-                        tag,
-                        "-c",
-                        smoke,
-                    ],
-                    Some(limit),
-                );
+                let mut args = vec!["run", "--rm", "--name", &name, "--entrypoint", argv[0], tag];
+                args.extend(&argv[1..]);
+                let result = self.run_for(&args, Some(limit));
                 if result.is_err() {
                     let _ = self.run(&["rm", "-f", &name]);
                 }
@@ -347,7 +339,9 @@ impl Engine {
             Engine::Buildah => {
                 let ctr = self.run(&["from", "--pull=never", tag])?;
                 let ctr = ctr.trim().to_string();
-                let result = self.run_for(&["run", &ctr, "--", "sh", "-c", smoke], Some(limit));
+                let mut args = vec!["run", &ctr, "--"];
+                args.extend(&argv);
+                let result = self.run_for(&args, Some(limit));
                 let _ = self.run(&["rm", &ctr]);
                 result.map(drop)
             }
@@ -1041,9 +1035,33 @@ pub fn table(r: &Report) -> String {
     out
 }
 
+/// The smoke test's command line: a JSON array of strings is one as it is (for images without a
+/// shell), anything else a shell command (`sh -c`).
+fn smoke_argv(smoke: &str) -> Vec<String> {
+    match serde_json::from_str::<Vec<String>>(smoke.trim()) {
+        Ok(argv) if !argv.is_empty() => argv,
+        _ => vec!["sh".into(), "-c".into(), smoke.into()],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_json_array_smoke_test_runs_without_a_shell() {
+        assert_eq!(
+            smoke_argv(r#"["/app", "-selftest"]"#),
+            ["/app", "-selftest"]
+        );
+        assert_eq!(
+            smoke_argv("./rpn 3 | grep 3"),
+            ["sh", "-c", "./rpn 3 | grep 3"]
+        );
+        // Not an array of strings: a shell command (`[` is the test command).
+        assert_eq!(smoke_argv("[ -x /app ]"), ["sh", "-c", "[ -x /app ]"]);
+        assert_eq!(smoke_argv("[]"), ["sh", "-c", "[]"]);
+    }
 
     #[test]
     fn median_of_odd_and_even_counts() {

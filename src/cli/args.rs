@@ -50,7 +50,8 @@ pub enum Command {
         /// The container engine.
         #[arg(long, value_enum, default_value = "auto")]
         engine: EngineChoice,
-        /// A shell command run in both images (`sh -c`); its exit status is the smoke result.
+        /// A shell command run in both images (`sh -c`), or a JSON array run as it is (for an image
+        /// without a shell: `["/app", "--selftest"]`); its exit status is the smoke result.
         #[arg(long)]
         smoke: Option<String>,
         /// The source file to edit before the rebuild (default: one picked from the context).
