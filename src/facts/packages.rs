@@ -199,3 +199,70 @@ pub fn release_runtimes(release: &str) -> Option<ReleaseRuntimes> {
         .find(|(r, _)| *r == release)
         .map(|(_, v)| *v)
 }
+
+/// `-dev` package → the runtime packages it stands for, per release: generated from the Debian
+/// and Ubuntu package indexes by `scripts/gen_runtime_packages.py` (its header gives the date).
+const RUNTIME_PACKAGES: &str = include_str!("runtime_packages.tsv");
+
+/// The runtime packages of `dev` (`libpq-dev` → `libpq5`) in `release` (`bookworm`, `jammy`):
+/// `None` when the table does not list that package for that release; an empty list for a
+/// package that is headers only.
+pub fn runtime_of_dev(release: &str, dev: &str) -> Option<Vec<&'static str>> {
+    static TABLE: std::sync::OnceLock<std::collections::HashMap<(&str, &str), Vec<&str>>> =
+        std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut t = std::collections::HashMap::new();
+        for line in RUNTIME_PACKAGES.lines().filter(|l| !l.starts_with('#')) {
+            let mut cols = line.split('\t');
+            let (Some(dev), Some(runtime), Some(releases)) =
+                (cols.next(), cols.next(), cols.next())
+            else {
+                continue;
+            };
+            for r in releases.split(' ') {
+                t.insert((r, dev), runtime.split_whitespace().collect());
+            }
+        }
+        t
+    });
+    table.get(&(release, dev)).cloned()
+}
+
+#[cfg(test)]
+mod runtime_tests {
+    use super::*;
+
+    #[test]
+    fn dev_packages_map_to_their_runtime_libraries_per_release() {
+        assert_eq!(
+            runtime_of_dev("bookworm", "libpq-dev"),
+            Some(vec!["libpq5"])
+        );
+        assert_eq!(
+            runtime_of_dev("bookworm", "libssl-dev"),
+            Some(vec!["libssl3"])
+        );
+        assert_eq!(
+            runtime_of_dev("trixie", "libssl-dev"),
+            Some(vec!["libssl3t64"])
+        );
+        assert_eq!(
+            runtime_of_dev("bullseye", "libssl-dev"),
+            Some(vec!["libssl1.1"])
+        );
+        // A pointer package: followed to the library it points at, which differs by distro.
+        assert_eq!(
+            runtime_of_dev("bookworm", "default-libmysqlclient-dev"),
+            Some(vec!["libmariadb3"])
+        );
+        assert_eq!(
+            runtime_of_dev("jammy", "default-libmysqlclient-dev"),
+            Some(vec!["libmysqlclient21"])
+        );
+        // Headers only.
+        assert_eq!(runtime_of_dev("bookworm", "linux-libc-dev"), Some(vec![]));
+        // Not known: a release the table has no index of, a package that does not exist.
+        assert_eq!(runtime_of_dev("trusty", "libpq-dev"), None);
+        assert_eq!(runtime_of_dev("bookworm", "libnothing-dev"), None);
+    }
+}
