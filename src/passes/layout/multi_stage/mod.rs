@@ -1,10 +1,12 @@
 //! multi-stage: which compiled build is recognised and what its artefact is (Go, Rust, C,
 //! Maven, Gradle here; Node and Python in their own files), and the runtime it gets.
 
+mod native;
 mod node;
 mod python;
 mod stage;
 
+use native::*;
 use node::*;
 use python::*;
 use stage::*;
@@ -412,7 +414,15 @@ impl Pass for MultiStage {
         if !image.is_official()
             || !matches!(
                 image.name.as_str(),
-                "golang" | "rust" | "gcc" | "maven" | "gradle" | "node" | "python"
+                "golang"
+                    | "rust"
+                    | "gcc"
+                    | "maven"
+                    | "gradle"
+                    | "node"
+                    | "python"
+                    | "debian"
+                    | "ubuntu"
             )
         {
             return;
@@ -436,6 +446,33 @@ impl Pass for MultiStage {
             }
             return;
         }
+        if image.name == "debian" || image.name == "ubuntu" {
+            // A USER works in the runtime stage when the accounts are made there too.
+            let plan = native(cx, &instrs);
+            let accounts = matches!(&plan, Ok(Some(p)) if !p.accounts.is_empty());
+            let bad = instrs.iter().find(|(_, i)| {
+                matches!(i.kind, Kind::Healthcheck | Kind::Onbuild)
+                    || (i.is(Kind::User) && !accounts)
+            });
+            match (plan, bad) {
+                (Ok(None), _) => {}
+                (Ok(Some(_)), Some((_, b))) => out.push(say(format!("`{}` builds and runs in one stage; split it by hand (a {} must work in the runtime stage too)", from.args[0].value, b.keyword))),
+                (Ok(Some(plan)), None) => {
+                    let mut tctx = runtime_context(cx, &instrs, &plan.runtime, &plan.workdir);
+                    tctx.insert("packages", &plan.packages);
+                    tctx.insert("copies", &plan.copies);
+                    tctx.insert("accounts", &plan.accounts);
+                    let message = format!(
+                        "builds and runs in one stage: the runtime stage `{}` gets the runtime packages and `{}`",
+                        plan.runtime,
+                        plan.copies.join("`, `")
+                    );
+                    append_stage(cx, from, "native", tctx, Vec::new(), message, out);
+                }
+                (Err(why), _) => out.push(say(format!("`{}` builds and runs in one stage: a runtime stage without compilers would be much smaller ({why})", from.args[0].value))),
+            }
+            return;
+        }
         // The WORKDIR in force at the end, and at each RUN.
         let mut cwd: Option<String> = None;
         let mut plan: Option<Plan> = None;
@@ -456,6 +493,7 @@ impl Pass for MultiStage {
         let Some((program, jar)) = start_program(start, doc) else {
             return;
         };
+
         let all_text = doc.text;
         let exec_form = matches!(start.body, Body::Exec(..));
         for (i, ins) in &instrs {

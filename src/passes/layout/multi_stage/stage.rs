@@ -29,6 +29,10 @@ pub(super) static TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../../templates/multi-stage/node.tera"),
     ),
     (
+        "native",
+        include_str!("../../../../templates/multi-stage/native.tera"),
+    ),
+    (
         "python",
         include_str!("../../../../templates/multi-stage/python.tera"),
     ),
@@ -139,7 +143,12 @@ pub(super) fn runtime_context(
         .filter(|(_, i)| {
             matches!(
                 i.kind,
-                Kind::Expose | Kind::Stopsignal | Kind::Volume | Kind::Entrypoint | Kind::Cmd
+                Kind::Expose
+                    | Kind::Stopsignal
+                    | Kind::Volume
+                    | Kind::User
+                    | Kind::Entrypoint
+                    | Kind::Cmd
             )
         })
         .map(|(_, i)| cx.text(&i.span))
