@@ -518,13 +518,40 @@ impl Pass for MultiStage {
                             .iter()
                             .position(|a| *a == "-o")
                             .and_then(|k| args.get(k + 1))
-                            .copied();
-                        let Some(artefact) = out_path.and_then(|o| absolute(o, cwd.as_deref()))
-                        else {
+                            .map(|o| o.to_string());
+                        // Without -o, the program lands in the current folder, named like the
+                        // one `go install` would make.
+                        let out_path = match out_path {
+                            Some(o) => o,
+                            None => match go_install_output(cx, *i, &args[1..], cwd.as_deref()) {
+                                Ok(p) => p.rsplit('/').next().unwrap_or(&p).to_string(),
+                                Err(why) => {
+                                    missing = Some(why.replace("go install", "go build"));
+                                    continue;
+                                }
+                            },
+                        };
+                        let Some(artefact) = absolute(&out_path, cwd.as_deref()) else {
                             continue;
                         };
+                        // Only the program the start command runs (a RUN may build several).
+                        let dest = if program.contains('/') {
+                            if absolute(&program, cwd.as_deref()).as_deref() != Some(&artefact) {
+                                missing.get_or_insert(format!("the start command runs `{program}`, not `{artefact}` that `go build` writes"));
+                                continue;
+                            }
+                            None
+                        } else {
+                            match runtime_place(&program, &artefact, "go build") {
+                                Ok(d) => d,
+                                Err(why) => {
+                                    missing.get_or_insert(why);
+                                    continue;
+                                }
+                            }
+                        };
                         let is_static = all_text.contains("CGO_ENABLED=0") && exec_form;
-                        match go_plan(cx, artefact, None, is_static) {
+                        match go_plan(cx, artefact, dest, is_static) {
                             Ok(p) => plan = Some(p),
                             Err(why) => missing = Some(why),
                         }
@@ -609,14 +636,44 @@ impl Pass for MultiStage {
                                 continue;
                             }
                         };
-                        let Some(artefact) = absolute(&program, cwd.as_deref()) else {
-                            continue;
+                        // Run by path: that file. Run by name: a compiler's output on PATH, or
+                        // what `make install` puts in its prefix's bin folder when the Makefile
+                        // installs nothing else.
+                        let (artefact, dest) = if program.contains('/') {
+                            match absolute(&program, cwd.as_deref()) {
+                                Some(a) => (a, None),
+                                None => continue,
+                            }
+                        } else {
+                            let (build, _) = scan(cx, &instrs);
+                            let named =
+                                |o: &&String| o.rsplit('/').next() == Some(program.as_str());
+                            match (build.outputs.iter().find(named), build.prefixes.first()) {
+                                (Some(out), _) => (out.clone(), Some(out.clone())),
+                                (None, Some(prefix)) if make_install_is_bin_only(cx) => {
+                                    let a =
+                                        format!("{}/bin/{program}", prefix.trim_end_matches('/'));
+                                    (a.clone(), Some(a))
+                                }
+                                (None, Some(_)) => {
+                                    missing = Some(format!(
+                                        "cannot tell what `make install` installs besides `{program}` (the Makefile in the build context does not show an install recipe that writes only to a bin folder)"
+                                    ));
+                                    continue;
+                                }
+                                (None, None) => {
+                                    missing = Some(format!(
+                                        "cannot tell where the build puts `{program}`, which the start command runs by name"
+                                    ));
+                                    continue;
+                                }
+                            }
                         };
                         plan = Some(Plan {
                             stack: "c",
                             runtime: format!("debian:{release}-slim"),
                             artefact,
-                            dest: None,
+                            dest,
                             is_static: false,
                             packages: Vec::new(),
                         });
@@ -665,6 +722,15 @@ impl Pass for MultiStage {
                 }
             }
         }
+        // A build step with effects a runtime stage with only the artefact would not have (a
+        // program run at build time to write data, a file written into /etc, …).
+        let plan = match (plan, scan(cx, &instrs).1) {
+            (Some(_), Some(why)) => {
+                missing = Some(why);
+                None
+            }
+            (plan, _) => plan,
+        };
         let Some(plan) = plan else {
             let why = missing.unwrap_or_else(|| "the artefact could not be worked out".into());
             out.push(say(format!("`{}` builds and runs in one stage: a runtime stage with only the artefact would be much smaller ({why})", from.args[0].value)));

@@ -54,13 +54,13 @@ fn jre_of(jdk: &str) -> Option<String> {
 
 /// What one stage's build steps did, gathered RUN by RUN.
 #[derive(Default)]
-struct Build {
+pub(super) struct Build {
     /// apt packages installed (literal names, versions stripped), in order.
     installed: Vec<String>,
     /// Install prefixes of `make install`, `cmake --install`, `ninja install`.
-    prefixes: Vec<String>,
+    pub prefixes: Vec<String>,
     /// Files a compiler or `go build` wrote (`-o`).
-    outputs: Vec<String>,
+    pub outputs: Vec<String>,
     /// Paths in system folders a step wrote, for the runtime stage to copy.
     system_writes: Vec<String>,
     /// A step compiles.
@@ -177,7 +177,12 @@ impl Build {
                             .push(at(o).ok_or("a `go build -o` that is not literal")?);
                     }
                 }
-                Some(&"mod" | &"get" | &"version" | &"env" | &"vet" | &"test" | &"generate") => {}
+                // `go install` writes to GOBIN, which the Go stack of the pass follows.
+                Some(&"install") => self.compiles = true,
+                Some(
+                    &"mod" | &"get" | &"version" | &"env" | &"vet" | &"test" | &"generate" | &"fmt"
+                    | &"list" | &"clean",
+                ) => {}
                 _ => {
                     return Err(format!(
                         "`go {}` (only `go build` is followed here)",
@@ -185,6 +190,14 @@ impl Build {
                     ));
                 }
             },
+            // Cargo writes into target/ and CARGO_HOME, which the Rust stack of the pass follows.
+            "cargo" | "rustup" | "rustc" => self.compiles = true,
+            // Maven and Gradle write into the project folder and their caches; the Java stacks
+            // of the pass copy the jar.
+            "mvn" | "mvnw" | "gradle" | "gradlew" => self.compiles = true,
+            // Alpine packages: only a toolchain stage installs them here (its runtime is another
+            // image, which gets its packages from the stack).
+            "apk" => {}
             "javac" | "jar" | "ldconfig" | "strip" | "pkg-config" => {
                 self.compiles |= name == "javac"
             }
@@ -224,7 +237,7 @@ impl Build {
             }
             "tar" | "unzip" => {
                 let dir = option_value(&args, &["-C", "--directory", "-d"])
-                    .map(|d| at(d))
+                    .map(&at)
                     .unwrap_or_else(|| cwd.clone());
                 self.write(&dir.ok_or("an archive unpacked into a folder that is not literal")?);
             }
@@ -305,22 +318,8 @@ fn redirect_target(text: &str) -> Option<String> {
     None
 }
 
-/// The runtime stage for a stage on a Debian or Ubuntu image that compiles with apt-installed
-/// tools. `Ok(None)`: not such a build (nothing to say); `Err`: why it is not split.
-pub(super) fn native(
-    cx: &Context<'_, '_>,
-    instrs: &[(usize, &Instr)],
-) -> Result<Option<NativePlan>, String> {
-    let base = &cx.facts.stages[0].base;
-    if base.family != Family::Debian || base.package_manager != Some(PackageManager::Apt) {
-        return Ok(None);
-    }
-    let Some(image) = base.image.as_ref().filter(|i| i.is_official()) else {
-        return Ok(None);
-    };
-    if !matches!(image.name.as_str(), "debian" | "ubuntu") {
-        return Ok(None);
-    }
+/// What the stage's build steps did, and the first step whose effect a runtime stage would miss.
+pub(super) fn scan(cx: &Context<'_, '_>, instrs: &[(usize, &Instr)]) -> (Build, Option<String>) {
     let mut build = Build::default();
     let mut cwd: Option<String> = Some("/".into());
     // The first step whose effect the runtime stage would miss: said once the build is known to
@@ -369,6 +368,75 @@ pub(super) fn native(
             _ => {}
         }
     }
+    (build, blocked)
+}
+
+/// The program a Makefile's `install` target installs is all it installs: its recipe writes
+/// only into a `bin` folder (no libraries, data, manuals or configuration).
+pub(super) fn make_install_is_bin_only(cx: &Context<'_, '_>) -> bool {
+    let Some(makefile) = ["GNUmakefile", "makefile", "Makefile"]
+        .iter()
+        .find_map(|m| cx.build_context.read(m))
+    else {
+        return false;
+    };
+    let mut recipe = String::new();
+    let mut inside = false;
+    for line in makefile.lines() {
+        if line.starts_with('\t') {
+            if inside {
+                recipe.push_str(line);
+                recipe.push('\n');
+            }
+        } else {
+            inside = line
+                .split(':')
+                .next()
+                .is_some_and(|t| t.split_whitespace().any(|w| w == "install"))
+                && line.contains(':');
+        }
+    }
+    let other = [
+        "/lib",
+        "/share",
+        "/etc",
+        "/include",
+        "/man",
+        "libdir",
+        "datadir",
+        "sysconfdir",
+        "mandir",
+        "includedir",
+        "$(MAKE)",
+        "${MAKE}",
+    ];
+    !recipe.is_empty()
+        && recipe.to_ascii_lowercase().contains("bin")
+        && !other.iter().any(|o| {
+            recipe
+                .to_ascii_lowercase()
+                .contains(&o.to_ascii_lowercase())
+        })
+}
+
+/// The runtime stage for a stage on a Debian or Ubuntu image that compiles with apt-installed
+/// tools. `Ok(None)`: not such a build (nothing to say); `Err`: why it is not split.
+pub(super) fn native(
+    cx: &Context<'_, '_>,
+    instrs: &[(usize, &Instr)],
+) -> Result<Option<NativePlan>, String> {
+    let base = &cx.facts.stages[0].base;
+    if base.family != Family::Debian || base.package_manager != Some(PackageManager::Apt) {
+        return Ok(None);
+    }
+    let Some(image) = base.image.as_ref().filter(|i| i.is_official()) else {
+        return Ok(None);
+    };
+    if !matches!(image.name.as_str(), "debian" | "ubuntu") {
+        return Ok(None);
+    }
+    let (build, blocked) = scan(cx, instrs);
+    let cwd = final_workdir(instrs).or(Some("/".into()));
     if !build.compiles {
         return Ok(None);
     }
