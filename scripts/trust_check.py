@@ -56,7 +56,7 @@ USER_OPTS_WITH_VALUE = {"-u", "--uid", "-g", "--gid", "-G", "--groups", "--ingro
                         "--skel", "-e", "-f", "-K", "-p", "--password", "-b", "--base-dir"}
 WINDOWS_WORDS = ("windows", "servercore", "nanoserver", "dotnet/framework")
 WINDOWS_SHELLS = {"powershell", "pwsh", "cmd"}
-DEBIAN_RELEASES = {"8": "jessie", "9": "stretch", "10": "buster", "11": "bullseye", "12": "bookworm", "13": "trixie"}
+DEBIAN_RELEASES = {"7": "wheezy", "8": "jessie", "9": "stretch", "10": "buster", "11": "bullseye", "12": "bookworm", "13": "trixie"}
 UBUNTU_RELEASES = {"16.04": "xenial", "18.04": "bionic", "20.04": "focal", "22.04": "jammy", "24.04": "noble"}
 RHEL_IMAGES = {"centos", "fedora", "rockylinux", "almalinux", "amazonlinux", "oraclelinux", "amazoncorretto"}
 DEBIAN_IMAGES = {"debian", "python", "node", "ruby", "perl", "golang", "rust", "gcc", "php", "buildpack-deps"}

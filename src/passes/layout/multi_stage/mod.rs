@@ -42,7 +42,20 @@ as the build stage (`AS build`) and adds a runtime stage, from a template per st
   `$CARGO_HOME` + `/bin`, named by `--bin` or the package in `Cargo.toml`, run by path or by
   name): `debian:<release>-slim` with CA certificates (and the release's OpenSSL library,
   `libssl3` on bookworm, `libssl3t64` on trixie, when `Cargo.lock` uses OpenSSL);
-- C/C++ (`gcc`, `make`): `debian:<release>-slim`;
+- Go with `go build` without `-o`: the program lands in the current folder, named like `go
+  install` names it; of several `go build`s, the one whose program the start command runs;
+- C/C++ (`gcc`, `make`): `debian:<release>-slim`, with the program run by path, or by name when
+  `gcc -o` wrote it onto PATH or `make install` put it in its prefix's `bin` and the Makefile
+  (build context) installs nothing else;
+- any program built on `debian` or `ubuntu` with apt-installed compilers (`make install`,
+  `cmake --install`, `./configure`, `gcc -o`, `go build -o`, `javac` with an apt JDK): the same
+  release (`debian:<release>-slim`, or the Ubuntu tag as written) with the runtime packages: the
+  stage's apt packages without compilers and build tools, each `-dev` package replaced by its
+  runtime libraries (`libpq-dev` → `libpq5`, from a table generated from the Debian and Ubuntu
+  package indexes: bullseye to trixie, xenial to noble), a JDK by the JRE of the same version;
+  the runtime gets the install prefix (`/usr/local`), the compiler outputs, or the application
+  folder the start command runs from, the files the build wrote into system folders (`/etc`…),
+  and the build's account commands (`groupadd`, `useradd`) run again, so that a `USER` works;
 - Java (`maven:*-eclipse-temurin-N` or `maven:*-jdk-N` with `mvn package`, `gradle:*-jdkN` with
   `gradle build`/`bootJar`, started as `java -jar X.jar`): `eclipse-temurin:N-jre`;
 - Node with a build step (`npm run build`, started as `node <out>/<file>`): `node:X-slim` with
@@ -92,10 +105,17 @@ C library it was linked against. Refused (suggestion) when that release is not k
 (`golang:1.4.2`) or the build image is not Debian (`golang:*-alpine` without a static build),
 on a Windows stage, when the stage sets `USER`, has a `HEALTHCHECK` (its command may not exist
 in the runtime), uses `ONBUILD`, the artefact's path is not a literal, or the start command
-does not run the artefact.
+does not run the artefact. Also refused, naming the step, when a RUN does something a runtime
+stage would not have: a program the build made run at build time to write data, `apt-key` or
+`dpkg`, `pip`, a link made in a system folder, a command whose name is a variable; and on a
+distribution image that has no start command (a build environment), whose release is older
+than the package table (`ubuntu:trusty`), or whose `make install` prefix is `/usr`.
 
 ## Facts it relies on
-The build image's distribution and release (its tag, or the dated official images table), whether it is a Windows stage, the start command, the WORKDIR in force, the build context (`Cargo.lock`, data folders), the release's runtime package names (OpenSSL).
+The build image's distribution and release (its tag, or the dated official images table), whether it is a Windows stage, the start command, the WORKDIR in force, the build context (`Cargo.lock`, `go.mod`, the Makefile's install recipe, data folders), the
+release's runtime package names (OpenSSL, and each `-dev` package's runtime libraries from the
+generated table), the stage's role (an application, with a start command), the accounts the
+build creates.
 "#,
 };
 

@@ -1,0 +1,3 @@
+module github.com/acme/pingserver
+
+go 1.19

@@ -1,0 +1,3 @@
+module github.com/acme/whoami
+
+go 1.19

@@ -1,0 +1,3 @@
+module github.com/acme/greeter
+
+go 1.19

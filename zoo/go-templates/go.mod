@@ -1,0 +1,3 @@
+module github.com/acme/site
+
+go 1.19

@@ -1,0 +1,3 @@
+module github.com/acme/notes
+
+go 1.19
