@@ -60,10 +60,13 @@ as the build stage (`AS build`) and adds a runtime stage, from a template per st
   `gradle build`/`bootJar`, started as `java -jar X.jar`): `eclipse-temurin:N-jre`;
 - Node with a build step (`npm run build`, started as `node <out>/<file>`): `node:X-slim` with
   production dependencies (`npm ci --omit=dev` / `yarn install --production`) and `<out>`;
-- Python with compiled extensions (`python:X.Y` that apt-installs a compiler and pip-installs):
-  the packages go into a virtualenv in the build stage, copied with the application onto
-  `python:X.Y-slim` (not done when apt installs more than build tools: the runtime stage could
-  not know which libraries to keep; a pure-Python install is left to slim-base).
+- Python with compiled extensions (`python:X.Y` or `python:X.Y-slim` that apt-installs a
+  compiler, or the full image building the application's own C extensions (`setup.py` with
+  `ext_modules`) or a package PyPI has no wheels for, named in the requirements file): the
+  packages go into a virtualenv in the build stage, copied with the application onto
+  `python:X.Y-slim`, which gets the runtime libraries of the `-dev` packages (`libpq-dev` →
+  `libpq5`, from the package table of the image's release) and the other apt packages, without
+  compilers and Python's headers (a pure-Python install is left to slim-base).
 The runtime stage repeats the stage's `ENV` and `LABEL` lines, its `WORKDIR`, and its
 `EXPOSE`, `STOPSIGNAL`, `ENTRYPOINT` and `CMD` lines; data folders found in the build context
 (`templates/`, `static/`, `public/`, `assets/`, `config/`, `migrations/`) are copied too. The

@@ -6,17 +6,31 @@ use super::*;
 /// `python` (full image) that pip-installs: a virtualenv in the build stage, copied onto the slim
 /// image with the application.
 pub(super) fn python(cx: &Context<'_, '_>, image: &ImageRef, instrs: &[(usize, &Instr)]) -> Split {
-    if image.tag_has("slim") || image.tag_has("alpine") {
+    if image.tag_has("alpine") {
         return Ok(None);
     }
+    // On a slim image that installs its compiler, the runtime is the same slim image.
+    let slim_base = image.tag_has("slim");
     let Some(version) = image.tag.as_deref().filter(|t| {
         t.split('.').take(2).count() == 2 && t.chars().next().is_some_and(|c| c.is_ascii_digit())
     }) else {
         return Ok(None); // `python:3`/`latest`: the minor version must match in both stages
     };
-    let Some(slim) = crate::facts::images::slim_tag("python", Some(version)) else {
-        return Ok(None);
+    let slim = match slim_base {
+        true => version.to_string(),
+        false => match crate::facts::images::slim_tag("python", Some(version)) {
+            Some(s) => s,
+            None => return Ok(None),
+        },
     };
+    let release = cx.facts.stages[0]
+        .base
+        .release
+        .as_ref()
+        .map(|r| r.name.clone());
+    // The runtime packages: what apt installs, without compilers and build tools, each -dev
+    // package replaced by its runtime libraries; a later purge takes packages out again.
+    let mut runtime_packages: Vec<String> = Vec::new();
     let mut first_pip = None;
     let mut compiles = false;
     for (i, ins) in instrs {
@@ -37,11 +51,35 @@ pub(super) fn python(cx: &Context<'_, '_>, image: &ImageRef, instrs: &[(usize, &
                 compiles |= pkgs
                     .iter()
                     .any(|p| matches!(*p, "gcc" | "g++" | "build-essential" | "make" | "cmake"));
-                if let Some(p) = pkgs.iter().find(|p| !BUILD_ONLY.contains(p)) {
-                    return Err(format!(
-                        "a Python build that also installs `{p}` with apt: the runtime stage would need to know which packages it keeps; split it by hand"
-                    ));
+                for p in pkgs {
+                    let p = p.split('=').next().unwrap_or(p);
+                    if p.contains('$') {
+                        return Err("apt installs packages named by a variable".into());
+                    }
+                    if BUILD_ONLY.contains(&p) || is_python_headers(p) {
+                        continue;
+                    }
+                    if p.ends_with("-dev") {
+                        let Some(release) = &release else {
+                            return Err(format!(
+                                "the Debian release of `{}` is not known, so the runtime libraries of `{p}` cannot be named",
+                                image.name
+                            ));
+                        };
+                        let libs = packages::runtime_of_dev(release, p).ok_or(format!(
+                            "the runtime packages of `{p}` on {release} are not in the package table"
+                        ))?;
+                        runtime_packages.extend(libs.into_iter().map(str::to_string));
+                    } else if !packages::is_build_package(p) {
+                        runtime_packages.push(p.to_string());
+                    }
                 }
+            }
+            if matches!(name, "apt-get" | "apt")
+                && matches!(c.first_operand(), Some("purge" | "remove"))
+            {
+                let gone = c.operands();
+                runtime_packages.retain(|p| !gone.contains(&p.as_str()));
             }
             let pip = name.starts_with("pip") || (name.starts_with("python") && c.has_arg("pip"));
             if pip && c.has_arg("install") {
@@ -49,6 +87,15 @@ pub(super) fn python(cx: &Context<'_, '_>, image: &ImageRef, instrs: &[(usize, &
                     return Ok(None);
                 }
                 first_pip.get_or_insert(ins);
+                // The image's own compiler builds the application's C extensions (setup.py in
+                // the build context) or sdist-only packages its requirements name.
+                if cx.facts.stages[0].base.has_compilers {
+                    compiles |= c.has_arg(".") && local_extensions(cx);
+                    compiles |= requirement_files(c)
+                        .iter()
+                        .filter_map(|f| cx.build_context.read(f))
+                        .any(|r| names_source_only(&r));
+                }
             }
         }
     }
@@ -71,9 +118,16 @@ pub(super) fn python(cx: &Context<'_, '_>, image: &ImageRef, instrs: &[(usize, &
         .line_start(cx.doc.line_of(first_pip.span.start));
     let venv = format!("RUN python -m venv /opt/venv{nl}ENV PATH=\"/opt/venv/bin:$PATH\"{nl}");
     let runtime = format!("python:{slim}");
-    let t = runtime_context(cx, instrs, &runtime, &workdir);
+    let mut seen = std::collections::HashSet::new();
+    runtime_packages.retain(|p| seen.insert(p.clone()));
+    let mut t = runtime_context(cx, instrs, &runtime, &workdir);
+    t.insert("packages", &runtime_packages);
+    let with = match runtime_packages.is_empty() {
+        true => String::new(),
+        false => format!(" with `{}`", runtime_packages.join("`, `")),
+    };
     let msg = format!(
-        "builds and runs in one stage: packages go into a virtualenv, copied with `{workdir}` onto `{runtime}` (add the runtime libraries compiled extensions load, such as libpq5)"
+        "builds and runs in one stage: packages go into a virtualenv, copied with `{workdir}` onto `{runtime}`{with}"
     );
     Ok(Some(("python", t, vec![Edit::insert(at, venv)], msg)))
 }
@@ -89,3 +143,37 @@ pub(super) const BUILD_ONLY: &[&str] = &[
     "git",
     "python3-dev",
 ];
+
+/// Python's own headers: the official images carry them; a runtime never needs them.
+fn is_python_headers(p: &str) -> bool {
+    p == "python-dev" || (p.starts_with("python3") && p.ends_with("-dev") && !p.contains("-lib"))
+}
+
+/// The application's own C extensions: setup.py in the build context declares some.
+fn local_extensions(cx: &Context<'_, '_>) -> bool {
+    cx.build_context
+        .read("setup.py")
+        .is_some_and(|s| s.contains("Extension(") || s.contains("ext_modules"))
+}
+
+/// The files `pip install -r FILE` reads.
+fn requirement_files(c: &crate::shell::SimpleCmd) -> Vec<String> {
+    let words: Vec<&str> = c.args().filter_map(|w| w.lit.as_deref()).collect();
+    words
+        .windows(2)
+        .filter(|w| matches!(w[0], "-r" | "--requirement"))
+        .map(|w| w[1].trim_start_matches("./").to_string())
+        .collect()
+}
+
+/// A requirements file that names a package PyPI has no wheels for (it compiles on install).
+fn names_source_only(requirements: &str) -> bool {
+    requirements.lines().any(|l| {
+        let name: String = l
+            .trim()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .collect();
+        packages::PIP_SOURCE_ONLY.contains(&name.to_ascii_lowercase().replace('_', "-").as_str())
+    })
+}
