@@ -60,6 +60,11 @@ as the build stage (`AS build`) and adds a runtime stage, from a template per st
   `gradle build`/`bootJar`, started as `java -jar X.jar`): `eclipse-temurin:N-jre`;
 - Node with a build step (`npm run build`, started as `node <out>/<file>`): `node:X-slim` with
   production dependencies (`npm ci --omit=dev` / `yarn install --production`) and `<out>`;
+  started otherwise (`npm start`, `yarn start`, `node server.js`): the whole application
+  folder, its dependencies pruned to production ones at the end of the build stage (`npm prune
+  --omit=dev`, `yarn install --production`), with the build's global installs (`npm install -g
+  yarn`) run again; refused when a RUN does more than npm/yarn/node steps (an apt package the
+  application may call) or a COPY writes outside the application folder;
 - Python with compiled extensions (`python:X.Y` or `python:X.Y-slim` that apt-installs a
   compiler, or the full image building the application's own C extensions (`setup.py` with
   `ext_modules`) or a package PyPI has no wheels for, named in the requirements file): the

@@ -54,9 +54,6 @@ pub(super) fn node(
             (!rel.starts_with('/') && !matches!(dir, "node_modules" | "src" | "."))
                 .then(|| dir.to_string())
         });
-    let Some(output) = output else {
-        return Err("a Node build whose start command is not `node <build folder>/<file>`: split it by hand".into());
-    };
     let runtime = match (
         image.tag_has("slim") || image.tag_has("alpine"),
         crate::facts::images::slim_tag("node", image.tag.as_deref()),
@@ -66,6 +63,12 @@ pub(super) fn node(
         (false, None) => {
             return Err("a Node build on a base with no slim variant: split it by hand".into());
         }
+    };
+    let Some(output) = output else {
+        // The start command (`npm start`, `yarn start`, `node server.js`) may read any file of
+        // the application: the whole folder goes, with its dependencies pruned to production
+        // ones in the build stage.
+        return whole_application(cx, instrs, &runtime, &workdir, manager);
     };
     // With --cache-mounts no clean-up: node-cache-clean mounts the cache next round instead.
     let mounts = cx.settings.cache_mounts;
@@ -97,4 +100,89 @@ pub(super) fn node(
         "builds and runs in one stage: the runtime stage `{runtime}` gets production dependencies and `{workdir}/{output}` only"
     );
     Ok(Some(("node", t, Vec::new(), msg)))
+}
+
+/// The whole application folder onto the slim image: the build stage prunes its dependencies to
+/// production ones after the last RUN, the runtime stage copies the folder and runs again the
+/// build's global npm installs (a tool such as yarn or pm2 the start command may run). Refused
+/// when a RUN does something else the runtime stage would not have.
+fn whole_application(
+    cx: &Context<'_, '_>,
+    instrs: &[(usize, &Instr)],
+    runtime: &str,
+    workdir: &str,
+    manager: &str,
+) -> Split {
+    let mut globals: Vec<String> = Vec::new();
+    for (i, ins) in instrs {
+        let line = cx.doc.line_of(ins.span.start) + 1;
+        match ins.kind {
+            Kind::Copy | Kind::Add => {
+                let dest = ins.args.last().map(|a| a.value.as_str()).unwrap_or("");
+                let cwd = instrs
+                    .iter()
+                    .take_while(|(j, _)| j < i)
+                    .filter(|(_, x)| x.is(Kind::Workdir))
+                    .last()
+                    .and_then(|(_, x)| x.args.first())
+                    .map(|a| a.value.clone());
+                let inside = absolute(dest, cwd.as_deref()).is_some_and(|d| {
+                    d == workdir || d.starts_with(&format!("{}/", workdir.trim_end_matches('/')))
+                });
+                if !inside || ins.flag("from").is_some() {
+                    return Err(format!(
+                        "the {} at line {line} writes outside `{workdir}`, which the runtime stage would not have",
+                        ins.keyword
+                    ));
+                }
+            }
+            Kind::Run => {
+                let Some(script) = cx.script(*i) else {
+                    return Err(format!("the RUN at line {line} could not be read"));
+                };
+                for c in &script.commands {
+                    let name = c.name().map(basename).unwrap_or("");
+                    let global = c.args().any(|w| w.is("-g") || w.is("--global"));
+                    match name {
+                        "npm" | "yarn" | "pnpm" if global => {
+                            let words: Vec<&str> = c.words.iter().map(|w| w.raw.as_str()).collect();
+                            globals.push(words.join(" "));
+                        }
+                        "npm" | "yarn" | "pnpm" | "npx" | "node" | "cd" | "true" | "echo"
+                        | "ls" | "rm" | "mkdir" | "cp" | "mv" => {}
+                        // apt-get update alone (the list is not kept in the runtime).
+                        "apt-get" | "apt" if c.first_operand() == Some("update") => {}
+                        other => {
+                            return Err(format!(
+                                "the RUN at line {line} runs `{other}`, whose effect the runtime stage would not have"
+                            ));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let last_run = instrs
+        .iter()
+        .rev()
+        .find(|(_, i)| i.is(Kind::Run))
+        .map(|(_, i)| *i)
+        .ok_or("no RUN")?;
+    let prune = match manager {
+        "yarn" => "yarn install --production --ignore-scripts --prefer-offline".to_string(),
+        _ => "npm prune --omit=dev".to_string(),
+    };
+    let nl = cx.doc.newline;
+    let at = crate::syntax::whole_lines(cx.doc.text, &last_run.span).end;
+    let edit = match cx.doc.text[..at].ends_with('\n') {
+        true => Edit::insert(at, format!("RUN {prune}{nl}")),
+        false => Edit::insert(at, format!("{nl}RUN {prune}")),
+    };
+    let mut t = runtime_context(cx, instrs, runtime, &workdir);
+    t.insert("globals", &globals);
+    let msg = format!(
+        "builds and runs in one stage: the runtime stage `{runtime}` gets `{workdir}` with production dependencies only (pruned in the build stage)"
+    );
+    Ok(Some(("node-app", t, vec![edit], msg)))
 }

@@ -33,6 +33,10 @@ pub(super) static TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../../templates/multi-stage/native.tera"),
     ),
     (
+        "node-app",
+        include_str!("../../../../templates/multi-stage/node-app.tera"),
+    ),
+    (
         "python",
         include_str!("../../../../templates/multi-stage/python.tera"),
     ),
