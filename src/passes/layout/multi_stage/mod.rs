@@ -490,6 +490,11 @@ impl Pass for MultiStage {
                     tctx.insert("packages", &plan.packages);
                     tctx.insert("copies", &plan.copies);
                     tctx.insert("accounts", &plan.accounts);
+                    let prepare = match plan.runtime.contains("slim") {
+                        true => packages::slim_preparation(&plan.packages),
+                        false => None,
+                    };
+                    tctx.insert("prepare", &prepare);
                     let message = format!(
                         "builds and runs in one stage: the runtime stage `{}` gets the runtime packages and `{}`",
                         plan.runtime,
