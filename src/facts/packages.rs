@@ -228,6 +228,24 @@ pub fn runtime_of_dev(release: &str, dev: &str) -> Option<Vec<&'static str>> {
     table.get(&(release, dev)).cloned()
 }
 
+/// Packages whose install scripts need a folder that the `-slim` images leave out (their dpkg
+/// excludes `/usr/share/man`): the JREs register their manual pages with update-alternatives,
+/// which fails without `/usr/share/man/man1` (checked on bookworm-slim, 2026-12). Package name
+/// prefix → the command that makes the folder.
+const NEEDS_ON_SLIM: &[(&str, &str)] = &[
+    ("openjdk-", "mkdir -p /usr/share/man/man1"),
+    ("default-jre", "mkdir -p /usr/share/man/man1"),
+    ("default-jdk", "mkdir -p /usr/share/man/man1"),
+];
+
+/// What a slim image needs before `apt-get install` of these packages works there.
+pub fn slim_preparation<S: AsRef<str>>(packages: &[S]) -> Option<&'static str> {
+    NEEDS_ON_SLIM
+        .iter()
+        .find(|(prefix, _)| packages.iter().any(|p| p.as_ref().starts_with(prefix)))
+        .map(|(_, cmd)| *cmd)
+}
+
 #[cfg(test)]
 mod runtime_tests {
     use super::*;
@@ -265,22 +283,4 @@ mod runtime_tests {
         assert_eq!(runtime_of_dev("trusty", "libpq-dev"), None);
         assert_eq!(runtime_of_dev("bookworm", "libnothing-dev"), None);
     }
-}
-
-/// Packages whose install scripts need a folder that the `-slim` images leave out (their dpkg
-/// excludes `/usr/share/man`): the JREs register their manual pages with update-alternatives,
-/// which fails without `/usr/share/man/man1` (checked on bookworm-slim, 2026-12). Package name
-/// prefix → the command that makes the folder.
-const NEEDS_ON_SLIM: &[(&str, &str)] = &[
-    ("openjdk-", "mkdir -p /usr/share/man/man1"),
-    ("default-jre", "mkdir -p /usr/share/man/man1"),
-    ("default-jdk", "mkdir -p /usr/share/man/man1"),
-];
-
-/// What a slim image needs before `apt-get install` of these packages works there.
-pub fn slim_preparation<S: AsRef<str>>(packages: &[S]) -> Option<&'static str> {
-    NEEDS_ON_SLIM
-        .iter()
-        .find(|(prefix, _)| packages.iter().any(|p| p.as_ref().starts_with(prefix)))
-        .map(|(_, cmd)| *cmd)
 }
