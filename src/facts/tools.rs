@@ -101,3 +101,35 @@ pub fn cargo_package_name(manifest: &str) -> Option<String> {
     }
     None
 }
+
+/// Environment variables only build tools read (the Go and Rust toolchains, pip, npm, apt's
+/// front end): a runtime stage without those tools has no use for them. Checked against the
+/// tools' documentation, 2026-12.
+pub const BUILD_ONLY_ENV: &[&str] = &[
+    "GO111MODULE",
+    "GOFLAGS",
+    "GOPROXY",
+    "GOPRIVATE",
+    "GONOSUMDB",
+    "GOSUMDB",
+    "GOOS",
+    "GOARCH",
+    "GOARM",
+    "CGO_ENABLED",
+    "CGO_CFLAGS",
+    "CGO_LDFLAGS",
+    "RUSTFLAGS",
+    "CARGO_INCREMENTAL",
+    "CARGO_NET_GIT_FETCH_WITH_CLI",
+    "CARGO_REGISTRIES_CRATES_IO_PROTOCOL",
+    "PIP_NO_CACHE_DIR",
+    "PIP_DISABLE_PIP_VERSION_CHECK",
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "PIP_DEFAULT_TIMEOUT",
+    "NPM_CONFIG_LOGLEVEL",
+    "NPM_CONFIG_CACHE",
+    "YARN_CACHE_FOLDER",
+    "MAVEN_OPTS",
+    "GRADLE_OPTS",
+];

@@ -72,7 +72,10 @@ as the build stage (`AS build`) and adds a runtime stage, from a template per st
   `python:X.Y-slim`, which gets the runtime libraries of the `-dev` packages (`libpq-dev` →
   `libpq5`, from the package table of the image's release) and the other apt packages, without
   compilers and Python's headers (a pure-Python install is left to slim-base).
-The runtime stage repeats the stage's `ENV` and `LABEL` lines, its `WORKDIR`, and its
+Go's `go install ./...` counts when the start command runs by name the folder's own program
+(the module's, or the GOPATH folder's) or a `cmd/NAME` folder of the build context.
+The runtime stage repeats the stage's `ENV` (but not lines that set only what build tools read:
+`GO111MODULE`, `CGO_ENABLED`, `PIP_*`, … a dated table) and `LABEL` lines, its `WORKDIR`, and its
 `EXPOSE`, `STOPSIGNAL`, `ENTRYPOINT` and `CMD` lines; data folders found in the build context
 (`templates/`, `static/`, `public/`, `assets/`, `config/`, `migrations/`) are copied too. The
 artefact keeps its path, so the start command stays the same. Other stacks, or a program that
@@ -593,6 +596,37 @@ impl Pass for MultiStage {
                         let installed = match go_install_output(cx, *i, &args[1..], cwd.as_deref())
                         {
                             Ok(p) => p,
+                            // `./...` installs every program under the folder: the one the start
+                            // command runs by name is there when it is the folder's own (named
+                            // after the module or the GOPATH folder) or a `cmd/NAME` folder of the
+                            // build context.
+                            Err(_) if args.contains(&"./...") && !program.contains('/') => {
+                                let here: Vec<&str> = args[1..]
+                                    .iter()
+                                    .map(|a| if *a == "./..." { "." } else { *a })
+                                    .collect();
+                                match go_install_output(cx, *i, &here, cwd.as_deref()) {
+                                    Ok(own) if own.rsplit('/').next() == Some(program.as_str()) => {
+                                        own
+                                    }
+                                    Ok(own)
+                                        if cx.build_context.is_dir(&format!("cmd/{program}")) =>
+                                    {
+                                        let bin = own.rsplit_once('/').map_or("", |(b, _)| b);
+                                        format!("{bin}/{program}")
+                                    }
+                                    Ok(_) => {
+                                        missing = Some(format!(
+                                            "`go install ./...` builds the programs under the folder, and `{program}`, which the start command runs, is not one the build context shows (the module's own or a cmd/{program} folder)"
+                                        ));
+                                        continue;
+                                    }
+                                    Err(why) => {
+                                        missing = Some(why);
+                                        continue;
+                                    }
+                                }
+                            }
                             Err(why) => {
                                 missing = Some(why);
                                 continue;

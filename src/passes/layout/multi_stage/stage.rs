@@ -137,9 +137,18 @@ pub(super) fn runtime_context(
     runtime: &str,
     workdir: &impl serde::Serialize,
 ) -> tera::Context {
+    // ENV lines that set only what build tools read stay in the build stage.
+    let build_only = |i: &Instr| {
+        i.is(Kind::Env)
+            && !i.args.is_empty()
+            && i.args.iter().all(|a| {
+                let name = a.value.split('=').next().unwrap_or("");
+                crate::facts::tools::BUILD_ONLY_ENV.contains(&name)
+            })
+    };
     let carried: Vec<&str> = instrs
         .iter()
-        .filter(|(_, i)| i.is(Kind::Env) || i.is(Kind::Label))
+        .filter(|(_, i)| (i.is(Kind::Env) || i.is(Kind::Label)) && !build_only(i))
         .map(|(_, i)| cx.text(&i.span))
         .collect();
     let tail: Vec<&str> = instrs
