@@ -34,9 +34,11 @@ as the build stage (`AS build`) and adds a runtime stage, from a template per st
 - Go (`golang`, `go build -o OUT`, or `go install` of one package or of the current folder,
   whose program lands in `$GOBIN` or `$GOPATH/bin`, named after the package, the module in
   `go.mod` or the folder under `$GOPATH/src`): `gcr.io/distroless/static-debian12` when built
-  with `CGO_ENABLED=0` and started in exec form, else `debian:<release>-slim` (the build
-  image's release); a program the start command runs by name goes to `/usr/local/bin`, on
-  every runtime's PATH;
+  with `CGO_ENABLED=0` (set by ENV or in the RUN) and started in exec form, else
+  `debian:<release>-slim` (the build image's release); a build that leaves cgo unset gets
+  `CGO_ENABLED=0` and distroless when the build context shows its sources need no cgo (go.mod
+  requires nothing, no `.go` file imports "C"); a program the start command runs by name goes to
+  `/usr/local/bin`, on every runtime's PATH;
 - Rust (`rust`, `cargo build --release` started as `target/release/NAME`, or
   `cargo install --path .` whose program lands in `--root`, `$CARGO_INSTALL_ROOT` or
   `$CARGO_HOME` + `/bin`, named by `--bin` or the package in `Cargo.toml`, run by path or by
@@ -149,6 +151,8 @@ struct Plan {
     dest: Option<String>,
     is_static: bool,
     packages: Vec<&'static str>,
+    /// Where `CGO_ENABLED=0 ` goes to make the Go build static (the sources use no cgo).
+    make_static: Option<usize>,
 }
 
 /// The Debian release of the build image, from the facts (the tag, or the dated official
@@ -194,6 +198,7 @@ fn jre_plan(
         dest: None,
         is_static: false,
         packages: Vec::new(),
+        make_static: None,
     })
 }
 
@@ -309,7 +314,9 @@ fn go_plan(
     artefact: String,
     dest: Option<String>,
     is_static: bool,
+    make_static: Option<usize>,
 ) -> Result<Plan, String> {
+    let is_static = is_static || make_static.is_some();
     let runtime = match is_static {
         true => "gcr.io/distroless/static-debian12".to_string(),
         false => format!("debian:{}-slim", build_release(cx)?),
@@ -321,7 +328,65 @@ fn go_plan(
         dest,
         is_static,
         packages: Vec::new(),
+        make_static,
     })
+}
+
+/// CGO_ENABLED as the build in RUN `i` sees it: an ENV before it, or an assignment in that RUN
+/// (`CGO_ENABLED=0 go build`, `export CGO_ENABLED=0`); comments do not count.
+fn cgo_setting(cx: &Context<'_, '_>, i: usize) -> Option<String> {
+    let run = cx.text(&cx.doc.instructions[i].span);
+    ["0", "1"]
+        .into_iter()
+        .find(|v| run.contains(&format!("CGO_ENABLED={v}")))
+        .map(str::to_string)
+        .or_else(|| env_before(cx, i, "CGO_ENABLED"))
+}
+
+/// The Go sources in the build context use no cgo and need nothing outside the standard
+/// library: go.mod requires nothing (its modules could use cgo) and no `.go` file imports "C".
+/// Then a build with `CGO_ENABLED=0` is the same program, statically linked (the standard
+/// library's net and os/user have pure-Go versions).
+fn go_uses_no_cgo(cx: &Context<'_, '_>) -> bool {
+    let Some(module) = cx.build_context.read("go.mod") else {
+        return false;
+    };
+    if module
+        .lines()
+        .any(|l| l.trim_start().starts_with("require"))
+    {
+        return false;
+    }
+    // Every folder of the context, a bounded walk (vendored code means requirements).
+    let mut folders = vec![String::new()];
+    let mut seen = 0;
+    while let Some(dir) = folders.pop() {
+        for name in cx.build_context.entries(&dir) {
+            seen += 1;
+            if seen > 5000 || name == "vendor" {
+                return false;
+            }
+            let rel = if dir.is_empty() {
+                name.clone()
+            } else {
+                format!("{dir}/{name}")
+            };
+            if name.starts_with('.') || name == "node_modules" {
+                continue;
+            }
+            if cx.build_context.is_dir(&rel) {
+                folders.push(rel);
+            } else if name.ends_with(".go")
+                && cx
+                    .build_context
+                    .read(&rel)
+                    .is_none_or(|src| src.contains("import \"C\"") || src.contains("\"C\"\n"))
+            {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// Where the runtime stage puts an installed program that the start command runs by its path
@@ -530,7 +595,6 @@ impl Pass for MultiStage {
             return;
         };
 
-        let all_text = doc.text;
         let exec_form = matches!(start.body, Body::Exec(..));
         for (i, ins) in &instrs {
             if ins.is(Kind::Workdir) {
@@ -586,8 +650,11 @@ impl Pass for MultiStage {
                                 }
                             }
                         };
-                        let is_static = all_text.contains("CGO_ENABLED=0") && exec_form;
-                        match go_plan(cx, artefact, dest, is_static) {
+                        let cgo = cgo_setting(cx, *i);
+                        let is_static = cgo.as_deref() == Some("0") && exec_form;
+                        let make_static = (cgo.is_none() && exec_form && go_uses_no_cgo(cx))
+                            .then(|| c.words[0].span.start);
+                        match go_plan(cx, artefact, dest, is_static, make_static) {
                             Ok(p) => plan = Some(p),
                             Err(why) => missing = Some(why),
                         }
@@ -632,9 +699,12 @@ impl Pass for MultiStage {
                                 continue;
                             }
                         };
-                        let is_static = all_text.contains("CGO_ENABLED=0") && exec_form;
+                        let cgo = cgo_setting(cx, *i);
+                        let is_static = cgo.as_deref() == Some("0") && exec_form;
+                        let make_static = (cgo.is_none() && exec_form && go_uses_no_cgo(cx))
+                            .then(|| c.words[0].span.start);
                         let planned = runtime_place(&program, &installed, "go install")
-                            .and_then(|dest| go_plan(cx, installed, dest, is_static));
+                            .and_then(|dest| go_plan(cx, installed, dest, is_static, make_static));
                         match planned {
                             Ok(p) => plan = Some(p),
                             Err(why) => missing = Some(why),
@@ -675,6 +745,7 @@ impl Pass for MultiStage {
                             dest: None,
                             is_static: false,
                             packages,
+                            make_static: None,
                         });
                     }
                     ("rust", Some("cargo")) if args.first() == Some(&"install") => {
@@ -688,6 +759,7 @@ impl Pass for MultiStage {
                                 packages: rust_runtime_packages(cx, &release)?,
                                 artefact: installed,
                                 is_static: false,
+                                make_static: None,
                             })
                         });
                         match planned {
@@ -743,6 +815,7 @@ impl Pass for MultiStage {
                             dest,
                             is_static: false,
                             packages: Vec::new(),
+                            make_static: None,
                         });
                     }
                     ("gradle", Some("gradle" | "gradlew"))
@@ -852,6 +925,17 @@ impl Pass for MultiStage {
             "builds and runs in one stage: the runtime stage `{}` gets only `{}`",
             plan.runtime, plan.artefact
         );
-        append_stage(cx, from, plan.stack, tctx, Vec::new(), message, out);
+        let edits: Vec<Edit> = plan
+            .make_static
+            .map(|at| Edit::insert(at, "CGO_ENABLED=0 ".to_string()))
+            .into_iter()
+            .collect();
+        let message = match plan.make_static {
+            Some(_) => format!(
+                "{message} (built with CGO_ENABLED=0: the sources use no cgo and go.mod requires nothing)"
+            ),
+            None => message,
+        };
+        append_stage(cx, from, plan.stack, tctx, edits, message, out);
     }
 }
