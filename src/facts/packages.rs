@@ -91,6 +91,33 @@ pub fn is_build_package(name: &str) -> bool {
         || name.starts_with("g++-")
 }
 
+/// apt packages of language toolchains and build tools a compiled program does not run with
+/// (its runtime stage leaves them out): Go, Rust, parser generators, assemblers, build systems.
+pub fn is_toolchain_package(name: &str) -> bool {
+    matches!(
+        name,
+        "golang"
+            | "golang-go"
+            | "gccgo"
+            | "rustc"
+            | "cargo"
+            | "bison"
+            | "flex"
+            | "nasm"
+            | "yasm"
+            | "meson"
+            | "ninja-build"
+            | "scons"
+            | "binutils"
+            | "cpp"
+            | "clang"
+            | "llvm"
+            | "gettext"
+    ) || (name.starts_with("golang-") && name.ends_with("-go"))
+        || name.starts_with("clang-")
+        || name.starts_with("llvm-")
+}
+
 /// Commands that compile.
 pub fn is_compiler_command(name: &str) -> bool {
     matches!(

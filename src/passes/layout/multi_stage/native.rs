@@ -476,7 +476,7 @@ pub(super) fn native(
                 "the runtime packages of `{p}` on {release} are not in the package table"
             ))?;
             packages.extend(runtime.into_iter().map(str::to_string));
-        } else if !packages::is_build_package(p) {
+        } else if !packages::is_build_package(p) && !packages::is_toolchain_package(p) {
             packages.push(p.clone());
         }
     }
