@@ -432,6 +432,8 @@ def runtime_libc(a, b):
             if not build:
                 continue
             b_img, r_img = root_image(b, build[0].index), root_image(b, t.index)
+            if b_img == r_img:
+                break  # the same image: the same C library, whatever its release
             r_name = split_ref(r_img)[0]
             if (r_name == "scratch" or r_name.startswith("gcr.io/distroless/static")) \
                     and is_static_build(b, build[0].index):
