@@ -100,6 +100,8 @@ pub fn optimize_in(
     drop(doc);
     let mut opaque_at_start = None;
     let mut options_at_start = None;
+    // Files that fixes applied in earlier rounds create along with their edits.
+    let mut files_of_applied: Vec<fix::NewFile> = Vec::new();
     for round in 0..=MAX_ROUNDS {
         let doc = Document::parse(&current).map_err(|e| Error::Reparse {
             passes: applied_codes(&applied),
@@ -147,6 +149,7 @@ pub fn optimize_in(
                 });
                 new_files.extend(f.fix.iter().flat_map(|x| x.files.iter().cloned()));
             }
+            let new_files = merge_files(new_files.into_iter().chain(files_of_applied));
             let suggestions = findings
                 .iter()
                 .filter(|f| !settings.applies(f.fix.as_ref()))
@@ -169,6 +172,7 @@ pub fn optimize_in(
         }
         for i in used {
             let f = fixable[i];
+            files_of_applied.extend(f.fix.iter().flat_map(|x| x.files.iter().cloned()));
             applied.push(Applied {
                 code: f.code,
                 name: f.name,
@@ -181,6 +185,33 @@ pub fn optimize_in(
         current = next;
     }
     unreachable!("the loop returns at MAX_ROUNDS")
+}
+
+/// One file per path: the contents of fixes that create the same file (a `.dockerignore` made
+/// by one pass and added to by another) joined in order, each line once.
+fn merge_files(files: impl Iterator<Item = fix::NewFile>) -> Vec<fix::NewFile> {
+    let mut merged: Vec<fix::NewFile> = Vec::new();
+    for f in files {
+        match merged.iter_mut().find(|m| m.path == f.path) {
+            Some(m) => {
+                let have: std::collections::HashSet<String> =
+                    m.content.lines().map(str::to_string).collect();
+                let extra: Vec<&str> = f
+                    .content
+                    .lines()
+                    .filter(|l| l.trim().is_empty() || l.starts_with('#') || !have.contains(*l))
+                    .collect();
+                if !m.content.ends_with('\n') {
+                    m.content.push('\n');
+                }
+                m.content.push('\n');
+                m.content.push_str(extra.join("\n").trim_matches('\n'));
+                m.content.push('\n');
+            }
+            None => merged.push(f),
+        }
+    }
+    merged
 }
 
 fn applied_codes(applied: &[Applied]) -> String {

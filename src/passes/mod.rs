@@ -288,3 +288,22 @@ impl<'d, 's> Context<'d, 's> {
         self.doc.slice(r)
     }
 }
+
+/// The `# syntax=docker/dockerfile:1` line a fix that uses `RUN --mount` adds when the file has
+/// none and the setting allows it. The frontend image it names comes from a registry: an
+/// air-gapped build can do without (Docker 20.10 and later take `RUN --mount` with their
+/// built-in frontend).
+pub fn syntax_directive_edit(cx: &Context<'_, '_>) -> Option<crate::fix::Edit> {
+    if cx.doc.syntax_directive.is_some() || !cx.settings.syntax_directive {
+        return None;
+    }
+    let bom = if cx.doc.text.starts_with('\u{feff}') {
+        3
+    } else {
+        0
+    };
+    Some(crate::fix::Edit::insert(
+        bom,
+        format!("# syntax=docker/dockerfile:1{}", cx.doc.newline),
+    ))
+}

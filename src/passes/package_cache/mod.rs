@@ -47,19 +47,7 @@ pub fn cache_mount_edits(
         return Vec::new();
     }
     let mut edits = vec![Edit::insert(ins.keyword_span.end + 1, flags)];
-    // The frontend image it names comes from a registry: an air-gapped build can do without
-    // (Docker 20.10 and later take `RUN --mount` with their built-in frontend).
-    if cx.doc.syntax_directive.is_none() && cx.settings.syntax_directive {
-        let bom = if cx.doc.text.starts_with('\u{feff}') {
-            3
-        } else {
-            0
-        };
-        edits.push(Edit::insert(
-            bom,
-            format!("# syntax=docker/dockerfile:1{}", cx.doc.newline),
-        ));
-    }
+    edits.extend(crate::passes::syntax_directive_edit(cx));
     edits
 }
 
