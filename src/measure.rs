@@ -270,6 +270,18 @@ impl Engine {
         for arg in o.build_args {
             args.extend(["--build-arg", arg.as_str()]);
         }
+        // The secrets the file mounts, from the context's files of the same name (the
+        // convention of the secret-mount pass: the id is the file's path in the context).
+        let secrets: Vec<String> = std::fs::read_to_string(dockerfile)
+            .map(|text| secret_ids(&text))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|id| context.join(id).is_file())
+            .map(|id| format!("id={id},src={}", context.join(&id).display()))
+            .collect();
+        for s in &secrets {
+            args.extend(["--secret", s.as_str()]);
+        }
         args.extend(["-f", &f, "-t", tag, &c]);
         let start = Instant::now();
         let lines = self.run_lines(&args, Some(o.timeout))?;
@@ -1035,6 +1047,22 @@ pub fn table(r: &Report) -> String {
     out
 }
 
+/// The ids of the secrets a Dockerfile mounts (`RUN --mount=type=secret,id=ID,…`).
+fn secret_ids(text: &str) -> Vec<String> {
+    let mut ids: Vec<String> = text
+        .split("--mount=")
+        .skip(1)
+        .map(|m| m.split_whitespace().next().unwrap_or(""))
+        .filter(|m| m.split(',').any(|kv| kv == "type=secret"))
+        .filter_map(|m| m.split(',').find_map(|kv| kv.strip_prefix("id=")))
+        .filter(|id| !id.contains("..") && !id.starts_with('/'))
+        .map(str::to_string)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
 /// The smoke test's command line: a JSON array of strings is one as it is (for images without a
 /// shell), anything else a shell command (`sh -c`).
 fn smoke_argv(smoke: &str) -> Vec<String> {
@@ -1047,6 +1075,12 @@ fn smoke_argv(smoke: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_mounts_name_their_ids() {
+        let text = "RUN --mount=type=secret,id=pip.conf,target=/app/pip.conf,required=true pip install\nRUN --mount=type=cache,target=/root/.cache true\nRUN --mount=id=.npmrc,type=secret npm ci\nRUN --mount=type=secret,id=../etc/passwd true\n";
+        assert_eq!(secret_ids(text), [".npmrc", "pip.conf"]);
+    }
 
     #[test]
     fn a_json_array_smoke_test_runs_without_a_shell() {

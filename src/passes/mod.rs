@@ -116,6 +116,7 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &instructions::exec_form::ExecForm,
     &instructions::add_to_copy::AddToCopy,
     &instructions::maintainer_to_label::MaintainerToLabel,
+    &instructions::secret_mount::SecretMount,
     &layout::dependency_first::DependencyFirst,
     &runtime::slim_base::SlimBase,
     &layout::multi_stage::MultiStage,

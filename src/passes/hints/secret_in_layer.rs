@@ -14,8 +14,8 @@ static META: Meta = Meta {
     docs: r#"## What it does
 Warns when `COPY`/`ADD` brings a file that looks like a secret (`id_rsa`, `*.pem`, `*.key`,
 `.env`, `.netrc`, `.npmrc`, `.pypirc`, `pip.conf`, `credentials*`, `secret*`, `*.p12`, `*.pfx`)
-into the image, and says so louder when a later `RUN` deletes it; also when a `RUN` deletes
-such a file after `COPY . .` brought the whole context (`RUN pip install … && rm pip.conf`).
+into the image, and says so louder when a later `RUN` deletes it. (A secret that comes in with
+`COPY . .` and is deleted by a later `RUN` is secret-mount's, which mounts it instead.)
 
 ## Why
 Every layer ships with the image: a key copied in one step and deleted in the next is still in
@@ -36,8 +36,7 @@ RUN --mount=type=secret,id=ssh_key,target=/root/.ssh/id_rsa git clone git@github
 A suggestion only: the build command has to pass the secret (`--secret id=...`).
 
 ## Facts it relies on
-The COPY/ADD sources, the stage chain after them, and the analysed scripts of later RUNs (what
-they delete).
+The COPY/ADD sources, and the stage chain after them (the RUNs that delete them).
 "#,
 };
 
@@ -105,32 +104,6 @@ impl Pass for SecretInLayer {
                     )
                 };
                 out.push(cx.finding(&META, ins.span.start, msg, None));
-            }
-            // A broad COPY (`COPY . .`) brings whatever secret the context holds: a later RUN
-            // that deletes one shows it came with it.
-            let broad = ins.args[..ins.args.len() - 1]
-                .iter()
-                .any(|a| matches!(a.value.as_str(), "." | "./"));
-            if !broad {
-                continue;
-            }
-            for j in cx.later_in_chain(i) {
-                let Some(script) = cx.script(j) else { continue };
-                let deleted = script
-                    .commands
-                    .iter()
-                    .filter(|c| c.name() == Some("rm"))
-                    .flat_map(|c| c.operands())
-                    .find(|w| looks_secret(w));
-                if let Some(file) = deleted {
-                    let line = doc.line_of(ins.span.start);
-                    out.push(cx.finding(
-                        &META,
-                        doc.instructions[j].span.start,
-                        format!("`{file}` came in with the whole context (line {line}) and is deleted here, but stays in that COPY's layer: keep it out of the context (.dockerignore) and mount it for this RUN only (`RUN --mount=type=secret,id=…,target=…`, built with `--secret id=…,src=…`)"),
-                        None,
-                    ));
-                }
             }
         }
     }

@@ -3,3 +3,4 @@
 pub mod add_to_copy;
 pub mod exec_form;
 pub mod maintainer_to_label;
+pub mod secret_mount;
