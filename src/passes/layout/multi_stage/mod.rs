@@ -48,7 +48,11 @@ as the build stage (`AS build`) and adds a runtime stage, from a template per st
   install` names it; of several `go build`s, the one whose program the start command runs;
 - C/C++ (`gcc`, `make`): `debian:<release>-slim`, with the program run by path, or by name when
   `gcc -o` wrote it onto PATH or `make install` put it in its prefix's `bin` and the Makefile
-  (build context) installs nothing else;
+  (build context) installs nothing else; only when the build files of the context and the
+  compile commands link no library beyond what the slim image has (`-lm`, `-lz`, `-lpthread`…:
+  the gcc image brings -dev libraries of its own, a program linking `-lcurl` needs it at run
+  time);
+- `buildpack-deps` builds the same way as `debian` ones below, under the same link check;
 - any program built on `debian` or `ubuntu` with apt-installed compilers (`make install`,
   `cmake --install`, `./configure`, `gcc -o`, `go build -o`, `javac` with an apt JDK): the same
   release (`debian:<release>-slim`, or the Ubuntu tag as written) with the runtime packages: the
@@ -519,6 +523,7 @@ impl Pass for MultiStage {
                     | "python"
                     | "debian"
                     | "ubuntu"
+                    | "buildpack-deps"
             )
         {
             return;
@@ -542,7 +547,7 @@ impl Pass for MultiStage {
             }
             return;
         }
-        if image.name == "debian" || image.name == "ubuntu" {
+        if matches!(image.name.as_str(), "debian" | "ubuntu" | "buildpack-deps") {
             // A USER works in the runtime stage when the accounts are made there too.
             let plan = native(cx, &instrs);
             let accounts = matches!(&plan, Ok(Some(p)) if !p.accounts.is_empty());
@@ -808,6 +813,10 @@ impl Pass for MultiStage {
                                 }
                             }
                         };
+                        if let Err(why) = links_only_base_libraries(cx, &instrs) {
+                            missing = Some(why);
+                            continue;
+                        }
                         plan = Some(Plan {
                             stack: "c",
                             runtime: format!("debian:{release}-slim"),

@@ -432,7 +432,7 @@ pub(super) fn native(
     let Some(image) = base.image.as_ref().filter(|i| i.is_official()) else {
         return Ok(None);
     };
-    if !matches!(image.name.as_str(), "debian" | "ubuntu") {
+    if !matches!(image.name.as_str(), "debian" | "ubuntu" | "buildpack-deps") {
         return Ok(None);
     }
     let (build, blocked) = scan(cx, instrs);
@@ -456,6 +456,10 @@ pub(super) fn native(
         .ok_or("no start command")?;
     if let Some(why) = blocked {
         return Err(why);
+    }
+    // buildpack-deps brings -dev libraries the file does not install.
+    if image.name == "buildpack-deps" {
+        links_only_base_libraries(cx, instrs)?;
     }
     let Some(release) = base.release.as_ref().map(|r| r.name.clone()) else {
         return Err(format!(
@@ -564,7 +568,7 @@ pub(super) fn native(
         }
     }
     let runtime = match image.name.as_str() {
-        "debian" => match image.tag.as_deref() {
+        "debian" | "buildpack-deps" => match image.tag.as_deref() {
             Some(t) if t.contains("slim") => base.reference.clone(),
             _ if images::official_tag("debian", &format!("{release}-slim")).is_some() => {
                 format!("debian:{release}-slim")
@@ -580,4 +584,86 @@ pub(super) fn native(
         workdir,
         accounts: build.accounts,
     }))
+}
+
+/// Libraries every Debian slim image has (the C library's own, zlib and libstdc++, which apt
+/// itself needs): a program that links only these runs there.
+const BASE_LIBRARIES: &[&str] = &[
+    "c", "m", "pthread", "dl", "rt", "util", "crypt", "resolv", "z", "stdc++", "gcc_s",
+];
+
+/// On a build image that carries -dev libraries of its own (`gcc`, `buildpack-deps`), the program
+/// must link only what the slim runtime has: the build files of the context (Makefile,
+/// Makefile.am, configure.ac, CMakeLists.txt, meson.build) and the compile commands show no
+/// other library. `Err` names the library, or what could not be seen.
+pub(super) fn links_only_base_libraries(
+    cx: &Context<'_, '_>,
+    instrs: &[(usize, &Instr)],
+) -> Result<(), String> {
+    let mut texts: Vec<String> = Vec::new();
+    for (i, _) in instrs {
+        if let Some(script) = cx.script(*i) {
+            for c in &script.commands {
+                if matches!(
+                    c.name().map(basename),
+                    Some("gcc" | "g++" | "cc" | "c++" | "clang")
+                ) {
+                    let words: Vec<&str> = c.words.iter().map(|w| w.raw.as_str()).collect();
+                    texts.push(words.join(" "));
+                }
+            }
+        }
+    }
+    let files = [
+        "Makefile",
+        "makefile",
+        "GNUmakefile",
+        "Makefile.am",
+        "configure.ac",
+        "configure.in",
+        "CMakeLists.txt",
+        "meson.build",
+    ];
+    let found: Vec<String> = files
+        .iter()
+        .filter_map(|f| cx.build_context.read(f))
+        .collect();
+    let compiles_by_hand = !texts.is_empty();
+    if found.is_empty() && !compiles_by_hand {
+        return Err("the build files are not in the build context, so the libraries the program links are not known".into());
+    }
+    texts.extend(found);
+    for text in &texts {
+        for probe in [
+            "AC_CHECK_LIB",
+            "AC_SEARCH_LIBS",
+            "PKG_CHECK_MODULES",
+            "pkg-config",
+            "find_package",
+            "pkg_check_modules",
+            "dependency(",
+        ] {
+            if text.contains(probe) {
+                return Err(format!(
+                    "the build looks for libraries (`{probe}`), which the slim runtime may lack"
+                ));
+            }
+        }
+        for word in text.split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '"' | '\'')) {
+            if let Some(lib) = word.strip_prefix("-l").filter(|l| !l.is_empty())
+                && !BASE_LIBRARIES.contains(&lib)
+            {
+                return Err(format!(
+                    "the program links `-l{lib}`, a library the slim runtime may lack"
+                ));
+            }
+        }
+        if text.contains("target_link_libraries") {
+            return Err(
+                "CMake links libraries (`target_link_libraries`), which the slim runtime may lack"
+                    .into(),
+            );
+        }
+    }
+    Ok(())
 }
