@@ -44,3 +44,26 @@ pub fn delete_command(script: &crate::shell::Script, k: usize) -> Option<Edit> {
         (None, None) => None,
     }
 }
+
+/// Characters that make a shell-form command line need the shell.
+const SHELL_CHARS: &[char] = &[
+    '$', '&', ';', '|', '<', '>', '*', '?', '[', ']', '(', ')', '{', '}', '~', '`', '\'', '"',
+    '\\', '#', '!',
+];
+
+/// The exec form (a JSON array) of a shell-form command line (unfolded) that uses no shell
+/// feature and starts with no `VAR=value`; `None` when it needs the shell or is empty.
+pub fn exec_form_of(command: &str) -> Option<String> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    if words.is_empty() || command.contains(SHELL_CHARS) || words[0].contains('=') {
+        return None;
+    }
+    Some(format!(
+        "[{}]",
+        words
+            .iter()
+            .map(|w| serde_json::to_string(w).expect("string"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}

@@ -6,7 +6,7 @@ mod edits;
 mod query;
 mod unfold;
 
-pub use edits::{append_command, delete_command, insert_after_word};
+pub use edits::{append_command, delete_command, exec_form_of, insert_after_word};
 pub use query::{has_option, is_named, subcommand};
 pub use unfold::{Unfolded, unfold};
 

@@ -1,6 +1,6 @@
 use crate::fix::{Applicability, Edit, Fix};
 use crate::passes::{Context, Finding, Meta, Pass};
-use crate::shell::unfold;
+use crate::shell::{exec_form_of, unfold};
 use crate::syntax::{Body, Kind};
 
 pub struct ExecForm;
@@ -42,11 +42,6 @@ The shell in force (POSIX stages only) and the analysed command line (no shell f
 "#,
 };
 
-const SHELL_CHARS: &[char] = &[
-    '$', '&', ';', '|', '<', '>', '*', '?', '[', ']', '(', ')', '{', '}', '~', '`', '\'', '"',
-    '\\', '#', '!',
-];
-
 impl Pass for ExecForm {
     fn meta(&self) -> &'static Meta {
         &META
@@ -63,11 +58,10 @@ impl Pass for ExecForm {
                 continue;
             };
             let text = unfold(doc.text, span.clone(), doc.escape).text;
-            let words: Vec<&str> = text.split_whitespace().collect();
-            if words.is_empty() {
+            if text.split_whitespace().next().is_none() {
                 continue;
             }
-            if text.contains(SHELL_CHARS) || words[0].contains('=') {
+            let Some(json) = exec_form_of(&text) else {
                 out.push(cx.finding(
                     &META,
                     ins.span.start,
@@ -78,15 +72,7 @@ impl Pass for ExecForm {
                     None,
                 ));
                 continue;
-            }
-            let json = format!(
-                "[{}]",
-                words
-                    .iter()
-                    .map(|w| serde_json::to_string(w).expect("string"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            };
             let has_entrypoint = ins.stage.is_some_and(|s| {
                 let mut st = Some(s);
                 while let Some(x) = st {
