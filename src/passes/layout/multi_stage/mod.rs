@@ -600,7 +600,20 @@ impl Pass for MultiStage {
             return;
         };
 
-        let exec_form = matches!(start.body, Body::Exec(..));
+        // A shell-form CMD that needs no shell runs the same in exec form, which a runtime
+        // without a shell (distroless) needs: the runtime stage gets it so.
+        let exec_cmd = match (&start.body, start.kind) {
+            (Body::Shell(span), Kind::Cmd)
+                if !instrs.iter().any(|(_, i)| i.is(Kind::Entrypoint)) =>
+            {
+                crate::shell::exec_form_of(
+                    &crate::shell::unfold(doc.text, span.clone(), doc.escape).text,
+                )
+                .map(|json| format!("{} {json}", start.keyword))
+            }
+            _ => None,
+        };
+        let exec_form = matches!(start.body, Body::Exec(..)) || exec_cmd.is_some();
         for (i, ins) in &instrs {
             if ins.is(Kind::Workdir) {
                 let arg = ins
@@ -924,6 +937,16 @@ impl Pass for MultiStage {
             _ => Vec::new(),
         };
         let mut tctx = runtime_context(cx, &instrs, &plan.runtime, &cwd);
+        if let (true, Some(exec)) = (plan.is_static, &exec_cmd) {
+            let shell_form = cx.text(&start.span);
+            let tail: Vec<&str> = instrs
+                .iter()
+                .filter(|(_, i)| TAIL_KINDS.contains(&i.kind))
+                .map(|(_, i)| cx.text(&i.span))
+                .map(|t| if t == shell_form { exec.as_str() } else { t })
+                .collect();
+            tctx.insert("tail", &tail);
+        }
         tctx.insert("builder", &builder);
         tctx.insert("artefact", &plan.artefact);
         tctx.insert("dest", plan.dest.as_deref().unwrap_or(&plan.artefact));

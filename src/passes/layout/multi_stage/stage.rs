@@ -129,6 +129,16 @@ pub(super) fn final_workdir(instrs: &[(usize, &Instr)]) -> Option<String> {
     cwd.filter(|c| c != "/")
 }
 
+/// The instructions the runtime stage repeats after its files, in the build stage's order.
+pub(super) const TAIL_KINDS: &[Kind] = &[
+    Kind::Expose,
+    Kind::Stopsignal,
+    Kind::Volume,
+    Kind::User,
+    Kind::Entrypoint,
+    Kind::Cmd,
+];
+
 /// The template context every runtime stage starts from: its base, the WORKDIR, and the
 /// build stage's ENV/LABEL lines (carried) and start and port lines (tail).
 pub(super) fn runtime_context(
@@ -153,17 +163,7 @@ pub(super) fn runtime_context(
         .collect();
     let tail: Vec<&str> = instrs
         .iter()
-        .filter(|(_, i)| {
-            matches!(
-                i.kind,
-                Kind::Expose
-                    | Kind::Stopsignal
-                    | Kind::Volume
-                    | Kind::User
-                    | Kind::Entrypoint
-                    | Kind::Cmd
-            )
-        })
+        .filter(|(_, i)| TAIL_KINDS.contains(&i.kind))
         .map(|(_, i)| cx.text(&i.span))
         .collect();
     let mut t = tera::Context::new();
