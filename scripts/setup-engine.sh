@@ -17,10 +17,11 @@
 #   buildpack-deps:bookworm                    bookworm + compilers, VCS tools and -dev libraries
 #   python:3.11 (3.8, 3.10, 3.12)              buildpack-deps + Debian's python3 (3.11), -dev, pip
 #   python:3.11-slim (…)                       bookworm + python3 and pip only
-#   node:18, node:18-slim                      buildpack-deps / bookworm + Debian's nodejs 18, npm
+#   node:18, node:18-slim (12, 14, 16, 20)     buildpack-deps / bookworm + Debian's nodejs 18, npm
 #   golang:1.19                                buildpack-deps + Debian's golang-go (1.19)
 #   rust:1.96                                  buildpack-deps + Debian's rustc-web/cargo-web (1.96)
 #   gcc:12                                     buildpack-deps (its gcc is 12)
+#   eclipse-temurin:17-jre                     bookworm-slim + Debian's OpenJDK 17 JRE
 #   gcr.io/distroless/static-debian12          passwd, CA certificates and tzdata only
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -118,11 +119,20 @@ alias_to $lib/python:3.11-slim $lib/python:3.8-slim $lib/python:3.10-slim $lib/p
 node_user='groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node'
 derive $lib/node:18 $lib/buildpack-deps:bookworm "$(apt_install nodejs npm) && $node_user" --cmd '["node"]'
 derive $lib/node:18-slim $lib/debian:bookworm-slim "$(apt_install nodejs npm ca-certificates) && $node_user" --cmd '["node"]'
+# Other majors are Debian's 18 under their names, as the python tags are 3.11 (slim-base moves
+# Ubuntu 22.04's apt nodejs, 12, to node:12-slim).
+alias_to $lib/node:18 $lib/node:12 $lib/node:14 $lib/node:16 $lib/node:20
+alias_to $lib/node:18-slim $lib/node:12-slim $lib/node:14-slim $lib/node:16-slim $lib/node:20-slim
 
 derive $lib/golang:1.19 $lib/buildpack-deps:bookworm "$(apt_install golang-go) && mkdir -p /go/bin /go/src" \
   --env GOPATH=/go --env PATH=/go/bin:/usr/lib/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --workingdir /go
 derive $lib/rust:1.96 $lib/buildpack-deps:bookworm "$(apt_install rustc-web cargo-web)" --env CARGO_HOME=/usr/local/cargo \
   --env PATH=/usr/local/cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+# eclipse-temurin:17-jre, the JRE image slim-base moves apt-installed Java 17 runtimes to: the
+# real one is Ubuntu with Temurin in /opt/java/openjdk; here Debian's OpenJDK 17 JRE (java on PATH).
+derive $lib/eclipse-temurin:17-jre $lib/debian:bookworm-slim "mkdir -p /usr/share/man/man1 && $(apt_install openjdk-17-jre-headless ca-certificates)" \
+  --env JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64
 
 # distroless/static: no shell, no package manager; a passwd with `nonroot` (65532), CA
 # certificates and zoneinfo, as Google's image has.
