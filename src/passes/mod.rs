@@ -127,6 +127,7 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &hints::copy_then_modify::CopyThenModify,
     &hints::package_upgrade::PackageUpgrade,
     &hints::late_removal::LateRemoval,
+    &hints::unused_tools::UnusedTools,
     &hints::pipefail::Pipefail,
 ];
 

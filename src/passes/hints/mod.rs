@@ -6,3 +6,4 @@ pub mod late_removal;
 pub mod package_upgrade;
 pub mod pipefail;
 pub mod secret_in_layer;
+pub mod unused_tools;
