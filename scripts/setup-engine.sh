@@ -133,6 +133,10 @@ derive $lib/rust:1.96 $lib/buildpack-deps:bookworm "$(apt_install rustc-web carg
 # real one is Ubuntu with Temurin in /opt/java/openjdk; here Debian's OpenJDK 17 JRE (java on PATH).
 derive $lib/eclipse-temurin:17-jre $lib/debian:bookworm-slim "mkdir -p /usr/share/man/man1 && $(apt_install openjdk-17-jre-headless ca-certificates)" \
   --env JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64
+# The other Temurin tags slim-base writes (a major, an Ubuntu release) are that 17 under their names.
+for v in 11 17 21; do for r in "" -focal -jammy -noble; do
+  [ "$v$r" = 17 ] || alias_to $lib/eclipse-temurin:17-jre "$lib/eclipse-temurin:$v-jre$r"
+done; done
 
 # distroless/static: no shell, no package manager; a passwd with `nonroot` (65532), CA
 # certificates and zoneinfo, as Google's image has.
