@@ -69,7 +69,7 @@ unless `--prefer-alpine` asks for Alpine: then `python`/`node` bases become thei
 variant (Unsafe), except where the stage installs with apt or compiles.
 
 ## Facts it relies on
-The final stage's role (an application, not an image made to be built upon or with no CMD), whether it is a Windows stage, the base's distribution and release (its tag, or the dated official images table), what the stage installs and runs (compilers, `-dev` packages, Java builds, apt sources), and the package names shared by Debian and Ubuntu. Waits for a split of the final stage (phase Structure).
+The final stage's role (an application, not an image made to be built upon or with no CMD), whether it is a Windows stage, the base's distribution and release (its tag, or the dated official images table), what the stage installs and runs (compilers, `-dev` packages, Java builds, apt sources), the ENV paths it sets (a `JAVA_HOME` under `/usr/lib/jvm` keeps the distribution's Java), and the package names shared by Debian and Ubuntu. Waits for a split of the final stage (phase Structure).
 "#,
 };
 
@@ -611,6 +611,21 @@ impl SlimBase {
             "`{}` with apt's {} {version}",
             from.args[0].value, runtime.language
         );
+        // An ENV that points into where the distribution installs the language (JAVA_HOME at
+        // /usr/lib/jvm/…): the language's image keeps it elsewhere.
+        let distro_path = match runtime.language {
+            "Java" => "/usr/lib/jvm",
+            "Python" => "/usr/lib/python3",
+            _ => "/usr/lib/node_modules",
+        };
+        if let Some((_, env)) = cx
+            .stage_instrs(stage)
+            .find(|(_, i)| i.is(Kind::Env) && cx.text(&i.span).contains(distro_path))
+        {
+            let line = cx.doc.line_of(env.span.start);
+            out.push(say(format!("{intro}: line {line} sets a path under `{distro_path}`, where the distribution installs it and `{image}` does not: left as it is")));
+            return;
+        }
         // An apt source the stage adds (NodeSource, a PPA) may install another version than
         // the release's own.
         if let Some(line) = adds_apt_source(cx, stage) {
