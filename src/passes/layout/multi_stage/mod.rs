@@ -894,7 +894,9 @@ impl Pass for MultiStage {
             (plan, _) => plan,
         };
         let Some(plan) = plan else {
-            let why = missing.unwrap_or_else(|| "the artefact could not be worked out".into());
+            let why = missing.unwrap_or_else(|| {
+                format!("the start command runs `{program}`, which no build step it follows (`go build`, `go install`, `cargo build --release`, `cargo install`, make or a compiler with `-o`) is known to write")
+            });
             out.push(say(format!("`{}` builds and runs in one stage: a runtime stage with only the artefact would be much smaller ({why})", from.args[0].value)));
             return;
         };
