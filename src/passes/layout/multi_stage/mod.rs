@@ -37,7 +37,8 @@ as the build stage (`AS build`) and adds a runtime stage, from a template per st
   with `CGO_ENABLED=0` (set by ENV or in the RUN) and started in exec form, else
   `debian:<release>-slim` (the build image's release); a build that leaves cgo unset gets
   `CGO_ENABLED=0` and distroless when the build context shows its sources need no cgo (go.mod
-  requires nothing, no `.go` file imports "C"); a program the start command runs by name goes to
+  requires nothing, or in GOPATH mode every import is the standard library's or the project's
+  own; no `.go` file imports "C"; an unknown context or one with no sources keeps cgo); a program the start command runs by name goes to
   `/usr/local/bin`, on every runtime's PATH;
 - Rust (`rust`, `cargo build --release` started as `target/release/NAME`, or
   `cargo install --path .` whose program lands in `--root`, `$CARGO_INSTALL_ROOT` or
@@ -348,19 +349,30 @@ fn cgo_setting(cx: &Context<'_, '_>, i: usize) -> Option<String> {
 }
 
 /// The Go sources in the build context use no cgo and need nothing outside the standard
-/// library: go.mod requires nothing (its modules could use cgo) and no `.go` file imports "C".
-/// Then a build with `CGO_ENABLED=0` is the same program, statically linked (the standard
-/// library's net and os/user have pure-Go versions).
-fn go_uses_no_cgo(cx: &Context<'_, '_>) -> bool {
-    let Some(module) = cx.build_context.read("go.mod") else {
-        return false;
-    };
+/// library: with a go.mod, it requires nothing (its modules could use cgo); without one (GOPATH
+/// mode), every import is the standard library's (no dot in its first element) or the project's
+/// own (under `own`, its import path from the folder under `$GOPATH/src`); and no `.go` file
+/// imports "C". Then a build with `CGO_ENABLED=0` is the same program, statically linked (the
+/// standard library's net and os/user have pure-Go versions).
+fn go_uses_no_cgo(cx: &Context<'_, '_>, own: Option<&str>) -> bool {
+    let module = cx.build_context.read("go.mod");
     if module
-        .lines()
-        .any(|l| l.trim_start().starts_with("require"))
+        .as_deref()
+        .is_some_and(|m| m.lines().any(|l| l.trim_start().starts_with("require")))
     {
         return false;
     }
+    if !cx.build_context.is_known() || (module.is_none() && own.is_none()) {
+        return false;
+    }
+    let mut sources = 0;
+    let foreign = |src: &str| {
+        imports(src).into_iter().any(|path| {
+            let first = path.split('/').next().unwrap_or("");
+            first.contains('.')
+                && !own.is_some_and(|o| path == o || path.starts_with(&format!("{o}/")))
+        })
+    };
     // Every folder of the context, a bounded walk (vendored code means requirements).
     let mut folders = vec![String::new()];
     let mut seen = 0;
@@ -380,17 +392,58 @@ fn go_uses_no_cgo(cx: &Context<'_, '_>) -> bool {
             }
             if cx.build_context.is_dir(&rel) {
                 folders.push(rel);
-            } else if name.ends_with(".go")
-                && cx
-                    .build_context
-                    .read(&rel)
-                    .is_none_or(|src| src.contains("import \"C\"") || src.contains("\"C\"\n"))
-            {
-                return false;
+            } else if name.ends_with(".go") {
+                let Some(src) = cx.build_context.read(&rel) else {
+                    return false;
+                };
+                sources += 1;
+                if imports(&src).contains(&"C") || (module.is_none() && foreign(&src)) {
+                    return false;
+                }
             }
         }
     }
-    true
+    // Sources seen, none of them using cgo.
+    sources > 0
+}
+
+/// The project's import path in GOPATH mode: the folder under `$GOPATH/src` (`/go` in the
+/// official images) that the build runs in.
+fn gopath_import_path(cx: &Context<'_, '_>, i: usize, cwd: Option<&str>) -> Option<String> {
+    let gopath = env_before(cx, i, "GOPATH").unwrap_or_else(|| "/go".into());
+    let src = format!("{}/src/", gopath.split(':').next()?.trim_end_matches('/'));
+    cwd?.strip_prefix(&src)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+}
+
+/// The import paths of a Go source file (`import "x"` and `import ( … )` blocks).
+fn imports(src: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut block = false;
+    for line in src.lines().map(str::trim) {
+        let spec = if block {
+            if line.starts_with(')') {
+                block = false;
+                continue;
+            }
+            line
+        } else if let Some(rest) = line.strip_prefix("import") {
+            let rest = rest.trim();
+            if rest.starts_with('(') {
+                block = true;
+                rest.trim_start_matches('(').trim()
+            } else {
+                rest
+            }
+        } else {
+            continue;
+        };
+        if let Some(path) = spec.split('"').nth(1) {
+            out.push(path);
+        }
+    }
+    out
 }
 
 /// Where the runtime stage puts an installed program that the start command runs by its path
@@ -670,8 +723,13 @@ impl Pass for MultiStage {
                         };
                         let cgo = cgo_setting(cx, *i);
                         let is_static = cgo.as_deref() == Some("0") && exec_form;
-                        let make_static = (cgo.is_none() && exec_form && go_uses_no_cgo(cx))
-                            .then(|| c.words[0].span.start);
+                        let make_static = (cgo.is_none()
+                            && exec_form
+                            && go_uses_no_cgo(
+                                cx,
+                                gopath_import_path(cx, *i, cwd.as_deref()).as_deref(),
+                            ))
+                        .then(|| c.words[0].span.start);
                         match go_plan(cx, artefact, dest, is_static, make_static) {
                             Ok(p) => plan = Some(p),
                             Err(why) => missing = Some(why),
@@ -719,8 +777,13 @@ impl Pass for MultiStage {
                         };
                         let cgo = cgo_setting(cx, *i);
                         let is_static = cgo.as_deref() == Some("0") && exec_form;
-                        let make_static = (cgo.is_none() && exec_form && go_uses_no_cgo(cx))
-                            .then(|| c.words[0].span.start);
+                        let make_static = (cgo.is_none()
+                            && exec_form
+                            && go_uses_no_cgo(
+                                cx,
+                                gopath_import_path(cx, *i, cwd.as_deref()).as_deref(),
+                            ))
+                        .then(|| c.words[0].span.start);
                         let planned = runtime_place(&program, &installed, "go install")
                             .and_then(|dest| go_plan(cx, installed, dest, is_static, make_static));
                         match planned {
@@ -966,7 +1029,7 @@ impl Pass for MultiStage {
             .collect();
         let message = match plan.make_static {
             Some(_) => format!(
-                "{message} (built with CGO_ENABLED=0: the sources use no cgo and go.mod requires nothing)"
+                "{message} (built with CGO_ENABLED=0: the sources use no cgo and need no module outside the standard library)"
             ),
             None => message,
         };
