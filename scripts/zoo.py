@@ -443,8 +443,12 @@ def report_section(records, infos_by_app, unmeasured, version, elapsed_run, rebu
         if x is not None and x > TOO_BIG:
             info = infos_by_app[r["app"]]
             split = f"split into {info['stages_unsafe']} stages" if (info.get("stages_unsafe") or 0) > 1 else "one stage"
+            # zoo/<app>/gap: what the expert did that dockopt cannot know to do (written by hand
+            # after comparing the two images), beside what dockopt itself said.
+            gap = ZOO / r["app"] / "gap"
+            reasons = why_big(info) + ([f"the fact dockopt lacks: {gap.read_text().strip()}"] if gap.exists() else [])
             big.append(f"- **{r['app']}** {x:.1f}× ({size(r['variants']['unsafe'])} vs {size(r['variants']['expert'])}; {split}): "
-                       + "; ".join(why_big(info)))
+                       + "; ".join(reasons))
     failures = []
     for r in records:
         for k in VARIANTS:

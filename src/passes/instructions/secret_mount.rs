@@ -130,8 +130,7 @@ fn mount_instead(cx: &Context<'_, '_>, j: usize, dest: &str) -> Option<Finding> 
             && c.operands().len() == 1
             && looks_secret(c.operands()[0])
     })?;
-    let rm = &script.commands[k];
-    let file = rm.operands()[0];
+    let file = script.commands[k].operands()[0];
     let path = absolute(file, cx.facts.instrs[j].workdir.as_deref())?;
     // The file came in with the COPY: its place in the build context.
     let rel = path.strip_prefix(&format!("{dest}/"))?.to_string();
@@ -168,24 +167,13 @@ fn mount_instead(cx: &Context<'_, '_>, j: usize, dest: &str) -> Option<Finding> 
             None,
         );
     }
-    let words = |c: &crate::shell::SimpleCmd| {
-        (
-            c.words.first().map_or(c.span.start, |w| w.span.start),
-            c.words.last().map_or(c.span.end, |w| w.span.end),
-        )
-    };
-    let (rm_start, rm_end) = words(rm);
-    // ` && rm FILE` after the command before it, or `rm FILE && ` before the one after it.
-    let cut = match k {
-        0 => rm_start..words(&script.commands[1]).0,
-        _ => words(&script.commands[k - 1]).1..rm_end,
-    };
+    let cut = crate::shell::delete_command(script, k)?;
     let mut edits = vec![
         Edit::insert(
             run.keyword_span.end + 1,
             format!("--mount=type=secret,id={rel},target={path},required=true "),
         ),
-        Edit::delete(cut),
+        cut,
     ];
     edits.extend(crate::passes::syntax_directive_edit(cx));
     let mut fix = Fix::new(Applicability::Unsafe, edits);
