@@ -121,6 +121,7 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &runtime::slim_base::SlimBase,
     &layout::multi_stage::MultiStage,
     &runtime::non_root_user::NonRootUser,
+    &runtime::npm_omit_dev::NpmOmitDev,
     &layout::dockerignore::Dockerignore,
     &hints::secret_in_layer::SecretInLayer,
     &hints::cache_bust::CacheBust,
