@@ -88,6 +88,17 @@ The runtime stage repeats the stage's `ENV` (but not lines that set only what bu
 artefact keeps its path, so the start command stays the same. Other stacks, or a program that
 cannot be recognised, get a suggestion instead.
 
+## Stacks at a glance
+| stack | build it follows | runtime | what it needs to know |
+|---|---|---|---|
+| Go | `go build [-o]`, `go install` (one package, `.`, `./...` run by name) | distroless static, or the release's slim image | the program's path or name (go.mod, GOPATH folder), cgo (ENV, sources), the release |
+| Rust | `cargo build --release`, `cargo install --path .` | the release's slim image + CA certificates (+ OpenSSL) | the binary's name (Cargo.toml, `--bin`), Cargo.lock, the release |
+| C/C++ on gcc | `make`, `make install`, `gcc -o`, cmake | the release's slim image | the program's path, the Makefile's install recipe, the libraries it links |
+| Debian/Ubuntu + apt compilers | `make install`, cmake, configure, `gcc -o`, `go build -o`, `javac` | the same release with the runtime packages | each `-dev` package's libraries (package table), the install prefix, the RUNs' other effects |
+| Java on maven/gradle images | `mvn package`, `gradle build` + `java -jar` | `eclipse-temurin:N-jre` | the JDK's major version, the jar |
+| Node | `npm run build` / `yarn build` | `node:X-slim` with production dependencies | the build folder (`node <out>/…`), else the whole application folder |
+| Python | pip installs that compile | `python:X.Y-slim` + a virtualenv | the `-dev` packages' libraries, the application folder |
+
 ## Why
 The compiler, headers, package caches and sources make up most of such an image (a Go image
 of 800 MB runs a 10 MB binary). The runtime stage ships the program and nothing to build with.
