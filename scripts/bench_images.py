@@ -19,6 +19,7 @@ import argparse
 import functools
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -308,7 +309,13 @@ def write_report(path, dirs, tools, sections, elapsed, bindir, rebuilds):
     ]
     for engine, version, results, secs_taken in sections:
         text += engine_section(engine, version, results, secs_taken, dirs, tools)
-    Path(path).write_text("\n".join(text))
+    # The sections other scripts write (the zoo, the corpus reach) stay as they are.
+    old = Path(path).read_text() if Path(path).exists() else ""
+    kept = re.findall(r"<!-- (?:zoo|split):start -->.*?<!-- (?:zoo|split):end -->", old, flags=re.S)
+    out = "\n".join(text)
+    if kept:
+        out = out.rstrip("\n") + "\n\n" + "\n\n".join(kept) + "\n"
+    Path(path).write_text(out)
     print("\n".join(text))
 
 
