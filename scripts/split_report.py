@@ -68,9 +68,14 @@ def main():
         said = [x["message"] for x in report.get("suggestions", []) if x["code"] == "DO033"]
         if said:
             m = re.sub(r"^`[^`]*` ", "", said[0])
+            # The reason: the outer parenthesised part of "builds and runs in one stage: … (why)".
+            if " (" in m and m.endswith(")"):
+                m = m[m.index(" (") + 2:-1]
             m = re.sub(r"line \d+", "line N", m)
-            key = re.sub(r"`[^`]*`", "`…`", m) if "runs `" not in m else m.split("(")[-1].rstrip(")")
-            key = re.sub(r"`[^`]*`", lambda g: g.group(0), key)
+            m = re.sub(r"the start command runs `[^`]*`", "the start command runs `…`", m)
+            m = re.sub(r"`[^`]*` (builds and runs|is Alpine|is built on)", r"`…` \1", m)
+            m = re.sub(r"packages of `[^`]*` on (\w+)", r"packages of `…` on \1", m)
+            key = m
         else:
             base = re.search(r"(?im)^\s*FROM\s+(?:--\S+\s+)*(\S+)", f.read_text(errors="replace")).group(1)
             key = f"no message on `{base.split(':')[0].split('@')[0]}`: no build step multi-stage follows there (pip, apk, yum builds, or a stack it does not know)"

@@ -6,22 +6,17 @@ use super::*;
 /// `python` (full image) that pip-installs: a virtualenv in the build stage, copied onto the slim
 /// image with the application.
 pub(super) fn python(cx: &Context<'_, '_>, image: &ImageRef, instrs: &[(usize, &Instr)]) -> Split {
-    if image.tag_has("alpine") {
-        return Ok(None);
-    }
     // On a slim image that installs its compiler, the runtime is the same slim image.
     let slim_base = image.tag_has("slim");
-    let Some(version) = image.tag.as_deref().filter(|t| {
+    // `python:3`/`latest`: the minor version must match in both stages. Said only once the
+    // stage is known to compile (below).
+    let version = image.tag.as_deref().filter(|t| {
         t.split('.').take(2).count() == 2 && t.chars().next().is_some_and(|c| c.is_ascii_digit())
-    }) else {
-        return Ok(None); // `python:3`/`latest`: the minor version must match in both stages
-    };
-    let slim = match slim_base {
-        true => version.to_string(),
-        false => match crate::facts::images::slim_tag("python", Some(version)) {
-            Some(s) => s,
-            None => return Ok(None),
-        },
+    });
+    let slim = match (slim_base, version) {
+        (true, Some(v)) => Some(v.to_string()),
+        (false, Some(v)) => crate::facts::images::slim_tag("python", Some(v)),
+        (_, None) => None,
     };
     let release = cx.facts.stages[0]
         .base
@@ -75,6 +70,12 @@ pub(super) fn python(cx: &Context<'_, '_>, image: &ImageRef, instrs: &[(usize, &
                     }
                 }
             }
+            if name == "apk" && c.first_operand() == Some("add") {
+                compiles |= c
+                    .operands()
+                    .iter()
+                    .any(|p| matches!(*p, "gcc" | "g++" | "build-base" | "musl-dev" | "make"));
+            }
             if matches!(name, "apt-get" | "apt")
                 && matches!(c.first_operand(), Some("purge" | "remove"))
             {
@@ -105,6 +106,17 @@ pub(super) fn python(cx: &Context<'_, '_>, image: &ImageRef, instrs: &[(usize, &
     if !compiles {
         return Ok(None);
     }
+    let written = &cx.facts.stages[0].base.reference;
+    if image.tag_has("alpine") {
+        return Err(format!(
+            "`{written}` is Alpine: the runtime libraries of its -dev packages are not in the package table, which holds Debian's and Ubuntu's"
+        ));
+    }
+    let Some(slim) = slim else {
+        return Err(format!(
+            "no slim tag of `{written}` with the same Python version and release is known for the runtime"
+        ));
+    };
     let Some(first_pip) = first_pip else {
         return Ok(None);
     };
