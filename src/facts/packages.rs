@@ -311,3 +311,9 @@ mod runtime_tests {
         assert_eq!(runtime_of_dev("bookworm", "libnothing-dev"), None);
     }
 }
+
+/// Releases whose archive has `nginx-light`, nginx with the modules a static-file server uses
+/// and without the others (read from the Debian and Ubuntu package indexes, 2026-12: Debian
+/// main, Ubuntu universe).
+pub const NGINX_LIGHT_RELEASES: &[&str] =
+    &["bullseye", "bookworm", "trixie", "focal", "jammy", "noble"];

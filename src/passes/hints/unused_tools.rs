@@ -17,7 +17,8 @@ In the final stage of an application image, names the packages of interactive an
 tools (`vim`, `nano`, `curl`, `wget`, `git`, `htop`, `strace`, `gdb`, `telnet`, `ping`, `dig`,
 `netstat`, `tcpdump`, `lsof`, `jq`, `less`) that the stage installs with apt, apk, yum or dnf
 and that no later instruction runs: no later `RUN`, `CMD`, `ENTRYPOINT` or `HEALTHCHECK` names
-their commands.
+their commands. Also names `nginx` where the release has `nginx-light`, which is enough to
+serve static files.
 
 ## Why
 Each one adds megabytes (git brings perl, vim its runtime files) and attack surface to every
@@ -38,8 +39,9 @@ A suggestion only: the application itself may run one of them (a `subprocess` ca
 a shell script that curls), which only its author knows.
 
 ## Facts it relies on
-The stage's role (an application, the final stage), the analysed scripts of its RUNs (what they
-install and run), and its start and health-check commands.
+The stage's role (an application, the final stage), its base's release (which has
+`nginx-light`, a dated table), the analysed scripts of its RUNs (what they install and run), and
+its start and health-check commands.
 "#,
 };
 
@@ -143,6 +145,23 @@ impl Pass for UnusedTools {
                 .filter(|(_, cmds)| !cmds.iter().any(|c| runs(c)))
                 .map(|(pkg, _)| *pkg)
                 .collect();
+            // nginx where the release has nginx-light: a static-file server needs no more.
+            let release = cx.facts.stages[last]
+                .base
+                .release
+                .as_ref()
+                .map(|r| r.name.as_str());
+            if installed.contains(&"nginx")
+                && release
+                    .is_some_and(|r| crate::facts::packages::NGINX_LIGHT_RELEASES.contains(&r))
+            {
+                out.push(cx.finding(
+                    &META,
+                    doc.instructions[i].span.start,
+                    "`nginx` installs every module; where it serves static files, `nginx-light` (same release) is smaller and has what that needs".to_string(),
+                    None,
+                ));
+            }
             if unused.is_empty() {
                 continue;
             }
