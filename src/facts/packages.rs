@@ -273,6 +273,12 @@ pub fn slim_preparation<S: AsRef<str>>(packages: &[S]) -> Option<&'static str> {
         .map(|(_, cmd)| *cmd)
 }
 
+/// Releases whose archive has `nginx-light`, nginx with the modules a static-file server uses
+/// and without the others (read from the Debian and Ubuntu package indexes, 2026-12: Debian
+/// main, Ubuntu universe).
+pub const NGINX_LIGHT_RELEASES: &[&str] =
+    &["bullseye", "bookworm", "trixie", "focal", "jammy", "noble"];
+
 #[cfg(test)]
 mod runtime_tests {
     use super::*;
@@ -311,9 +317,3 @@ mod runtime_tests {
         assert_eq!(runtime_of_dev("bookworm", "libnothing-dev"), None);
     }
 }
-
-/// Releases whose archive has `nginx-light`, nginx with the modules a static-file server uses
-/// and without the others (read from the Debian and Ubuntu package indexes, 2026-12: Debian
-/// main, Ubuntu universe).
-pub const NGINX_LIGHT_RELEASES: &[&str] =
-    &["bullseye", "bookworm", "trixie", "focal", "jammy", "noble"];
