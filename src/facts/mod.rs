@@ -9,6 +9,7 @@
 mod context;
 pub mod images;
 pub mod packages;
+pub mod secrets;
 pub mod tools;
 mod users;
 

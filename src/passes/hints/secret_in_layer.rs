@@ -1,3 +1,4 @@
+use crate::facts::secrets::looks_secret;
 use crate::fix::Applicability;
 use crate::passes::{Context, Finding, Meta, Pass};
 use crate::syntax::Kind;
@@ -39,33 +40,6 @@ A suggestion only: the build command has to pass the secret (`--secret id=...`).
 The COPY/ADD sources, and the stage chain after them (the RUNs that delete them).
 "#,
 };
-
-fn looks_secret(path: &str) -> bool {
-    let name = path
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or(path)
-        .to_ascii_lowercase();
-    matches!(
-        name.as_str(),
-        "id_rsa"
-            | "id_ed25519"
-            | "id_ecdsa"
-            | "id_dsa"
-            | ".env"
-            | ".netrc"
-            | ".npmrc"
-            | ".pypirc"
-            | ".git-credentials"
-            | "pip.conf"
-            | "pip.ini"
-    ) || [".pem", ".key", ".p12", ".pfx", ".keystore", ".jks"]
-        .iter()
-        .any(|e| name.ends_with(e))
-        || name.starts_with("credentials")
-        || name.starts_with("secret")
-}
 
 impl Pass for SecretInLayer {
     fn meta(&self) -> &'static Meta {

@@ -1,3 +1,4 @@
+use crate::facts::secrets::looks_secret;
 use crate::fix::{Applicability, Edit, Fix, NewFile};
 use crate::passes::{Context, Finding, Meta, Pass};
 use crate::syntax::Kind;
@@ -52,45 +53,6 @@ context (the file, and whether it has a `.dockerignore`).
 "#,
 };
 
-fn looks_secret(path: &str) -> bool {
-    let name = path
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .unwrap_or(path)
-        .to_ascii_lowercase();
-    matches!(
-        name.as_str(),
-        "id_rsa"
-            | "id_ed25519"
-            | "id_ecdsa"
-            | "id_dsa"
-            | ".env"
-            | ".netrc"
-            | ".npmrc"
-            | ".pypirc"
-            | ".git-credentials"
-            | "pip.conf"
-            | "pip.ini"
-    ) || [".pem", ".key", ".p12", ".pfx", ".keystore", ".jks"]
-        .iter()
-        .any(|e| name.ends_with(e))
-        || name.starts_with("credentials")
-        || name.starts_with("secret")
-}
-
-/// `path` against the folder `cwd`, both absolute; `None` when not known.
-fn absolute(path: &str, cwd: Option<&str>) -> Option<String> {
-    if path.contains('$') {
-        return None;
-    }
-    if path.starts_with('/') {
-        return Some(path.to_string());
-    }
-    let rel = path.trim_start_matches("./");
-    Some(format!("{}/{rel}", cwd?.trim_end_matches('/')))
-}
-
 impl Pass for SecretMount {
     fn meta(&self) -> &'static Meta {
         &META
@@ -106,8 +68,10 @@ impl Pass for SecretMount {
             if !whole_context {
                 continue;
             }
-            let Some(dest) = absolute(&ins.args[1].value, cx.facts.instrs[i].workdir.as_deref())
-            else {
+            let Some(dest) = crate::facts::join_workdir(
+                cx.facts.instrs[i].workdir.as_deref(),
+                &ins.args[1].value,
+            ) else {
                 continue;
             };
             let dest = dest.trim_end_matches(['/', '.']).to_string();
@@ -131,7 +95,7 @@ fn mount_instead(cx: &Context<'_, '_>, j: usize, dest: &str) -> Option<Finding> 
             && looks_secret(c.operands()[0])
     })?;
     let file = script.commands[k].operands()[0];
-    let path = absolute(file, cx.facts.instrs[j].workdir.as_deref())?;
+    let path = crate::facts::join_workdir(cx.facts.instrs[j].workdir.as_deref(), file)?;
     // The file came in with the COPY: its place in the build context.
     let rel = path.strip_prefix(&format!("{dest}/"))?.to_string();
     let say = |msg: String, fix: Option<Fix>| Some(cx.finding(&META, run.span.start, msg, fix));
