@@ -253,6 +253,17 @@ impl<'d, 's> Context<'d, 's> {
         out
     }
 
+    /// The final stage, when it is an application image (its role in the facts): what the
+    /// passes that trim the running image look at.
+    pub fn application_stage(&self) -> Option<usize> {
+        let last = self.doc.stages.len().checked_sub(1)?;
+        matches!(
+            self.facts.stages[last].role,
+            crate::facts::Role::Application
+        )
+        .then_some(last)
+    }
+
     /// The effective user of instruction `i` is root (no USER, or USER root/0, in its chain).
     pub fn runs_as_root(&self, i: usize) -> bool {
         match &self.facts.instrs[i].user {

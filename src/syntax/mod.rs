@@ -248,13 +248,19 @@ impl<'s> Document<'s> {
         })
     }
 
+    /// `stage` and the stages it is built on through `FROM <stage>`, nearest first.
+    pub fn stage_chain(&self, stage: usize) -> Vec<usize> {
+        let mut chain = vec![stage];
+        while let Some(p) = self.parent_stage(*chain.last().expect("not empty")) {
+            chain.push(p);
+        }
+        chain
+    }
+
     /// The stage's base image as seen through `FROM <stage>` chains.
     pub fn root_image(&self, stage: usize) -> &str {
-        let mut s = stage;
-        while let Some(p) = self.parent_stage(s) {
-            s = p;
-        }
-        &self.stages[s].base
+        let root = *self.stage_chain(stage).last().expect("not empty");
+        &self.stages[root].base
     }
 
     /// The words of a CMD/ENTRYPOINT/RUN command: the JSON array of exec form, or the shell

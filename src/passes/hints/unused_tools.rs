@@ -84,17 +84,11 @@ impl Pass for UnusedTools {
 
     fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
         let doc = cx.doc;
-        let Some(last) = doc.stages.len().checked_sub(1) else {
+        let Some(last) = cx.application_stage() else {
             return;
         };
-        if !matches!(cx.facts.stages[last].role, crate::facts::Role::Application) {
-            return;
-        }
         // The chain of stages the final one is built on.
-        let mut chain = vec![last];
-        while let Some(p) = doc.parent_stage(*chain.last().expect("not empty")) {
-            chain.push(p);
-        }
+        let chain = doc.stage_chain(last);
         let instrs: Vec<usize> = (0..doc.instructions.len())
             .filter(|&i| {
                 doc.instructions[i]

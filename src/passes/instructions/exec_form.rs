@@ -74,14 +74,9 @@ impl Pass for ExecForm {
                 continue;
             };
             let has_entrypoint = ins.stage.is_some_and(|s| {
-                let mut st = Some(s);
-                while let Some(x) = st {
-                    if cx.stage_instrs(x).any(|(_, i)| i.is(Kind::Entrypoint)) {
-                        return true;
-                    }
-                    st = doc.parent_stage(x);
-                }
-                false
+                doc.stage_chain(s)
+                    .into_iter()
+                    .any(|x| cx.stage_instrs(x).any(|(_, i)| i.is(Kind::Entrypoint)))
             });
             let applicability = if is_cmd && !has_entrypoint {
                 Applicability::Safe

@@ -114,12 +114,12 @@ impl Pass for NonRootUser {
             return;
         };
         // A USER anywhere in the final stage's chain: the author chose.
-        let mut chain = Some(last);
-        while let Some(s) = chain {
-            if cx.stage_instrs(s).any(|(_, i)| i.is(Kind::User)) {
-                return;
-            }
-            chain = doc.parent_stage(s);
+        if doc
+            .stage_chain(last)
+            .into_iter()
+            .any(|s| cx.stage_instrs(s).any(|(_, i)| i.is(Kind::User)))
+        {
+            return;
         }
         let facts = &cx.facts.stages[last];
         let stage = &doc.stages[last];
@@ -379,8 +379,7 @@ const PRIVILEGE_DROPPERS: &[&str] = &["gosu", "su-exec", "setpriv", "chpst", "ru
 
 /// The privilege-dropping tool the stage's chain installs or uses, if any.
 fn drops_privileges_with(cx: &Context<'_, '_>, stage: usize) -> Option<&'static str> {
-    let mut chain = Some(stage);
-    while let Some(s) = chain {
+    for s in cx.doc.stage_chain(stage) {
         for (_, ins) in cx.stage_instrs(s) {
             let text = cx.text(&ins.span);
             if let Some(tool) = PRIVILEGE_DROPPERS.iter().find(|t| {
@@ -394,7 +393,6 @@ fn drops_privileges_with(cx: &Context<'_, '_>, stage: usize) -> Option<&'static 
                 return Some(tool);
             }
         }
-        chain = cx.doc.parent_stage(s);
     }
     None
 }

@@ -56,12 +56,9 @@ impl Pass for NpmOmitDev {
 
     fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
         let doc = cx.doc;
-        let Some(last) = doc.stages.len().checked_sub(1) else {
+        let Some(last) = cx.application_stage() else {
             return;
         };
-        if !matches!(cx.facts.stages[last].role, crate::facts::Role::Application) {
-            return;
-        }
         let Some(manifest) = cx
             .build_context
             .read("package.json")
