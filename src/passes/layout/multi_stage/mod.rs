@@ -348,6 +348,42 @@ fn go_plan(
     })
 }
 
+/// How the Go build of RUN `i` (its `go` word at `go_word`, in the folder `cwd`) links: static
+/// when CGO_ENABLED=0 is in force and the start command runs without a shell (distroless has
+/// none); else where to insert `CGO_ENABLED=0 ` to make it static, when the sources show they
+/// need no cgo and nothing set CGO_ENABLED.
+fn go_linking(
+    cx: &Context<'_, '_>,
+    i: usize,
+    go_word: usize,
+    cwd: Option<&str>,
+    exec_form: bool,
+) -> (bool, Option<usize>) {
+    let cgo = cgo_setting(cx, i);
+    let is_static = cgo.as_deref() == Some("0") && exec_form;
+    let make_static = (cgo.is_none()
+        && exec_form
+        && go_uses_no_cgo(cx, gopath_import_path(cx, i, cwd).as_deref()))
+    .then_some(go_word);
+    (is_static, make_static)
+}
+
+/// The first instruction of the stage a runtime stage cannot simply repeat: a HEALTHCHECK (its
+/// command may not exist there), ONBUILD, or a USER unless the runtime stage makes its account.
+fn not_carried<'a>(instrs: &[(usize, &'a Instr)], user_carried: bool) -> Option<&'a Instr> {
+    instrs.iter().map(|(_, i)| *i).find(|i| {
+        matches!(i.kind, Kind::Healthcheck | Kind::Onbuild) || (i.is(Kind::User) && !user_carried)
+    })
+}
+
+/// The message for a stage that a `not_carried` instruction keeps from being split.
+fn split_by_hand(from: &Instr, bad: &Instr) -> String {
+    format!(
+        "`{}` builds and runs in one stage; split it by hand (a {} must work in the runtime stage too)",
+        from.args[0].value, bad.keyword
+    )
+}
+
 /// CGO_ENABLED as the build in RUN `i` sees it: an ENV before it, or an assignment in that RUN
 /// (`CGO_ENABLED=0 go build`, `export CGO_ENABLED=0`); comments do not count.
 fn cgo_setting(cx: &Context<'_, '_>, i: usize) -> Option<String> {
@@ -600,12 +636,11 @@ impl Pass for MultiStage {
             } else {
                 python(cx, &image, &instrs)
             };
-            let bad = instrs
-                .iter()
-                .find(|(_, i)| matches!(i.kind, Kind::User | Kind::Healthcheck | Kind::Onbuild));
-            match (split, bad) {
-                (Ok(Some(_)), Some((_, b))) => out.push(say(format!("`{}` builds and runs in one stage; split it by hand (a {} must work in the runtime stage too)", from.args[0].value, b.keyword))),
-                (Ok(Some((template, tctx, edits, message))), None) => append_stage(cx, from, template, tctx, edits, message, out),
+            match (split, not_carried(&instrs, false)) {
+                (Ok(Some(_)), Some(b)) => out.push(say(split_by_hand(from, b))),
+                (Ok(Some((template, tctx, edits, message))), None) => {
+                    append_stage(cx, from, template, tctx, edits, message, out)
+                }
                 (Ok(None), _) => {}
                 (Err(why), _) => out.push(say(why)),
             }
@@ -615,13 +650,9 @@ impl Pass for MultiStage {
             // A USER works in the runtime stage when the accounts are made there too.
             let plan = native(cx, &instrs);
             let accounts = matches!(&plan, Ok(Some(p)) if !p.accounts.is_empty());
-            let bad = instrs.iter().find(|(_, i)| {
-                matches!(i.kind, Kind::Healthcheck | Kind::Onbuild)
-                    || (i.is(Kind::User) && !accounts)
-            });
-            match (plan, bad) {
+            match (plan, not_carried(&instrs, accounts)) {
                 (Ok(None), _) => {}
-                (Ok(Some(_)), Some((_, b))) => out.push(say(format!("`{}` builds and runs in one stage; split it by hand (a {} must work in the runtime stage too)", from.args[0].value, b.keyword))),
+                (Ok(Some(_)), Some(b)) => out.push(say(split_by_hand(from, b))),
                 (Ok(Some(plan)), None) => {
                     let mut tctx = runtime_context(cx, &instrs, &plan.runtime, &plan.workdir);
                     tctx.insert("packages", &plan.packages);
@@ -732,15 +763,8 @@ impl Pass for MultiStage {
                                 }
                             }
                         };
-                        let cgo = cgo_setting(cx, *i);
-                        let is_static = cgo.as_deref() == Some("0") && exec_form;
-                        let make_static = (cgo.is_none()
-                            && exec_form
-                            && go_uses_no_cgo(
-                                cx,
-                                gopath_import_path(cx, *i, cwd.as_deref()).as_deref(),
-                            ))
-                        .then(|| c.words[0].span.start);
+                        let (is_static, make_static) =
+                            go_linking(cx, *i, c.words[0].span.start, cwd.as_deref(), exec_form);
                         match go_plan(cx, artefact, dest, is_static, make_static) {
                             Ok(p) => plan = Some(p),
                             Err(why) => missing = Some(why),
@@ -786,15 +810,8 @@ impl Pass for MultiStage {
                                 continue;
                             }
                         };
-                        let cgo = cgo_setting(cx, *i);
-                        let is_static = cgo.as_deref() == Some("0") && exec_form;
-                        let make_static = (cgo.is_none()
-                            && exec_form
-                            && go_uses_no_cgo(
-                                cx,
-                                gopath_import_path(cx, *i, cwd.as_deref()).as_deref(),
-                            ))
-                        .then(|| c.words[0].span.start);
+                        let (is_static, make_static) =
+                            go_linking(cx, *i, c.words[0].span.start, cwd.as_deref(), exec_form);
                         let planned = runtime_place(&program, &installed, "go install")
                             .and_then(|dest| go_plan(cx, installed, dest, is_static, make_static));
                         match planned {
@@ -976,11 +993,8 @@ impl Pass for MultiStage {
         };
         // Said once the plan stands, so that the reason a plan could not be made comes first
         // (a USER added by another pass in an earlier round is not the reason).
-        if let Some((_, bad)) = instrs
-            .iter()
-            .find(|(_, i)| matches!(i.kind, Kind::User | Kind::Healthcheck | Kind::Onbuild))
-        {
-            out.push(say(format!("`{}` builds and runs in one stage; split it by hand (a {} must work in the runtime stage too)", from.args[0].value, bad.keyword)));
+        if let Some(bad) = not_carried(&instrs, false) {
+            out.push(say(split_by_hand(from, bad)));
             return;
         }
         // The start command must run the artefact (or the jar must be it).

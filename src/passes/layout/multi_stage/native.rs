@@ -34,7 +34,7 @@ const NOT_SYSTEM: &[&str] = &[
     "/var/cache",
 ];
 
-fn is_under(path: &str, dir: &str) -> bool {
+pub(super) fn is_under(path: &str, dir: &str) -> bool {
     path == dir
         || path
             .strip_prefix(dir.trim_end_matches('/'))
@@ -43,6 +43,22 @@ fn is_under(path: &str, dir: &str) -> bool {
 
 fn is_system(path: &str) -> bool {
     SYSTEM.iter().any(|d| is_under(path, d)) && !NOT_SYSTEM.iter().any(|d| is_under(path, d))
+}
+
+/// The runtime packages a `-dev` package stands for on `release` (the generated table); `Err`
+/// when the table does not know them.
+pub(super) fn dev_runtime(release: &str, dev: &str) -> Result<Vec<String>, String> {
+    packages::runtime_of_dev(release, dev)
+        .map(|libs| libs.into_iter().map(str::to_string).collect())
+        .ok_or(format!(
+            "the runtime packages of `{dev}` on {release} are not in the package table"
+        ))
+}
+
+/// Each package once, in the order first named.
+pub(super) fn keep_first(packages: &mut Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    packages.retain(|p| seen.insert(p.clone()));
 }
 
 /// The JRE that runs what a JDK package compiled (same major version).
@@ -126,11 +142,7 @@ impl Build {
                     if args.iter().any(|a| a.starts_with("DESTDIR=")) {
                         return Err("`make install` stages into DESTDIR".into());
                     }
-                    let prefix = option_value(&args, &["PREFIX", "prefix"])
-                        .map(str::to_string)
-                        .or_else(|| self.configured_prefix.clone())
-                        .unwrap_or_else(|| "/usr/local".into());
-                    self.prefixes.push(prefix);
+                    self.install_into(option_value(&args, &["PREFIX", "prefix"]));
                 }
             }
             "cmake" => {
@@ -139,21 +151,13 @@ impl Build {
                     self.configured_prefix = Some(p.to_string());
                 }
                 if args.contains(&"--install") {
-                    let prefix = option_value(&args, &["--prefix"])
-                        .map(str::to_string)
-                        .or_else(|| self.configured_prefix.clone())
-                        .unwrap_or_else(|| "/usr/local".into());
-                    self.prefixes.push(prefix);
+                    self.install_into(option_value(&args, &["--prefix"]));
                 }
             }
             "ninja" => {
                 self.compiles = true;
                 if args.contains(&"install") {
-                    let prefix = self
-                        .configured_prefix
-                        .clone()
-                        .unwrap_or_else(|| "/usr/local".into());
-                    self.prefixes.push(prefix);
+                    self.install_into(None);
                 }
             }
             "configure" | "autogen.sh" | "bootstrap" | "autoreconf" | "meson" => {
@@ -275,6 +279,16 @@ impl Build {
             }
         }
         Ok(())
+    }
+
+    /// An install step writes into `given`, else the prefix the build configured, else
+    /// `/usr/local` (the default of make, cmake, autotools and meson).
+    fn install_into(&mut self, given: Option<&str>) {
+        let prefix = given
+            .map(str::to_string)
+            .or_else(|| self.configured_prefix.clone())
+            .unwrap_or_else(|| "/usr/local".into());
+        self.prefixes.push(prefix);
     }
 
     fn write(&mut self, path: &str) {
@@ -436,7 +450,8 @@ pub(super) fn native(
         return Ok(None);
     }
     let (build, blocked) = scan(cx, instrs);
-    let cwd = final_workdir(instrs).or(Some("/".into()));
+    let workdir = final_workdir(instrs);
+    let cwd = workdir.clone().or(Some("/".into()));
     if !build.compiles {
         return Ok(None);
     }
@@ -476,23 +491,18 @@ pub(super) fn native(
             jre = Some(j.clone());
             packages.push(j);
         } else if p.ends_with("-dev") {
-            let runtime = packages::runtime_of_dev(&release, p).ok_or(format!(
-                "the runtime packages of `{p}` on {release} are not in the package table"
-            ))?;
-            packages.extend(runtime.into_iter().map(str::to_string));
+            packages.extend(dev_runtime(&release, p)?);
         } else if !packages::is_build_package(p) && !packages::is_toolchain_package(p) {
             packages.push(p.clone());
         }
     }
-    let mut seen = std::collections::HashSet::new();
-    packages.retain(|p| seen.insert(p.clone()));
+    keep_first(&mut packages);
     // What the program needs from the build stage.
     let words = cx
         .doc
         .command_words(start)
         .ok_or("the start command could not be read")?;
     let program = words.first().ok_or("the start command is empty")?.clone();
-    let workdir = final_workdir(instrs);
     let mut copies: Vec<String> = Vec::new();
     let in_workdir = |p: &str| workdir.as_deref().is_some_and(|w| is_under(p, w));
     if program == "java" {

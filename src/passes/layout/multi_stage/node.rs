@@ -119,16 +119,8 @@ fn whole_application(
         match ins.kind {
             Kind::Copy | Kind::Add => {
                 let dest = ins.args.last().map(|a| a.value.as_str()).unwrap_or("");
-                let cwd = instrs
-                    .iter()
-                    .take_while(|(j, _)| j < i)
-                    .filter(|(_, x)| x.is(Kind::Workdir))
-                    .last()
-                    .and_then(|(_, x)| x.args.first())
-                    .map(|a| a.value.clone());
-                let inside = absolute(dest, cwd.as_deref()).is_some_and(|d| {
-                    d == workdir || d.starts_with(&format!("{}/", workdir.trim_end_matches('/')))
-                });
+                let inside = absolute(dest, cx.facts.instrs[*i].workdir.as_deref())
+                    .is_some_and(|d| is_under(&d, workdir));
                 if !inside || ins.flag("from").is_some() {
                     return Err(format!(
                         "the {} at line {line} writes outside `{workdir}`, which the runtime stage would not have",

@@ -61,10 +61,7 @@ pub(super) fn python(cx: &Context<'_, '_>, image: &ImageRef, instrs: &[(usize, &
                                 image.name
                             ));
                         };
-                        let libs = packages::runtime_of_dev(release, p).ok_or(format!(
-                            "the runtime packages of `{p}` on {release} are not in the package table"
-                        ))?;
-                        runtime_packages.extend(libs.into_iter().map(str::to_string));
+                        runtime_packages.extend(dev_runtime(release, p)?);
                     } else if !packages::is_build_package(p) {
                         runtime_packages.push(p.to_string());
                     }
@@ -130,8 +127,7 @@ pub(super) fn python(cx: &Context<'_, '_>, image: &ImageRef, instrs: &[(usize, &
         .line_start(cx.doc.line_of(first_pip.span.start));
     let venv = format!("RUN python -m venv /opt/venv{nl}ENV PATH=\"/opt/venv/bin:$PATH\"{nl}");
     let runtime = format!("python:{slim}");
-    let mut seen = std::collections::HashSet::new();
-    runtime_packages.retain(|p| seen.insert(p.clone()));
+    keep_first(&mut runtime_packages);
     let mut t = runtime_context(cx, instrs, &runtime, &workdir);
     t.insert("packages", &runtime_packages);
     let with = match runtime_packages.is_empty() {
