@@ -48,6 +48,8 @@ pub struct SimpleCmd {
     pub contained: bool,
     /// An element of a pipeline `a | b` (directly, not inside a nested compound).
     pub piped: bool,
+    /// The files its output redirections write (`> f`, `>> f`, `>| f`, `<> f`, `&> f`).
+    pub writes: Vec<Word>,
 }
 
 impl SimpleCmd {
@@ -419,6 +421,19 @@ impl Lower<'_> {
     fn simple(&mut self, s: &ast::SimpleCommand, list: usize, nested: bool) {
         let mut words = Vec::new();
         let mut has_assignment = false;
+        let mut writes = Vec::new();
+        let prefix = s.prefix.iter().flat_map(|p| &p.0);
+        let items = prefix.chain(s.suffix.iter().flat_map(|p| &p.0));
+        for item in items {
+            use ast::{IoFileRedirectKind as K, IoFileRedirectTarget as T, IoRedirect as R};
+            if let ast::CommandPrefixOrSuffixItem::IoRedirect(
+                R::File(_, K::Write | K::Append | K::Clobber | K::ReadAndWrite, T::Filename(w))
+                | R::OutputAndError(w, _),
+            ) = item
+            {
+                writes.push(self.word(w));
+            }
+        }
         if let Some(prefix) = &s.prefix {
             for item in &prefix.0 {
                 if matches!(item, ast::CommandPrefixOrSuffixItem::AssignmentWord(..)) {
@@ -450,6 +465,7 @@ impl Lower<'_> {
             list,
             contained,
             piped: self.piped,
+            writes,
         });
     }
 }
@@ -492,6 +508,22 @@ mod tests {
 
     fn script(s: &str) -> Script {
         analyse(s, 0..s.len(), '\\').expect("parses")
+    }
+
+    #[test]
+    fn output_redirections_name_the_files_written() {
+        let s =
+            script("echo x > /etc/a.conf 2>&1 && printf y >> \"$F\" && cat < in.txt &> /tmp/log");
+        let writes: Vec<Vec<&str>> = s
+            .commands
+            .iter()
+            .map(|c| c.writes.iter().map(|w| w.raw.as_str()).collect())
+            .collect();
+        assert_eq!(
+            writes,
+            [vec!["/etc/a.conf"], vec!["\"$F\""], vec!["/tmp/log"]]
+        );
+        assert_eq!(s.commands[1].writes[0].lit, None);
     }
 
     #[test]

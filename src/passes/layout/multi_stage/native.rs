@@ -104,19 +104,24 @@ fn option_value<'a>(args: &[&'a str], names: &[&str]) -> Option<&'a str> {
 impl Build {
     /// Takes one command of a RUN (in the folder `cwd`); `Err` names a step whose effect the
     /// runtime stage would not have.
-    fn take(&mut self, c: &SimpleCmd, cwd: &mut Option<String>, text: &str) -> Result<(), String> {
+    fn take(&mut self, c: &SimpleCmd, cwd: &mut Option<String>) -> Result<(), String> {
         let Some(name) = c.name().map(basename) else {
             return Err("a command whose name is not literal".into());
         };
         let args: Vec<&str> = c.args().map(|w| w.lit.as_deref().unwrap_or("$")).collect();
         let at = |p: &str| absolute(p, cwd.as_deref());
         // An output redirection writes a file.
-        if let Some(target) = redirect_target(text) {
-            match at(&target) {
+        for target in &c.writes {
+            match target.lit.as_deref().and_then(at) {
                 Some(p) if p.starts_with("/dev/") => {}
                 Some(p) if is_system(&p) => self.system_writes.push(p),
                 Some(_) => {}
-                None => return Err(format!("`{name}` writes to `{target}`, not a literal path")),
+                None => {
+                    return Err(format!(
+                        "`{name}` writes to `{}`, not a literal path",
+                        target.raw
+                    ));
+                }
             }
         }
         match name {
@@ -298,40 +303,6 @@ impl Build {
     }
 }
 
-/// The file an output redirection (`> FILE`, `>> FILE`) of the command writes, if any.
-fn redirect_target(text: &str) -> Option<String> {
-    let mut quote = None;
-    let bytes: Vec<char> = text.chars().collect();
-    let mut k = 0;
-    while k < bytes.len() {
-        let ch = bytes[k];
-        match (quote, ch) {
-            (None, '\'' | '"') => quote = Some(ch),
-            (Some(q), c) if c == q => quote = None,
-            (None, ';' | '|' | '\n') => return None,
-            (None, '&') if bytes.get(k + 1) == Some(&'&') => return None,
-            (None, '>') => {
-                // `2>&1`, `>&2`: to another descriptor.
-                let rest: String = bytes[k + 1..].iter().collect();
-                let rest = rest.trim_start_matches('>');
-                if rest.starts_with('&') {
-                    k += 1;
-                    continue;
-                }
-                let target: String = rest
-                    .trim_start()
-                    .chars()
-                    .take_while(|c| !c.is_whitespace() && !matches!(c, ';' | '&' | '|' | ')'))
-                    .collect();
-                return Some(target.trim_matches(['"', '\'']).to_string());
-            }
-            _ => {}
-        }
-        k += 1;
-    }
-    None
-}
-
 /// What the stage's build steps did, and the first step whose effect a runtime stage would miss.
 pub(super) fn scan(cx: &Context<'_, '_>, instrs: &[(usize, &Instr)]) -> (Build, Option<String>) {
     let mut build = Build::default();
@@ -352,16 +323,8 @@ pub(super) fn scan(cx: &Context<'_, '_>, instrs: &[(usize, &Instr)]) -> (Build, 
                     continue;
                 };
                 let mut here = cwd.clone();
-                for (k, c) in script.commands.iter().enumerate() {
-                    // The command's words and redirections: up to where the next one starts
-                    // (the parser's span of a command can stop at its name).
-                    let end = script
-                        .commands
-                        .get(k + 1)
-                        .map_or(script.end, |n| n.span.start)
-                        .max(c.span.end);
-                    let text = cx.text(&(c.span.start..end));
-                    if let Err(why) = build.take(c, &mut here, text) {
+                for c in &script.commands {
+                    if let Err(why) = build.take(c, &mut here) {
                         blocked.get_or_insert(format!("the RUN at line {line} runs {why}"));
                     }
                 }
