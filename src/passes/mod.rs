@@ -10,6 +10,7 @@
 
 pub mod hints;
 pub mod instructions;
+pub mod joining;
 pub mod layout;
 pub mod package_cache;
 pub mod runtime;

@@ -1,9 +1,8 @@
 use crate::fix::{Edit, Fix};
+use crate::passes::joining::{gap_comments, runs_joinable};
 use crate::passes::{Context, Finding, Meta, Pass, Phase};
-use crate::pragmas::has_pragma_before;
-use crate::pragmas::is_pragma;
+use crate::syntax::Kind;
 use crate::syntax::Style;
-use crate::syntax::{Instr, Kind};
 
 pub struct MergeRuns;
 
@@ -73,7 +72,7 @@ impl Pass for MergeRuns {
                 if last + 1 >= instrs.len() || !instrs[last + 1].is(Kind::Run) {
                     break;
                 }
-                match mergeable(cx, last, last + 1) {
+                match runs_joinable(cx, last, last + 1) {
                     Ok(()) => group.push(last + 1),
                     Err(why) => {
                         refusal = Some((last + 1, why));
@@ -96,90 +95,6 @@ impl Pass for MergeRuns {
             i = *group.last().expect("non-empty") + 1;
         }
     }
-}
-
-/// Can RUN `b` (= `a + 1`) be appended to RUN `a` without changing what runs?
-fn mergeable(cx: &Context<'_, '_>, a: usize, b: usize) -> Result<(), String> {
-    let doc = cx.doc;
-    let (ia, ib) = (&doc.instructions[a], &doc.instructions[b]);
-    if !(ia.is(Kind::Run) && ib.is(Kind::Run)) || ia.stage != ib.stage {
-        return Err("not two RUNs of one stage".into());
-    }
-    for (ins, idx) in [(ia, a), (ib, b)] {
-        if !ins.heredocs.is_empty() {
-            return Err(format!(
-                "line {} uses a heredoc",
-                doc.line_of(ins.span.start)
-            ));
-        }
-        if !matches!(ins.body, crate::syntax::Body::Shell(_)) {
-            return Err(format!(
-                "line {} is in exec (JSON) form",
-                doc.line_of(ins.span.start)
-            ));
-        }
-        if !cx.in_posix_stage(ins) {
-            return Err("the stage does not use a POSIX shell".into());
-        }
-        if let Some(why) = cx.opaque_reason(idx) {
-            return Err(format!(
-                "line {} cannot be analysed ({why})",
-                doc.line_of(ins.span.start)
-            ));
-        }
-    }
-    if flags_text(cx, ia) != flags_text(cx, ib) {
-        return Err("the RUNs have different flags".into());
-    }
-    if has_pragma_before(doc, ib) || gap_comments(cx, a, b).iter().any(|c| is_pragma(c)) {
-        return Err("a pragma comment applies to the second RUN".into());
-    }
-    let (sa, _) = (
-        cx.script(a).expect("analysed"),
-        cx.script(b).expect("analysed"),
-    );
-    if !sa.can_append() {
-        return Err(format!(
-            "line {} ends in a comment or background job",
-            doc.line_of(ia.span.start)
-        ));
-    }
-    if let Some(why) = sa.leaks_state() {
-        return Err(format!("line {} {why}", doc.line_of(ia.span.start)));
-    }
-    let sb = cx.script(b).expect("analysed");
-    if !sb.is_plain_and_chain() {
-        // `A && x; y` or `A && x || y` would run `y` after a failed `A`, and a `{ ...; }` group
-        // hides the commands from linters; leave it.
-        return Err(format!(
-            "line {} is not a plain `a && b` chain (it uses `;`, `||` or `&`)",
-            doc.line_of(ib.span.start)
-        ));
-    }
-    Ok(())
-}
-
-fn flags_text(cx: &Context<'_, '_>, ins: &Instr) -> Vec<String> {
-    let mut v: Vec<String> = ins
-        .flags
-        .iter()
-        .map(|f| cx.text(&f.span).to_string())
-        .collect();
-    v.sort();
-    v
-}
-
-/// Whole comment lines between the end of RUN `a`'s script and RUN `b`'s keyword.
-fn gap_comments<'s>(cx: &Context<'_, 's>, a: usize, b: usize) -> Vec<&'s str> {
-    let start = cx
-        .script(a)
-        .map_or(cx.doc.instructions[a].span.end, |s| s.end);
-    let gap = &cx.doc.text[start..cx.doc.instructions[b].keyword_span.start];
-    gap.split('\n')
-        .skip(1)
-        .map(|l| l.trim_end_matches('\r'))
-        .filter(|l| l.trim_start().starts_with('#'))
-        .collect()
 }
 
 fn merge_fix(cx: &Context<'_, '_>, group: &[usize], style: &Style) -> Finding {
