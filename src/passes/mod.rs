@@ -119,6 +119,7 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &instructions::maintainer_to_label::MaintainerToLabel,
     &instructions::secret_mount::SecretMount,
     &layout::dependency_first::DependencyFirst,
+    &layout::late_removal::LateRemoval,
     &runtime::slim_base::SlimBase,
     &layout::multi_stage::MultiStage,
     &runtime::non_root_user::NonRootUser,
@@ -128,7 +129,6 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &hints::cache_bust::CacheBust,
     &hints::copy_then_modify::CopyThenModify,
     &hints::package_upgrade::PackageUpgrade,
-    &hints::late_removal::LateRemoval,
     &hints::unused_tools::UnusedTools,
     &hints::pipefail::Pipefail,
 ];

@@ -270,3 +270,27 @@ fn bundled_examples() {
         });
     }
 }
+
+/// The whole pipeline folds a later removal of build tools into the layer that installed them
+/// (late-removal moves the manifests, merge-runs joins the RUNs): nothing of them ships.
+#[test]
+fn late_removal_folds_into_the_install_layer() {
+    let path = repo().join("tests/fixtures/passes/late-removal/two-manifests.Dockerfile");
+    let text = std::fs::read_to_string(path).unwrap();
+    let settings = Settings {
+        unsafe_fixes: true,
+        ..Settings::default()
+    };
+    let out = optimize_checked(&text, &settings).output;
+    let install = out.find("RUN apk --no-cache add").expect("install kept");
+    let layer = &out[install..];
+    let layer = &layer[..layer.find("\nCOPY").expect("source copied after")];
+    assert!(layer.contains("apk del --purge build-base gcc"), "{out}");
+    assert!(layer.contains("npm install"), "{out}");
+    assert!(out.find("package.json /app/package.json").unwrap() < install);
+    let safe = optimize_checked(&text, &Settings::default()).output;
+    assert!(
+        safe.contains("nodejs\n\nCOPY requirements.txt"),
+        "safe mode leaves the order alone:\n{safe}"
+    );
+}

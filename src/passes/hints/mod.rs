@@ -2,7 +2,6 @@
 
 pub mod cache_bust;
 pub mod copy_then_modify;
-pub mod late_removal;
 pub mod package_upgrade;
 pub mod pipefail;
 pub mod secret_in_layer;
