@@ -7,6 +7,7 @@
 //! dated tables, not here.
 
 mod context;
+pub mod gems;
 pub mod images;
 pub mod packages;
 pub mod secrets;

@@ -281,6 +281,28 @@ impl<'d, 's> Context<'d, 's> {
         self.facts.instrs[i].env.iter().any(|k| k == name)
     }
 
+    /// The `Gemfile.lock` that stage `s` installs gems from, read from the build context: the
+    /// one a COPY of the stage brings in (`COPY app/Gemfile* ./`), else the one at the top.
+    pub fn gemfile_lock(&self, s: usize) -> Option<String> {
+        let copied = self.stage_instrs(s).find_map(|(_, ins)| {
+            if !(ins.is(crate::syntax::Kind::Copy) || ins.is(crate::syntax::Kind::Add))
+                || ins.flag("from").is_some()
+            {
+                return None;
+            }
+            let sources = &ins.args[..ins.args.len().saturating_sub(1)];
+            sources.iter().find_map(|a| {
+                let v = a.value.trim_start_matches("./");
+                let dir = v
+                    .strip_suffix("Gemfile.lock")
+                    .or_else(|| v.strip_suffix("Gemfile*"))?;
+                Some(format!("{dir}Gemfile.lock"))
+            })
+        });
+        self.build_context
+            .read(copied.as_deref().unwrap_or("Gemfile.lock"))
+    }
+
     pub fn finding(
         &self,
         meta: &'static Meta,

@@ -60,7 +60,9 @@ digest cannot be carried over, so a pinned digest gets a suggestion only; no tag
 (`latest` stays `slim`). Left as it is, with the reason: a Windows stage; an image that is not
 an application (ONBUILD, or no CMD/ENTRYPOINT: it may be a base that children compile on); a
 stage that compiles (installs a compiler or `-dev` package, runs one, pip-installs a package
-with no wheels such as psycopg2); a JDK stage that builds Java (javac, sbt, Maven, Gradle, ant,
+with no wheels such as psycopg2, bundle-installs gems the build context's `Gemfile.lock` names
+without a precompiled platform and with a C extension such as pg, puma or nio4r, or
+bundle-installs with no `Gemfile.lock` to tell); a JDK stage that builds Java (javac, sbt, Maven, Gradle, ant,
 lein); an apt source (NodeSource, a PPA) that makes the installed version unknown; a move to
 another distribution (Ubuntu → a Debian-based language image) while the stage installs a
 package not known to exist there under the same name, or (openjdk → temurin) while it runs
@@ -69,7 +71,7 @@ unless `--prefer-alpine` asks for Alpine: then `python`/`node` bases become thei
 variant (Unsafe), except where the stage installs with apt or compiles.
 
 ## Facts it relies on
-The final stage's role (an application, not an image made to be built upon or with no CMD), whether it is a Windows stage, the base's distribution and release (its tag, or the dated official images table), what the stage installs and runs (compilers, `-dev` packages, Java builds, apt sources), the ENV paths it sets (a `JAVA_HOME` under `/usr/lib/jvm` keeps the distribution's Java), and the package names shared by Debian and Ubuntu. Waits for a split of the final stage (phase Structure).
+The final stage's role (an application, not an image made to be built upon or with no CMD), whether it is a Windows stage, the base's distribution and release (its tag, or the dated official images table), what the stage installs and runs (compilers, `-dev` packages, Java builds, apt sources, gems with C extensions in the build context's `Gemfile.lock`, a dated table), the ENV paths it sets (a `JAVA_HOME` under `/usr/lib/jvm` keeps the distribution's Java), and the package names shared by Debian and Ubuntu. Waits for a split of the final stage (phase Structure).
 "#,
 };
 
@@ -125,6 +127,31 @@ fn compiles(cx: &Context<'_, '_>, stage: usize) -> Option<(String, usize)> {
             }
             if packages::is_compiler_command(name) {
                 return Some((format!("runs `{name}`"), line));
+            }
+            // Bundler compiles the C extensions of the gems the lock names without a platform.
+            if name == "bundle" && matches!(ops.first().copied(), None | Some("install")) {
+                return Some(match cx.gemfile_lock(stage) {
+                    Some(lock) => {
+                        let gem = crate::facts::gems::compiled_gem(&lock)?;
+                        (format!("bundle-installs `{gem}` (Gemfile.lock), which compiles a C extension"), line)
+                    }
+                    None => (
+                        "bundle-installs gems, and no Gemfile.lock in the build context tells whether one compiles a C extension".into(),
+                        line,
+                    ),
+                });
+            }
+            if name == "gem" && ops.first() == Some(&"install") {
+                if let Some(g) = ops
+                    .iter()
+                    .skip(1)
+                    .find(|g| crate::facts::gems::GEMS_WITH_C_EXTENSIONS.contains(g))
+                {
+                    return Some((
+                        format!("gem-installs `{g}`, which compiles a C extension"),
+                        line,
+                    ));
+                }
             }
             let pip = name.starts_with("pip") || (name.starts_with("python") && c.has_arg("pip"));
             if pip && c.has_arg("install") {

@@ -4,11 +4,13 @@
 mod native;
 mod node;
 mod python;
+mod ruby;
 mod stage;
 
 use native::*;
 use node::*;
 use python::*;
+use ruby::*;
 use stage::*;
 
 use crate::facts::images::ImageRef;
@@ -78,7 +80,15 @@ as the build stage (`AS build`) and adds a runtime stage, from a template per st
   packages go into a virtualenv in the build stage, copied with the application onto
   `python:X.Y-slim`, which gets the runtime libraries of the `-dev` packages (`libpq-dev` →
   `libpq5`, from the package table of the image's release) and the other apt packages, without
-  compilers and Python's headers (a pure-Python install is left to slim-base).
+  compilers and Python's headers (a pure-Python install is left to slim-base);
+- Ruby whose gems compile (`ruby:X.Y` bundle-installing gems that the build context's
+  `Gemfile.lock` gives no precompiled platform and that have C extensions, or a `ruby` image
+  that apt-installs a compiler): the gems (`/usr/local/bundle`, and a `GEM_HOME`/`BUNDLE_PATH`
+  the file sets) and the application folder go onto `ruby:X.Y-slim` of the same release, which
+  gets the runtime libraries of the `-dev` packages apt installs and of the full image's
+  libraries the locked gems link (`pg` → `libpq5`, `mysql2`, `sqlite3`, `rmagick`, … a dated
+  table in `facts/gems.rs`); without a `Gemfile.lock` nothing is known about the gems and the
+  message says so.
 Go's `go install ./...` counts when the start command runs by name the folder's own program
 (the module's, or the GOPATH folder's) or a `cmd/NAME` folder of the build context.
 The runtime stage repeats the stage's `ENV` (but not lines that set only what build tools read:
@@ -98,6 +108,7 @@ cannot be recognised, get a suggestion instead.
 | Java on maven/gradle images | `mvn package`, `gradle build` + `java -jar` | `eclipse-temurin:N-jre` | the JDK's major version, the jar |
 | Node | `npm run build` / `yarn build` | `node:X-slim` with production dependencies | the build folder (`node <out>/…`), else the whole application folder |
 | Python | pip installs that compile | `python:X.Y-slim` + a virtualenv | the `-dev` packages' libraries, the application folder |
+| Ruby | `bundle install` of gems that compile | `ruby:X.Y-slim` + the gems | Gemfile.lock (which gems compile, which libraries they link), the `-dev` packages' libraries, the application folder |
 
 ## Why
 The compiler, headers, package caches and sources make up most of such an image (a Go image
@@ -621,6 +632,7 @@ impl Pass for MultiStage {
                     | "gradle"
                     | "node"
                     | "python"
+                    | "ruby"
                     | "debian"
                     | "ubuntu"
                     | "buildpack-deps"
@@ -630,11 +642,11 @@ impl Pass for MultiStage {
         }
         let say = |msg: String| cx.finding(&META, from.span.start, msg, None);
         let instrs: Vec<(usize, &Instr)> = cx.stage_instrs(0).collect();
-        if image.name == "node" || image.name == "python" {
-            let split = if image.name == "node" {
-                node(cx, from, &image, &instrs)
-            } else {
-                python(cx, &image, &instrs)
+        if matches!(image.name.as_str(), "node" | "python" | "ruby") {
+            let split = match image.name.as_str() {
+                "node" => node(cx, from, &image, &instrs),
+                "python" => python(cx, &image, &instrs),
+                _ => ruby(cx, &image, &instrs),
             };
             match (split, not_carried(&instrs, false)) {
                 (Ok(Some(_)), Some(b)) => out.push(say(split_by_hand(from, b))),

@@ -55,6 +55,59 @@ pub(super) fn dev_runtime(release: &str, dev: &str) -> Result<Vec<String>, Strin
         ))
 }
 
+/// What one apt command leaves the runtime needing: an install adds its packages (compilers
+/// and build tools left out, and those `skip` names, each -dev package replaced by its runtime
+/// libraries on `release`), a purge or remove takes them out again. Says whether it installs a
+/// compiler.
+pub(super) fn apt_runtime_packages(
+    c: &crate::shell::SimpleCmd,
+    release: Option<&str>,
+    image: &str,
+    skip: &dyn Fn(&str) -> bool,
+    runtime: &mut Vec<String>,
+) -> Result<bool, String> {
+    let name = c.name().map(basename).unwrap_or("");
+    if !matches!(name, "apt-get" | "apt") {
+        return Ok(false);
+    }
+    if matches!(c.first_operand(), Some("purge" | "remove")) {
+        let gone = c.operands();
+        runtime.retain(|p| !gone.contains(&p.as_str()));
+        return Ok(false);
+    }
+    if c.first_operand() != Some("install") {
+        return Ok(false);
+    }
+    let pkgs: Vec<&str> = c
+        .args()
+        .filter_map(|w| w.lit.as_deref())
+        .filter(|a| !a.starts_with('-') && *a != "install")
+        .collect();
+    let compiles = pkgs
+        .iter()
+        .any(|p| matches!(*p, "gcc" | "g++" | "build-essential" | "make" | "cmake"));
+    for p in pkgs {
+        let p = p.split('=').next().unwrap_or(p);
+        if p.contains('$') {
+            return Err("apt installs packages named by a variable".into());
+        }
+        if skip(p) {
+            continue;
+        }
+        if p.ends_with("-dev") {
+            let Some(release) = release else {
+                return Err(format!(
+                    "the Debian release of `{image}` is not known, so the runtime libraries of `{p}` cannot be named"
+                ));
+            };
+            runtime.extend(dev_runtime(release, p)?);
+        } else if !packages::is_build_package(p) {
+            runtime.push(p.to_string());
+        }
+    }
+    Ok(compiles)
+}
+
 /// Each package once, in the order first named.
 pub(super) fn keep_first(packages: &mut Vec<String>) {
     let mut seen = std::collections::HashSet::new();

@@ -37,47 +37,18 @@ pub(super) fn python(cx: &Context<'_, '_>, image: &ImageRef, instrs: &[(usize, &
         };
         for c in &script.commands {
             let name = c.name().map(basename).unwrap_or("");
-            if matches!(name, "apt-get" | "apt") && c.first_operand() == Some("install") {
-                let pkgs: Vec<&str> = c
-                    .args()
-                    .filter_map(|w| w.lit.as_deref())
-                    .filter(|a| !a.starts_with('-') && *a != "install")
-                    .collect();
-                compiles |= pkgs
-                    .iter()
-                    .any(|p| matches!(*p, "gcc" | "g++" | "build-essential" | "make" | "cmake"));
-                for p in pkgs {
-                    let p = p.split('=').next().unwrap_or(p);
-                    if p.contains('$') {
-                        return Err("apt installs packages named by a variable".into());
-                    }
-                    if BUILD_ONLY.contains(&p) || is_python_headers(p) {
-                        continue;
-                    }
-                    if p.ends_with("-dev") {
-                        let Some(release) = &release else {
-                            return Err(format!(
-                                "the Debian release of `{}` is not known, so the runtime libraries of `{p}` cannot be named",
-                                image.name
-                            ));
-                        };
-                        runtime_packages.extend(dev_runtime(release, p)?);
-                    } else if !packages::is_build_package(p) {
-                        runtime_packages.push(p.to_string());
-                    }
-                }
-            }
+            compiles |= apt_runtime_packages(
+                c,
+                release.as_deref(),
+                &image.name,
+                &|p| BUILD_ONLY.contains(&p) || is_python_headers(p),
+                &mut runtime_packages,
+            )?;
             if name == "apk" && c.first_operand() == Some("add") {
                 compiles |= c
                     .operands()
                     .iter()
                     .any(|p| matches!(*p, "gcc" | "g++" | "build-base" | "musl-dev" | "make"));
-            }
-            if matches!(name, "apt-get" | "apt")
-                && matches!(c.first_operand(), Some("purge" | "remove"))
-            {
-                let gone = c.operands();
-                runtime_packages.retain(|p| !gone.contains(&p.as_str()));
             }
             let pip = name.starts_with("pip") || (name.starts_with("python") && c.has_arg("pip"));
             if pip && c.has_arg("install") {

@@ -40,6 +40,10 @@ pub(super) static TEMPLATES: &[(&str, &str)] = &[
         "python",
         include_str!("../../../../templates/multi-stage/python.tera"),
     ),
+    (
+        "ruby",
+        include_str!("../../../../templates/multi-stage/ruby.tera"),
+    ),
 ];
 
 /// Renders the stack's template and appends it as the runtime stage, naming the first stage
