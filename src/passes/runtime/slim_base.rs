@@ -141,17 +141,18 @@ fn compiles(cx: &Context<'_, '_>, stage: usize) -> Option<(String, usize)> {
                     ),
                 });
             }
-            if name == "gem" && ops.first() == Some(&"install") {
-                if let Some(g) = ops
-                    .iter()
-                    .skip(1)
-                    .find(|g| crate::facts::gems::GEMS_WITH_C_EXTENSIONS.contains(g))
-                {
-                    return Some((
-                        format!("gem-installs `{g}`, which compiles a C extension"),
-                        line,
-                    ));
-                }
+            let native_gem = (name == "gem" && ops.first() == Some(&"install"))
+                .then(|| {
+                    ops.iter()
+                        .skip(1)
+                        .find(|g| crate::facts::gems::GEMS_WITH_C_EXTENSIONS.contains(g))
+                })
+                .flatten();
+            if let Some(g) = native_gem {
+                return Some((
+                    format!("gem-installs `{g}`, which compiles a C extension"),
+                    line,
+                ));
             }
             let pip = name.starts_with("pip") || (name.starts_with("python") && c.has_arg("pip"));
             if pip && c.has_arg("install") {
