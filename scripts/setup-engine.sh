@@ -18,6 +18,8 @@
 #   python:3.11 (3.8, 3.10, 3.12)              buildpack-deps + Debian's python3 (3.11), -dev, pip
 #   python:3.11-slim (…)                       bookworm + python3 and pip only
 #   node:18, node:18-slim (12, 14, 16, 20)     buildpack-deps / bookworm + Debian's nodejs 18, npm
+#   ruby:3.1                                   buildpack-deps + Debian's ruby (3.1), ruby-dev, bundler
+#   ruby:3.1-slim                              bookworm-slim + ruby and bundler only
 #   golang:1.19                                buildpack-deps + Debian's golang-go (1.19)
 #   rust:1.96                                  buildpack-deps + Debian's rustc-web/cargo-web (1.96)
 #   gcc:12                                     buildpack-deps (its gcc is 12)
@@ -123,6 +125,14 @@ derive $lib/node:18-slim $lib/debian:bookworm-slim "$(apt_install nodejs npm ca-
 # Ubuntu 22.04's apt nodejs, 12, to node:12-slim).
 alias_to $lib/node:18 $lib/node:12 $lib/node:14 $lib/node:16 $lib/node:20
 alias_to $lib/node:18-slim $lib/node:12-slim $lib/node:14-slim $lib/node:16-slim $lib/node:20-slim
+
+# The official ruby images: gems in GEM_HOME (/usr/local/bundle, world-writable), bundler's
+# configuration there too (BUNDLE_APP_CONFIG), its bin/ first on PATH.
+ruby_env=(--env GEM_HOME=/usr/local/bundle --env BUNDLE_SILENCE_ROOT_WARNING=1 --env BUNDLE_APP_CONFIG=/usr/local/bundle
+  --env PATH=/usr/local/bundle/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --cmd '["irb"]')
+ruby_home='mkdir -p /usr/local/bundle && chmod 1777 /usr/local/bundle'
+derive $lib/ruby:3.1 $lib/buildpack-deps:bookworm "$(apt_install ruby ruby-dev bundler) && $ruby_home" "${ruby_env[@]}"
+derive $lib/ruby:3.1-slim $lib/debian:bookworm-slim "$(apt_install ruby bundler ca-certificates) && $ruby_home" "${ruby_env[@]}"
 
 derive $lib/golang:1.19 $lib/buildpack-deps:bookworm "$(apt_install golang-go) && mkdir -p /go/bin /go/src" \
   --env GOPATH=/go --env PATH=/go/bin:/usr/lib/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --workingdir /go
