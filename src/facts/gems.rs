@@ -68,35 +68,74 @@ pub const GEM_SYSTEM_LIBRARIES: &[(&str, &str)] = &[
     ("charlock_holmes", "libicu-dev"),
 ];
 
-/// Gems that run a program at run time that only the full image has (a suggestion names it,
-/// since no library table can say which binaries the application calls).
-pub const GEM_PROGRAMS: &[(&str, &str)] = &[("mini_magick", "imagemagick")];
-
-/// The gems a `Gemfile.lock` installs, with their platform (`None` for `ruby`, compiled on
-/// install): the four-space entries of its `GEM`, `GIT` and `PATH` sections.
-pub fn locked_gems(lock: &str) -> Vec<(String, Option<String>)> {
-    lock.lines()
-        .filter(|l| l.starts_with("    ") && !l.starts_with("     "))
-        .filter_map(|l| {
-            let l = l.trim();
-            let (name, version) = l.split_once(" (")?;
-            let version = version.strip_suffix(')')?;
-            // `1.16.0-x86_64-linux`: a version, then the platform of a precompiled gem (a
-            // prerelease is written `7.1.0.rc1`, with no dash).
-            let platform = version.split_once('-').map(|(_, p)| p.to_string());
-            Some((name.to_string(), platform))
-        })
-        .collect()
+/// Where a locked gem comes from: its section of the `Gemfile.lock`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GemSource {
+    /// A gem server (`GEM`): bundler installs the gem and compiles its extension.
+    Server,
+    /// A git repository (`GIT`): checked out, its extension compiled too.
+    Git,
+    /// A folder of the project (`PATH`): bundler does not compile its extension (the
+    /// Gemfile man page says so).
+    Path,
 }
 
-/// The first gem of the lock that compiles a C extension on install.
+/// A gem a `Gemfile.lock` installs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockedGem {
+    pub name: String,
+    /// `x86_64-linux` for a precompiled gem; `None` for `ruby`, compiled on install.
+    pub platform: Option<String>,
+    pub source: GemSource,
+}
+
+/// The gems a `Gemfile.lock` installs: the four-space entries of its `GEM`, `GIT` and `PATH`
+/// sections.
+pub fn locked_gems(lock: &str) -> Vec<LockedGem> {
+    let mut source = None;
+    let mut out = Vec::new();
+    for line in lock.lines() {
+        if !line.starts_with(' ') {
+            source = match line.trim_end() {
+                "GEM" => Some(GemSource::Server),
+                "GIT" => Some(GemSource::Git),
+                "PATH" => Some(GemSource::Path),
+                _ => None,
+            };
+            continue;
+        }
+        let Some(source) = source else { continue };
+        if !line.starts_with("    ") || line.starts_with("     ") {
+            continue;
+        }
+        let Some((name, version)) = line.trim().split_once(" (") else {
+            continue;
+        };
+        let Some(version) = version.strip_suffix(')') else {
+            continue;
+        };
+        // `1.16.0-x86_64-linux`: a version, then the platform of a precompiled gem (a
+        // prerelease is written `7.1.0.rc1`, with no dash).
+        let platform = version.split_once('-').map(|(_, p)| p.to_string());
+        out.push(LockedGem {
+            name: name.to_string(),
+            platform,
+            source,
+        });
+    }
+    out
+}
+
+/// The first gem of the lock whose C extension bundler compiles on install.
 pub fn compiled_gem(lock: &str) -> Option<String> {
     locked_gems(lock)
         .into_iter()
-        .find(|(name, platform)| {
-            platform.is_none() && GEMS_WITH_C_EXTENSIONS.contains(&name.as_str())
+        .find(|g| {
+            g.platform.is_none()
+                && g.source != GemSource::Path
+                && GEMS_WITH_C_EXTENSIONS.contains(&g.name.as_str())
         })
-        .map(|(name, _)| name)
+        .map(|g| g.name)
 }
 
 #[cfg(test)]
@@ -109,13 +148,30 @@ mod tests {
     fn reads_the_locked_gems_and_their_platforms() {
         let gems = locked_gems(LOCK);
         assert_eq!(gems.len(), 4, "{gems:?}");
-        assert_eq!(gems[1], ("nokogiri".into(), Some("x86_64-linux".into())));
-        assert_eq!(gems[2], ("pg".into(), None));
-        assert_eq!(locked_gems("    rails (7.1.0.rc1)\n")[0].1, None);
-        assert_eq!(compiled_gem(LOCK).as_deref(), Some("nio4r"));
+        assert_eq!(gems[1].name, "nokogiri");
+        assert_eq!(gems[1].platform.as_deref(), Some("x86_64-linux"));
         assert_eq!(
-            compiled_gem("    nokogiri (1.16.0-x86_64-linux)\n    rack (3.0.8)\n"),
+            (gems[2].name.as_str(), gems[2].platform.as_deref()),
+            ("pg", None)
+        );
+        assert_eq!(gems[2].source, GemSource::Server);
+        assert_eq!(
+            locked_gems("GEM\n  specs:\n    rails (7.1.0.rc1)\n")[0].platform,
             None
         );
+        assert_eq!(compiled_gem(LOCK).as_deref(), Some("nio4r"));
+        assert_eq!(
+            compiled_gem("GEM\n  specs:\n    nokogiri (1.16.0-x86_64-linux)\n    rack (3.0.8)\n"),
+            None
+        );
+    }
+
+    /// Bundler compiles no extension of a gem from a folder of the project (checked with
+    /// bundler 2.3 on pg 1.4.5: no pg_ext.so), so such a lock compiles nothing.
+    #[test]
+    fn a_path_gem_is_not_compiled() {
+        let lock = "PATH\n  remote: vendor/pg\n  specs:\n    pg (1.4.5)\n\nGEM\n  remote: https://rubygems.org/\n  specs:\n\nDEPENDENCIES\n  pg!\n";
+        assert_eq!(locked_gems(lock)[0].source, GemSource::Path);
+        assert_eq!(compiled_gem(lock), None);
     }
 }

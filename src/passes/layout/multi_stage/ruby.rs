@@ -121,7 +121,8 @@ pub(super) fn ruby(cx: &Context<'_, '_>, image: &ImageRef, instrs: &[(usize, &In
         );
     };
     // The libraries of the full image that the locked gems link, as runtime packages.
-    for (gem, _) in gems::locked_gems(&lock) {
+    for gem in gems::locked_gems(&lock) {
+        let gem = gem.name;
         if let Some((_, dev)) = gems::GEM_SYSTEM_LIBRARIES.iter().find(|(g, _)| *g == gem) {
             let Some(release) = &release else {
                 return Err(format!(
