@@ -9,6 +9,7 @@
 mod context;
 pub mod gems;
 pub mod images;
+pub mod npm;
 pub mod packages;
 pub mod secrets;
 pub mod tools;

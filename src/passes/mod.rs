@@ -281,26 +281,52 @@ impl<'d, 's> Context<'d, 's> {
         self.facts.instrs[i].env.iter().any(|k| k == name)
     }
 
-    /// The `Gemfile.lock` that stage `s` installs gems from, read from the build context: the
-    /// one a COPY of the stage brings in (`COPY app/Gemfile* ./`), else the one at the top.
-    pub fn gemfile_lock(&self, s: usize) -> Option<String> {
-        let copied = self.stage_instrs(s).find_map(|(_, ins)| {
-            if !(ins.is(crate::syntax::Kind::Copy) || ins.is(crate::syntax::Kind::Add))
-                || ins.flag("from").is_some()
-            {
-                return None;
-            }
-            let sources = &ins.args[..ins.args.len().saturating_sub(1)];
-            sources.iter().find_map(|a| {
-                let v = a.value.trim_start_matches("./");
-                let dir = v
-                    .strip_suffix("Gemfile.lock")
-                    .or_else(|| v.strip_suffix("Gemfile*"))?;
-                Some(format!("{dir}Gemfile.lock"))
+    /// The build-context folder (`""` for the top, `"app/"`) from which a COPY of stage `s`
+    /// brings one of the manifests `names` (by name, or a glob such as `Gemfile*` or
+    /// `package*.json`); the top when no COPY names one.
+    pub fn manifest_folder(&self, s: usize, names: &[&str]) -> String {
+        let matches = |base: &str| {
+            names.iter().any(|n| match base.split_once('*') {
+                Some((pre, post)) => n.starts_with(pre) && n[pre.len()..].ends_with(post),
+                None => base == *n,
             })
-        });
-        self.build_context
-            .read(copied.as_deref().unwrap_or("Gemfile.lock"))
+        };
+        self.stage_instrs(s)
+            .filter(|(_, ins)| {
+                (ins.is(crate::syntax::Kind::Copy) || ins.is(crate::syntax::Kind::Add))
+                    && ins.flag("from").is_none()
+            })
+            .flat_map(|(_, ins)| &ins.args[..ins.args.len().saturating_sub(1)])
+            .find_map(|a| {
+                let v = a.value.trim_start_matches("./");
+                let (dir, base) = v.rsplit_once('/').map_or(("", v), |(d, b)| (d, b));
+                matches(base).then(|| match dir {
+                    "" => String::new(),
+                    d => format!("{d}/"),
+                })
+            })
+            .unwrap_or_default()
+    }
+
+    /// The `Gemfile.lock` that stage `s` installs gems from, read from the build context.
+    pub fn gemfile_lock(&self, s: usize) -> Option<String> {
+        let dir = self.manifest_folder(s, &["Gemfile", "Gemfile.lock"]);
+        self.build_context.read(&format!("{dir}Gemfile.lock"))
+    }
+
+    /// The npm packages stage `s` installs from its manifests (lock file, else package.json),
+    /// read from the build context; `None` when none can be read.
+    pub fn npm_packages(&self, s: usize) -> Option<Vec<String>> {
+        let dir = self.manifest_folder(
+            s,
+            &[
+                "package.json",
+                "package-lock.json",
+                "yarn.lock",
+                "pnpm-lock.yaml",
+            ],
+        );
+        crate::facts::npm::installed_packages(|f| self.build_context.read(&format!("{dir}{f}")))
     }
 
     pub fn finding(

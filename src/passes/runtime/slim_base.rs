@@ -62,7 +62,10 @@ an application (ONBUILD, or no CMD/ENTRYPOINT: it may be a base that children co
 stage that compiles (installs a compiler or `-dev` package, runs one, pip-installs a package
 with no wheels such as psycopg2, bundle-installs gems the build context's `Gemfile.lock` names
 without a precompiled platform and with a C extension such as pg, puma or nio4r, or
-bundle-installs with no `Gemfile.lock` to tell); a JDK stage that builds Java (javac, sbt, Maven, Gradle, ant,
+bundle-installs with no `Gemfile.lock` to tell, installs npm/yarn/pnpm dependencies among which
+the build context's lock file or package.json names a native addon that node-gyp compiles
+when no prebuilt binary is fetched, such as bcrypt, node-sass or canvas, or has no package.json
+to tell); a JDK stage that builds Java (javac, sbt, Maven, Gradle, ant,
 lein); an apt source (NodeSource, a PPA) that makes the installed version unknown; a move to
 another distribution (Ubuntu → a Debian-based language image) while the stage installs a
 package not known to exist there under the same name, or (openjdk → temurin) while it runs
@@ -71,7 +74,7 @@ unless `--prefer-alpine` asks for Alpine: then `python`/`node` bases become thei
 variant (Unsafe), except where the stage installs with apt or compiles.
 
 ## Facts it relies on
-The final stage's role (an application, not an image made to be built upon or with no CMD), whether it is a Windows stage, the base's distribution and release (its tag, or the dated official images table), what the stage installs and runs (compilers, `-dev` packages, Java builds, apt sources, gems with C extensions in the build context's `Gemfile.lock`, a dated table), the ENV paths it sets (a `JAVA_HOME` under `/usr/lib/jvm` keeps the distribution's Java), and the package names shared by Debian and Ubuntu. Waits for a split of the final stage (phase Structure).
+The final stage's role (an application, not an image made to be built upon or with no CMD), whether it is a Windows stage, the base's distribution and release (its tag, or the dated official images table), what the stage installs and runs (compilers, `-dev` packages, Java builds, apt sources, gems with C extensions in the build context's `Gemfile.lock` and native npm addons in its lock file or package.json, dated tables), the ENV paths it sets (a `JAVA_HOME` under `/usr/lib/jvm` keeps the distribution's Java), and the package names shared by Debian and Ubuntu. Waits for a split of the final stage (phase Structure).
 "#,
 };
 
@@ -140,6 +143,39 @@ fn compiles(cx: &Context<'_, '_>, stage: usize) -> Option<(String, usize)> {
                         line,
                     ),
                 });
+            }
+            // npm, yarn and pnpm install what the manifests name; a native addon among them
+            // compiles with node-gyp where no prebuilt binary comes.
+            let manager = matches!(name, "npm" | "yarn" | "pnpm");
+            let global = c
+                .args()
+                .any(|w| w.is("-g") || w.is("--global") || w.is("global"));
+            let installing = matches!(
+                (name, ops.first().copied()),
+                ("npm", Some("install" | "i" | "ci" | "add"))
+                    | ("yarn", None | Some("install" | "add"))
+                    | ("pnpm", Some("install" | "i" | "add"))
+            );
+            if manager && installing && !global {
+                let named: Vec<String> = ops.iter().skip(1).map(|p| p.to_string()).collect();
+                let Some(mut packages) = cx.npm_packages(stage) else {
+                    return Some((
+                        format!(
+                            "runs `{name} {}`, and no package.json in the build context tells whether a dependency is a native addon that compiles",
+                            ops.first().copied().unwrap_or("install")
+                        ),
+                        line,
+                    ));
+                };
+                packages.extend(named);
+                if let Some(addon) = crate::facts::npm::compiled_addon(&packages) {
+                    return Some((
+                        format!(
+                            "installs `{addon}`, a native addon that node-gyp compiles when no prebuilt binary is fetched"
+                        ),
+                        line,
+                    ));
+                }
             }
             let native_gem = (name == "gem" && ops.first() == Some(&"install"))
                 .then(|| {

@@ -66,14 +66,20 @@ as the build stage (`AS build`) and adds a runtime stage, from a template per st
   folder the start command runs from, the files the build wrote into system folders (`/etc`…),
   and the build's account commands (`groupadd`, `useradd`) run again, so that a `USER` works;
 - Java (`maven:*-eclipse-temurin-N` or `maven:*-jdk-N` with `mvn package`, `gradle:*-jdkN` with
-  `gradle build`/`bootJar`, started as `java -jar X.jar`): `eclipse-temurin:N-jre`;
+  `gradle build`/`bootJar`, started as `java -jar X.jar`, or `gradle installDist` started as
+  `build/install/NAME/bin/NAME`, whose distribution folder goes with it): `eclipse-temurin:N-jre`;
 - Node with a build step (`npm run build`, started as `node <out>/<file>`): `node:X-slim` with
   production dependencies (`npm ci --omit=dev` / `yarn install --production`) and `<out>`;
   started otherwise (`npm start`, `yarn start`, `node server.js`): the whole application
   folder, its dependencies pruned to production ones at the end of the build stage (`npm prune
   --omit=dev`, `yarn install --production`), with the build's global installs (`npm install -g
-  yarn`) run again; refused when a RUN does more than npm/yarn/node steps (an apt package the
-  application may call) or a COPY writes outside the application folder;
+  yarn`) run again, and the runtime packages of apt installs (-dev packages replaced by their
+  libraries, compilers left out) and the libraries the copied native addons link (`canvas` →
+  cairo and pango, `pg-native` → libpq: a dated table in `facts/npm.rs`) installed; refused when
+  a RUN does more than npm/yarn/node/apt steps or a COPY writes outside the application folder.
+  The build context's lock file (or package.json) says which packages are installed: without
+  one, or when the build-output route would install a native addon again on the slim image
+  (no compiler there), no split;
 - Python with compiled extensions (`python:X.Y` or `python:X.Y-slim` that apt-installs a
   compiler, or the full image building the application's own C extensions (`setup.py` with
   `ext_modules`) or a package PyPI has no wheels for, named in the requirements file): the
@@ -105,7 +111,7 @@ cannot be recognised, get a suggestion instead.
 | Rust | `cargo build --release`, `cargo install --path .` | the release's slim image + CA certificates (+ OpenSSL) | the binary's name (Cargo.toml, `--bin`), Cargo.lock, the release |
 | C/C++ on gcc | `make`, `make install`, `gcc -o`, cmake | the release's slim image | the program's path, the Makefile's install recipe, the libraries it links |
 | Debian/Ubuntu + apt compilers | `make install`, cmake, configure, `gcc -o`, `go build -o`, `javac` | the same release with the runtime packages | each `-dev` package's libraries (package table), the install prefix, the RUNs' other effects |
-| Java on maven/gradle images | `mvn package`, `gradle build` + `java -jar` | `eclipse-temurin:N-jre` | the JDK's major version, the jar |
+| Java on maven/gradle images | `mvn package`, `gradle build` + `java -jar`, `gradle installDist` + `build/install/NAME/bin/NAME` | `eclipse-temurin:N-jre` | the JDK's major version, the jar or the distribution folder |
 | Node | `npm run build` / `yarn build` | `node:X-slim` with production dependencies | the build folder (`node <out>/…`), else the whole application folder |
 | Python | pip installs that compile | `python:X.Y-slim` + a virtualenv | the `-dev` packages' libraries, the application folder |
 | Ruby | `bundle install` of gems that compile | `ruby:X.Y-slim` + the gems | Gemfile.lock (which gems compile, which libraries they link), the `-dev` packages' libraries, the application folder |
@@ -208,6 +214,15 @@ fn build_release(cx: &Context<'_, '_>) -> Result<String, String> {
             base.reference
         )),
     }
+}
+
+/// The folder of a Gradle application distribution whose start script `program` is
+/// (`installDist` writes `build/install/PROJECT/bin/APPLICATION` and `…/PROJECT/lib/`).
+fn gradle_distribution(program: &str, workdir: Option<&str>) -> Option<String> {
+    let path = absolute(program, workdir)?;
+    let (home, script) = path.rsplit_once("/bin/")?;
+    let (install, _) = home.rsplit_once('/')?;
+    (install.ends_with("/build/install") && !script.contains('/')).then(|| home.to_string())
 }
 
 /// A jar on a JRE: Maven and Gradle builds, once the JDK's major version and the jar are known.
@@ -945,7 +960,15 @@ impl Pass for MultiStage {
                     }
                     ("gradle", Some("gradle" | "gradlew"))
                         if args.iter().any(|a| {
-                            matches!(*a, "build" | "bootJar" | "jar" | "assemble" | "shadowJar")
+                            matches!(
+                                *a,
+                                "build"
+                                    | "bootJar"
+                                    | "jar"
+                                    | "assemble"
+                                    | "shadowJar"
+                                    | "installDist"
+                            )
                         }) =>
                     {
                         let tag = image.tag.as_deref().unwrap_or("");
@@ -956,10 +979,15 @@ impl Pass for MultiStage {
                             .chars()
                             .take_while(|c| c.is_ascii_digit())
                             .collect();
+                        // Without `java -jar`, the application plugin's distribution: the start
+                        // script `build/install/NAME/bin/NAME` and its `lib/` go together.
+                        let artefact = jar.clone().or_else(|| {
+                            gradle_distribution(&program, final_workdir(&instrs).as_deref())
+                        });
                         if let Some(p) = jre_plan(
                             "gradle",
                             (!major.is_empty()).then_some(major),
-                            jar.as_deref(),
+                            artefact.as_deref(),
                             cwd.as_deref(),
                         ) {
                             plan = Some(p);

@@ -64,12 +64,22 @@ pub(super) fn node(
             return Err("a Node build on a base with no slim variant: split it by hand".into());
         }
     };
+    let Some(installed) = cx.npm_packages(0) else {
+        return Err("no package.json in the build context tells which packages are installed, so whether a native addon needs a compiler or a library in the runtime stage is not known".into());
+    };
     let Some(output) = output else {
         // The start command (`npm start`, `yarn start`, `node server.js`) may read any file of
         // the application: the whole folder goes, with its dependencies pruned to production
         // ones in the build stage.
-        return whole_application(cx, instrs, &runtime, &workdir, manager);
+        return whole_application(cx, image, instrs, &runtime, &workdir, manager, &installed);
     };
+    // The runtime stage installs the production dependencies again, on an image with no
+    // compiler.
+    if let Some(addon) = crate::facts::npm::compiled_addon(&installed) {
+        return Err(format!(
+            "`{addon}` is a native addon: installed again on `{runtime}`, which has no compiler, it may not build; split it by hand (copy the pruned node_modules)"
+        ));
+    }
     // With --cache-mounts no clean-up: node-cache-clean mounts the cache next round instead.
     let mounts = cx.settings.cache_mounts;
     let (install, manifests) = match manager {
@@ -108,12 +118,35 @@ pub(super) fn node(
 /// when a RUN does something else the runtime stage would not have.
 fn whole_application(
     cx: &Context<'_, '_>,
+    image: &ImageRef,
     instrs: &[(usize, &Instr)],
     runtime: &str,
     workdir: &str,
     manager: &str,
+    installed: &[String],
 ) -> Split {
     let mut globals: Vec<String> = Vec::new();
+    let release = cx.facts.stages[0]
+        .base
+        .release
+        .as_ref()
+        .map(|r| r.name.clone());
+    // What the copied node_modules and the RUNs need on the slim image: apt's runtime packages
+    // and -dev packages' libraries, and the libraries of the full image the addons link.
+    let mut packages: Vec<String> = Vec::new();
+    for (addon, devs) in crate::facts::npm::NODE_ADDON_LIBRARIES {
+        if installed.iter().any(|p| p == addon) {
+            let Some(release) = &release else {
+                return Err(format!(
+                    "the Debian release of `{}` is not known, so the runtime libraries `{addon}` links cannot be named",
+                    image.name
+                ));
+            };
+            for dev in *devs {
+                packages.extend(dev_runtime(release, dev)?);
+            }
+        }
+    }
     for (i, ins) in instrs {
         let line = cx.doc.line_of(ins.span.start) + 1;
         match ins.kind {
@@ -144,6 +177,21 @@ fn whole_application(
                         | "ls" | "rm" | "mkdir" | "cp" | "mv" => {}
                         // apt-get update alone (the list is not kept in the runtime).
                         "apt-get" | "apt" if c.first_operand() == Some("update") => {}
+                        // An install: its runtime packages are installed in the runtime stage.
+                        "apt-get" | "apt"
+                            if matches!(
+                                c.first_operand(),
+                                Some("install" | "purge" | "remove" | "clean" | "autoremove")
+                            ) =>
+                        {
+                            apt_runtime_packages(
+                                c,
+                                release.as_deref(),
+                                &image.name,
+                                &|p| packages::is_toolchain_package(p) || p.starts_with("python"),
+                                &mut packages,
+                            )?;
+                        }
                         other => {
                             return Err(format!(
                                 "the RUN at line {line} runs `{other}`, whose effect the runtime stage would not have"
@@ -171,8 +219,10 @@ fn whole_application(
         true => Edit::insert(at, format!("RUN {prune}{nl}")),
         false => Edit::insert(at, format!("{nl}RUN {prune}")),
     };
+    keep_first(&mut packages);
     let mut t = runtime_context(cx, instrs, runtime, &workdir);
     t.insert("globals", &globals);
+    t.insert("packages", &packages);
     let msg = format!(
         "builds and runs in one stage: the runtime stage `{runtime}` gets `{workdir}` with production dependencies only (pruned in the build stage)"
     );
