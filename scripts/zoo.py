@@ -372,7 +372,7 @@ def print_static(infos):
         others = []
         for s in i["unfixed"]:
             if s["code"] in SIZE_CODES:
-                counts[s["code"]] += 1
+                counts[s["code"]] = counts.get(s["code"], 0) + 1
                 print(f"{'':<{width}}    {s['code']} {s['name']}: {s['message']}")
             else:
                 others.append(f"{s['code']} {s['name']}")
