@@ -1,12 +1,14 @@
 //! multi-stage: which compiled build is recognised and what its artefact is (Go, Rust, C,
 //! Maven, Gradle here; Node and Python in their own files), and the runtime it gets.
 
+mod dotnet;
 mod native;
 mod node;
 mod python;
 mod ruby;
 mod stage;
 
+use dotnet::*;
 use native::*;
 use node::*;
 use python::*;
@@ -95,6 +97,11 @@ as the build stage (`AS build`) and adds a runtime stage, from a template per st
   libraries the locked gems link (`pg` → `libpq5`, `mysql2`, `sqlite3`, `rmagick`, … a dated
   table in `facts/gems.rs`); without a `Gemfile.lock` nothing is known about the gems and the
   message says so.
+- .NET (`mcr.microsoft.com/dotnet/sdk:X.Y` with `dotnet publish -o DIR`, started as `dotnet
+  DIR/App.dll`): the published folder onto `mcr.microsoft.com/dotnet/aspnet:X.Y`, or
+  `runtime:X.Y` when the project file (build context) is not a web project; refused for an SDK
+  version tag (`8.0.100` names no runtime image), a runtime identifier or self-contained publish,
+  and RUNs that do more than `dotnet` steps.
 Go's `go install ./...` counts when the start command runs by name the folder's own program
 (the module's, or the GOPATH folder's) or a `cmd/NAME` folder of the build context.
 The runtime stage repeats the stage's `ENV` (but not lines that set only what build tools read:
@@ -114,6 +121,7 @@ cannot be recognised, get a suggestion instead.
 | Java on maven/gradle images | `mvn package`, `gradle build` + `java -jar`, `gradle installDist` + `build/install/NAME/bin/NAME` | `eclipse-temurin:N-jre` | the JDK's major version, the jar or the distribution folder |
 | Node | `npm run build` / `yarn build` | `node:X-slim` with production dependencies | the build folder (`node <out>/…`), else the whole application folder |
 | Python | pip installs that compile | `python:X.Y-slim` + a virtualenv | the `-dev` packages' libraries, the application folder |
+| .NET | `dotnet publish -o DIR` + `dotnet DIR/App.dll` | `mcr.microsoft.com/dotnet/aspnet:X.Y` (`runtime:X.Y` for a non-web project) | the publish folder, the project's SDK |
 | Ruby | `bundle install` of gems that compile | `ruby:X.Y-slim` + the gems | Gemfile.lock (which gems compile, which libraries they link), the `-dev` packages' libraries, the application folder |
 
 ## Why
@@ -637,6 +645,24 @@ impl Pass for MultiStage {
         let Some(image) = from.args.first().and_then(|a| ImageRef::parse(&a.value)) else {
             return;
         };
+        let say = |msg: String| cx.finding(&META, from.span.start, msg, None);
+        let instrs: Vec<(usize, &Instr)> = cx.stage_instrs(0).collect();
+        if image.name == "sdk"
+            && matches!(
+                image.prefix.as_str(),
+                "mcr.microsoft.com/dotnet/" | "mcr.microsoft.com/dotnet/core/"
+            )
+        {
+            match (dotnet(cx, &image, &instrs), not_carried(&instrs, false)) {
+                (Ok(Some(_)), Some(b)) => out.push(say(split_by_hand(from, b))),
+                (Ok(Some((template, tctx, edits, message))), None) => {
+                    append_stage(cx, from, template, tctx, edits, message, out)
+                }
+                (Ok(None), _) => {}
+                (Err(why), _) => out.push(say(format!("`{}` builds and runs in one stage: a runtime stage with only the published application would be much smaller ({why})", from.args[0].value))),
+            }
+            return;
+        }
         if !image.is_official()
             || !matches!(
                 image.name.as_str(),
@@ -655,8 +681,6 @@ impl Pass for MultiStage {
         {
             return;
         }
-        let say = |msg: String| cx.finding(&META, from.span.start, msg, None);
-        let instrs: Vec<(usize, &Instr)> = cx.stage_instrs(0).collect();
         if matches!(image.name.as_str(), "node" | "python" | "ruby") {
             let split = match image.name.as_str() {
                 "node" => node(cx, from, &image, &instrs),

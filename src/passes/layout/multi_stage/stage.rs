@@ -44,6 +44,10 @@ pub(super) static TEMPLATES: &[(&str, &str)] = &[
         "ruby",
         include_str!("../../../../templates/multi-stage/ruby.tera"),
     ),
+    (
+        "dotnet",
+        include_str!("../../../../templates/multi-stage/dotnet.tera"),
+    ),
 ];
 
 /// Renders the stack's template and appends it as the runtime stage, naming the first stage
