@@ -69,7 +69,10 @@ as the build stage (`AS build`) and adds a runtime stage, from a template per st
   and the build's account commands (`groupadd`, `useradd`) run again, so that a `USER` works;
 - Java (`maven:*-eclipse-temurin-N` or `maven:*-jdk-N` with `mvn package`, `gradle:*-jdkN` with
   `gradle build`/`bootJar`, started as `java -jar X.jar`, or `gradle installDist` started as
-  `build/install/NAME/bin/NAME`, whose distribution folder goes with it): `eclipse-temurin:N-jre`;
+  `build/install/NAME/bin/NAME`, whose distribution folder goes with it; on a JDK image
+  (`openjdk`, `eclipse-temurin`, `amazoncorretto`) also the Maven and Gradle wrappers and `sbt
+  stage`, started as `target/universal/stage/bin/NAME`): `eclipse-temurin:N-jre` (`-alpine` for
+  an Alpine JDK);
 - Node with a build step (`npm run build`, started as `node <out>/<file>`): `node:X-slim` with
   production dependencies (`npm ci --omit=dev` / `yarn install --production`) and `<out>`;
   started otherwise (`npm start`, `yarn start`, `node server.js`): the whole application
@@ -118,7 +121,7 @@ cannot be recognised, get a suggestion instead.
 | Rust | `cargo build --release`, `cargo install --path .` | the release's slim image + CA certificates (+ OpenSSL) | the binary's name (Cargo.toml, `--bin`), Cargo.lock, the release |
 | C/C++ on gcc | `make`, `make install`, `gcc -o`, cmake | the release's slim image | the program's path, the Makefile's install recipe, the libraries it links |
 | Debian/Ubuntu + apt compilers | `make install`, cmake, configure, `gcc -o`, `go build -o`, `javac` | the same release with the runtime packages | each `-dev` package's libraries (package table), the install prefix, the RUNs' other effects |
-| Java on maven/gradle images | `mvn package`, `gradle build` + `java -jar`, `gradle installDist` + `build/install/NAME/bin/NAME` | `eclipse-temurin:N-jre` | the JDK's major version, the jar or the distribution folder |
+| Java on maven/gradle/JDK images | `mvn`/`./mvnw package`, `gradle`/`./gradlew build` + `java -jar`, `installDist` + `build/install/NAME/bin/NAME`, `sbt stage` + `target/universal/stage/bin/NAME` | `eclipse-temurin:N-jre` | the JDK's major version, the jar or the distribution folder |
 | Node | `npm run build` / `yarn build` | `node:X-slim` with production dependencies | the build folder (`node <out>/…`), else the whole application folder |
 | Python | pip installs that compile | `python:X.Y-slim` + a virtualenv | the `-dev` packages' libraries, the application folder |
 | .NET | `dotnet publish -o DIR` + `dotnet DIR/App.dll` | `mcr.microsoft.com/dotnet/aspnet:X.Y` (`runtime:X.Y` for a non-web project) | the publish folder, the project's SDK |
@@ -231,6 +234,14 @@ fn gradle_distribution(program: &str, workdir: Option<&str>) -> Option<String> {
     let (home, script) = path.rsplit_once("/bin/")?;
     let (install, _) = home.rsplit_once('/')?;
     (install.ends_with("/build/install") && !script.contains('/')).then(|| home.to_string())
+}
+
+/// The folder sbt-native-packager's `sbt stage` writes (`target/universal/stage`, with `bin/NAME`
+/// and `lib/`), when `program` is its start script.
+fn sbt_stage(program: &str, workdir: Option<&str>) -> Option<String> {
+    let path = absolute(program, workdir)?;
+    let (home, script) = path.rsplit_once("/bin/")?;
+    (home.ends_with("/target/universal/stage") && !script.contains('/')).then(|| home.to_string())
 }
 
 /// A jar on a JRE: Maven and Gradle builds, once the JDK's major version and the jar are known.
@@ -671,6 +682,9 @@ impl Pass for MultiStage {
                     | "gcc"
                     | "maven"
                     | "gradle"
+                    | "openjdk"
+                    | "eclipse-temurin"
+                    | "amazoncorretto"
                     | "node"
                     | "python"
                     | "ruby"
@@ -1017,6 +1031,49 @@ impl Pass for MultiStage {
                             plan = Some(p);
                         }
                     }
+                    // A JDK image with the project's own build tool (Maven or Gradle wrapper,
+                    // sbt): the jar, Gradle's distribution or sbt-native-packager's stage.
+                    (
+                        "openjdk" | "eclipse-temurin" | "amazoncorretto",
+                        Some("mvn" | "mvnw" | "gradle" | "gradlew" | "sbt"),
+                    ) => {
+                        let builds = args.iter().any(|a| {
+                            matches!(
+                                *a,
+                                "package"
+                                    | "install"
+                                    | "verify"
+                                    | "build"
+                                    | "bootJar"
+                                    | "jar"
+                                    | "assemble"
+                                    | "shadowJar"
+                                    | "installDist"
+                                    | "stage"
+                                    | "assembly"
+                            )
+                        });
+                        let tag = image.tag.as_deref().unwrap_or("");
+                        let major: String =
+                            tag.chars().take_while(|c| c.is_ascii_digit()).collect();
+                        let workdir = final_workdir(&instrs);
+                        let artefact = jar.clone().or_else(|| {
+                            gradle_distribution(&program, workdir.as_deref())
+                                .or_else(|| sbt_stage(&program, workdir.as_deref()))
+                        });
+                        // A JRE of the same family (Alpine stays Alpine); the jar template
+                        // serves the three tools.
+                        let major = (!major.is_empty() && !tag.contains("jre")).then_some(major);
+                        let plan_here = builds
+                            .then(|| jre_plan("gradle", major, artefact.as_deref(), cwd.as_deref()))
+                            .flatten();
+                        if let Some(mut p) = plan_here {
+                            if tag.contains("alpine") {
+                                p.runtime.push_str("-alpine");
+                            }
+                            plan = Some(p);
+                        }
+                    }
                     ("maven", Some("mvn"))
                         if args
                             .iter()
@@ -1050,7 +1107,7 @@ impl Pass for MultiStage {
         };
         let Some(plan) = plan else {
             let why = missing.unwrap_or_else(|| {
-                format!("the start command runs `{program}`, which no build step it follows (`go build`, `go install`, `cargo build --release`, `cargo install`, make or a compiler with `-o`) is known to write")
+                format!("the start command runs `{program}`, which no build step it follows (`go build`, `go install`, `cargo build --release`, `cargo install`, make or a compiler with `-o`, a jar or distribution of Maven, Gradle or sbt) is known to write")
             });
             out.push(say(format!("`{}` builds and runs in one stage: a runtime stage with only the artefact would be much smaller ({why})", from.args[0].value)));
             return;

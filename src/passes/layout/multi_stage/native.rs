@@ -256,7 +256,7 @@ impl Build {
             "cargo" | "rustup" | "rustc" => self.compiles = true,
             // Maven and Gradle write into the project folder and their caches; the Java stacks
             // of the pass copy the jar.
-            "mvn" | "mvnw" | "gradle" | "gradlew" => self.compiles = true,
+            "mvn" | "mvnw" | "gradle" | "gradlew" | "sbt" => self.compiles = true,
             // Alpine packages: only a toolchain stage installs them here (its runtime is another
             // image, which gets its packages from the stack).
             "apk" => {}
