@@ -1035,29 +1035,34 @@ impl Pass for MultiStage {
                     // sbt): the jar, Gradle's distribution or sbt-native-packager's stage.
                     (
                         "openjdk" | "eclipse-temurin" | "amazoncorretto",
-                        Some("mvn" | "mvnw" | "gradle" | "gradlew" | "sbt"),
+                        Some(tool @ ("mvn" | "mvnw" | "gradle" | "gradlew" | "sbt" | "javac")),
                     ) => {
-                        let builds = args.iter().any(|a| {
-                            matches!(
-                                *a,
-                                "package"
-                                    | "install"
-                                    | "verify"
-                                    | "build"
-                                    | "bootJar"
-                                    | "jar"
-                                    | "assemble"
-                                    | "shadowJar"
-                                    | "installDist"
-                                    | "stage"
-                                    | "assembly"
-                            )
-                        });
+                        // javac's classes run with `java CLASS` from the folder: it all goes.
+                        let classes = (tool == "javac" && program == "java" && jar.is_none())
+                            .then(|| final_workdir(&instrs))
+                            .flatten();
+                        let builds = tool == "javac"
+                            || args.iter().any(|a| {
+                                matches!(
+                                    *a,
+                                    "package"
+                                        | "install"
+                                        | "verify"
+                                        | "build"
+                                        | "bootJar"
+                                        | "jar"
+                                        | "assemble"
+                                        | "shadowJar"
+                                        | "installDist"
+                                        | "stage"
+                                        | "assembly"
+                                )
+                            });
                         let tag = image.tag.as_deref().unwrap_or("");
                         let major: String =
                             tag.chars().take_while(|c| c.is_ascii_digit()).collect();
                         let workdir = final_workdir(&instrs);
-                        let artefact = jar.clone().or_else(|| {
+                        let artefact = jar.clone().or(classes).or_else(|| {
                             gradle_distribution(&program, workdir.as_deref())
                                 .or_else(|| sbt_stage(&program, workdir.as_deref()))
                         });
