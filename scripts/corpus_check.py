@@ -25,7 +25,7 @@ import oracles  # noqa: E402
 oracles.ensure_venv()
 
 SAFE_RULES = {"DL3009", "DL3014", "DL3019", "DL3020", "DL3027", "DL3032", "DL3036", "DL3040",
-              "DL3042", "DL3059", "DL3060", "DL4000"}
+              "DL3042", "DL3047", "DL3059", "DL3060", "DL4000"}
 UNSAFE_RULES = SAFE_RULES | {"DL3015", "DL3025"}
 UNMASKED_BY_DL3027 = {"DL3008", "DL3014", "DL3015"}
 

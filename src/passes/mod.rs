@@ -118,6 +118,7 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &instructions::add_to_copy::AddToCopy,
     &instructions::maintainer_to_label::MaintainerToLabel,
     &instructions::secret_mount::SecretMount,
+    &instructions::wget_progress::WgetProgress,
     &layout::dependency_first::DependencyFirst,
     &layout::late_removal::LateRemoval,
     &runtime::slim_base::SlimBase,
