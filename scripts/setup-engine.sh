@@ -24,6 +24,7 @@
 #   rust:1.96                                  buildpack-deps + Debian's rustc-web/cargo-web (1.96)
 #   gcc:12                                     buildpack-deps (its gcc is 12)
 #   eclipse-temurin:17-jre                     bookworm-slim + Debian's OpenJDK 17 JRE
+#   eclipse-temurin:17-jdk, 17 (11, 21)        bookworm-slim + Debian's OpenJDK 17 JDK (javac, jar)
 #   gcr.io/distroless/static-debian12          passwd, CA certificates and tzdata only
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -146,6 +147,15 @@ derive $lib/eclipse-temurin:17-jre $lib/debian:bookworm-slim "mkdir -p /usr/shar
 # The other Temurin tags slim-base writes (a major, an Ubuntu release) are that 17 under their names.
 for v in 11 17 21; do for r in "" -focal -jammy -noble; do
   [ "$v$r" = 17 ] || alias_to $lib/eclipse-temurin:17-jre "$lib/eclipse-temurin:$v-jre$r"
+done; done
+# eclipse-temurin:17-jdk, the JDK the Java builds compile on (the real one: Ubuntu with the Temurin
+# JDK in /opt/java/openjdk); here Debian's OpenJDK 17 JDK, with the JRE stand-in's JAVA_HOME.
+derive $lib/eclipse-temurin:17-jdk $lib/debian:bookworm-slim "mkdir -p /usr/share/man/man1 && $(apt_install openjdk-17-jdk-headless ca-certificates)" \
+  --env JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64
+# The JDK is the default flavour: the bare major (eclipse-temurin:17) is the JDK; other majors and
+# Ubuntu releases are that 17 under their names, as for the JRE.
+for v in 11 17 21; do for r in "" -focal -jammy -noble; do
+  for t in "$v$r" "$v-jdk$r"; do [ "$t" = 17-jdk ] || alias_to $lib/eclipse-temurin:17-jdk "$lib/eclipse-temurin:$t"; done
 done; done
 
 # distroless/static: no shell, no package manager; a passwd with `nonroot` (65532), CA
