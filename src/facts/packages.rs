@@ -279,6 +279,19 @@ pub fn slim_preparation<S: AsRef<str>>(packages: &[S]) -> Option<&'static str> {
 pub const NGINX_LIGHT_RELEASES: &[&str] =
     &["bullseye", "bookworm", "trixie", "focal", "jammy", "noble"];
 
+/// Packages whose installation adds a package source (an rpm repository definition, a package
+/// manager plugin that can add one): what a later install finds depends on them, so they are
+/// not resolved together with it. By name, as distributions name them (`epel-release`,
+/// `centos-release-scl`, `remi-release`, `rpmfusion-free-release`, `fedora-repos`), 2026-12.
+pub fn adds_package_source(name: &str) -> bool {
+    let base = name.split(['=', '<', '>']).next().unwrap_or(name);
+    base.ends_with("-release")
+        || base.contains("-release-")
+        || base.ends_with("-repos")
+        || base.starts_with("http")
+        || matches!(base, "yum-utils" | "dnf-plugins-core" | "dnf-utils")
+}
+
 #[cfg(test)]
 mod runtime_tests {
     use super::*;

@@ -119,6 +119,7 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &instructions::maintainer_to_label::MaintainerToLabel,
     &instructions::secret_mount::SecretMount,
     &instructions::wget_progress::WgetProgress,
+    &instructions::one_install::OneInstall,
     &layout::dependency_first::DependencyFirst,
     &layout::late_removal::LateRemoval,
     &runtime::slim_base::SlimBase,

@@ -90,7 +90,9 @@ fn stdin_filter_writes_the_rewritten_file() {
     );
     assert!(
         r.stdout
-            .contains("apt-get install --no-install-recommends -y curl")
+            .contains("apt-get install --no-install-recommends -y \\\n        curl \\\n"),
+        "{}",
+        r.stdout
     );
     assert!(r.stdout.contains("USER 10001:10001"));
     snap("classic_stdin_unsafe", r.render(None));
@@ -475,9 +477,12 @@ fn config_file_is_found_validated_and_overridden_by_flags() {
         r.stdout
     );
     assert!(r.stdout.contains("+USER 2000:2000"), "{}", r.stdout);
+    // merge-runs joined the RUNs, and one-install (unsafe) the two pip installs.
     assert!(
         r.stdout
-            .contains("+    && pip install --no-cache-dir gunicorn")
+            .contains("+    && pip install --no-cache-dir \\\n+        flask \\\n+        gunicorn\n"),
+        "{}",
+        r.stdout
     );
     assert!(
         !r.stdout.contains("CMD ["),

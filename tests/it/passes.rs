@@ -194,6 +194,14 @@ fn classic_exercise() {
         1
     );
     assert_eq!(safe.output.matches("--no-cache-dir").count(), 3);
+    // One apt-get install, its packages sorted one per line (issue 13's "after").
+    assert_eq!(safe.output.matches("apt-get install").count(), 1);
+    assert!(
+        safe.output
+            .contains("apt-get install -y \\\n        curl \\\n        git \\\n        python3 \\\n        python3-pip \\\n"),
+        "{}",
+        safe.output
+    );
     assert!(safe.output.contains(r#"CMD ["python3", "app.py"]"#));
     assert!(!safe.output.contains("--no-install-recommends"));
     let unsafe_ = optimize_checked(
@@ -214,6 +222,13 @@ fn classic_exercise() {
             .unwrap()
     );
     assert!(unsafe_.output.contains("\nUSER 10001:10001\n"));
+    // One pip3 install with the three packages (pip resolves them together: unsafe only).
+    assert_eq!(unsafe_.output.matches("pip3 install").count(), 1);
+    assert!(
+        unsafe_
+            .output
+            .contains("    flask \\\n    gunicorn \\\n    requests\n")
+    );
     insta::with_settings!({ snapshot_path => repo().join("snapshots"), prepend_module_to_snapshot => false }, {
         insta::assert_snapshot!("classic_safe", safe.output);
         insta::assert_snapshot!("classic_unsafe", unsafe_.output);

@@ -3,5 +3,6 @@
 pub mod add_to_copy;
 pub mod exec_form;
 pub mod maintainer_to_label;
+pub mod one_install;
 pub mod secret_mount;
 pub mod wget_progress;
