@@ -479,8 +479,9 @@ fn config_file_is_found_validated_and_overridden_by_flags() {
     assert!(r.stdout.contains("+USER 2000:2000"), "{}", r.stdout);
     // merge-runs joined the RUNs, and one-install (unsafe) the two pip installs.
     assert!(
-        r.stdout
-            .contains("+    && pip install --no-cache-dir \\\n+        flask \\\n+        gunicorn\n"),
+        r.stdout.contains(
+            "+    && pip install --no-cache-dir \\\n+        flask \\\n+        gunicorn\n"
+        ),
         "{}",
         r.stdout
     );
