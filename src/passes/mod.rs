@@ -120,6 +120,7 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &instructions::secret_mount::SecretMount,
     &instructions::wget_progress::WgetProgress,
     &instructions::one_install::OneInstall,
+    &instructions::no_sudo::NoSudo,
     &layout::dependency_first::DependencyFirst,
     &layout::late_removal::LateRemoval,
     &runtime::slim_base::SlimBase,

@@ -3,6 +3,7 @@
 pub mod add_to_copy;
 pub mod exec_form;
 pub mod maintainer_to_label;
+pub mod no_sudo;
 pub mod one_install;
 pub mod secret_mount;
 pub mod wget_progress;
