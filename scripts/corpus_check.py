@@ -26,8 +26,12 @@ oracles.ensure_venv()
 
 SAFE_RULES = {"DL3009", "DL3014", "DL3019", "DL3020", "DL3027", "DL3032", "DL3036", "DL3040",
               "DL3042", "DL3047", "DL3059", "DL3060", "DL4000"}
-UNSAFE_RULES = SAFE_RULES | {"DL3004", "DL3015", "DL3025"}
+UNSAFE_RULES = SAFE_RULES | {"DL3004", "DL3015", "DL3025", "DL4006"}
 UNMASKED_BY_DL3027 = {"DL3008", "DL3014", "DL3015"}
+# hadolint reads `sudo apt-get install …` as a sudo command: its package-manager rules see the
+# install once no-sudo drops sudo.
+UNMASKED_BY_DL3004 = {"DL3008", "DL3009", "DL3013", "DL3014", "DL3015", "DL3016", "DL3018",
+                      "DL3019", "DL3028", "DL3033", "DL3041", "DL3042", "DL3060"}
 
 
 def run_dockopt(binary, files, extra):
@@ -123,6 +127,8 @@ def check_mode(binary, files, originals, bk_ok, before, mode, verbose, show_rule
             # `apt-get` (DL3027's fix) those rules see the command for the first time.
             if g in UNMASKED_BY_DL3027 and before[str(f)]["DL3027"]:
                 problems["unmasked by apt → apt-get (not new)"].append(f"{f.name}: {g}")
+            elif g in UNMASKED_BY_DL3004 and before[str(f)]["DL3004"]:
+                problems["unmasked by dropping sudo (not new)"].append(f"{f.name}: {g}")
             elif g in ("DL3045", "DL3021") and before[str(f)]["DL3020"]:
                 # DL3045 (relative COPY destination without WORKDIR) and DL3021 (COPY of several
                 # sources to a destination without `/`) look at COPY only: an ADD that became
@@ -157,7 +163,8 @@ def check_mode(binary, files, originals, bk_ok, before, mode, verbose, show_rule
     print("  per rule (before→after): " + ", ".join(f"{k} {b}→{a}" for k, (b, a) in per_rule.items()))
     for key in ["panics", "output BuildKit rejects", "not idempotent", "changed without a fix",
                 "new hadolint rule", "new ShellCheck note (listed, see report)",
-                "unmasked by apt → apt-get (not new)", "unmasked by ADD → COPY (not new)",
+                "unmasked by apt → apt-get (not new)", "unmasked by dropping sudo (not new)",
+                "unmasked by ADD → COPY (not new)",
                 "hadolint DL3032 false positive, verified (not new)", "refused (BuildKit parses)"]:
         items = problems.get(key, [])
         print(f"{key}: {len(items)}")

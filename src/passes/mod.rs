@@ -121,6 +121,7 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &instructions::wget_progress::WgetProgress,
     &instructions::one_install::OneInstall,
     &instructions::no_sudo::NoSudo,
+    &instructions::pipefail::Pipefail,
     &layout::dependency_first::DependencyFirst,
     &layout::late_removal::LateRemoval,
     &runtime::slim_base::SlimBase,
@@ -133,7 +134,6 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &hints::copy_then_modify::CopyThenModify,
     &hints::package_upgrade::PackageUpgrade,
     &hints::unused_tools::UnusedTools,
-    &hints::pipefail::Pipefail,
 ];
 
 /// A pass, named by its code or name and checked against the registry: what `--select`,

@@ -3,6 +3,5 @@
 pub mod cache_bust;
 pub mod copy_then_modify;
 pub mod package_upgrade;
-pub mod pipefail;
 pub mod secret_in_layer;
 pub mod unused_tools;

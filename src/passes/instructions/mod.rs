@@ -5,5 +5,6 @@ pub mod exec_form;
 pub mod maintainer_to_label;
 pub mod no_sudo;
 pub mod one_install;
+pub mod pipefail;
 pub mod secret_mount;
 pub mod wget_progress;
