@@ -15,7 +15,8 @@ rewrite means. Each class is a real way an unsafe rewrite breaks a build or an i
 4 leaves-family-or-release: FROM moved to another OS family or release, a `jre` image under a
   Java build, apk/apt left on the wrong base: package names, libc and tools differ.
 5 runtime-libc: a multi-stage split whose runtime base is not the build stage's family/release:
-  the copied binary links against another libc.
+  the copied binary links against another libc (a Java build copied onto the JRE image of the
+  same Java version is bytecode, which no libc decides).
 6 slim-under-compile: a -slim/alpine base under a stage that still compiles, or gcc installed
   with --no-install-recommends and no libc headers.
 7 apt-lists-after-dist-clean: `rm -rf /var/lib/apt/lists` added after `apt-get dist-clean`,
@@ -423,6 +424,25 @@ def is_static_build(stages, i):
     return any(re.search(r"CGO_ENABLED\s*=?\s*0", t) for t in texts)
 
 
+def java_major(image):
+    """`openjdk:8-jdk` -> 8, `eclipse-temurin:17-jre` -> 17, `maven:3-eclipse-temurin-21` -> 21."""
+    name, tag = split_ref(image)[0], split_ref(image)[1] or ""
+    m = re.search(r"(?:temurin-|jdk-?|openjdk-|corretto-)(\d+)", tag) or re.match(r"(\d+)", tag)
+    return m.group(1) if m and name in ("openjdk", "eclipse-temurin", "amazoncorretto", "maven", "gradle") else None
+
+
+def jvm_only(stages, i, b_img, r_img):
+    """A Java build (a Java build tool runs, no C compiler) whose runtime is the JRE image of the
+    same Java version: what it copies is bytecode, which no C library decides."""
+    if split_ref(r_img)[0] != "eclipse-temurin" or "jre" not in (split_ref(r_img)[1] or ""):
+        return False
+    runs = " ".join(run_text(c) for c in of(chain(stages, i), "RUN"))
+    words = set(re.findall(r"[\w./-]+", runs))
+    java = any(w.split("/")[-1] in JAVA_BUILDERS for w in words)
+    native = any(w in ("gcc", "g++", "cc", "make", "cmake", "clang") for w in words)
+    return java and not native and java_major(b_img) is not None and java_major(b_img) == java_major(r_img)
+
+
 def runtime_libc(a, b):
     found = []
     for t in b[len(a):]:  # the stages a multi-stage split added
@@ -438,6 +458,8 @@ def runtime_libc(a, b):
             if (r_name == "scratch" or r_name.startswith("gcr.io/distroless/static")) \
                     and is_static_build(b, build[0].index):
                 break
+            if jvm_only(b, build[0].index, b_img, r_img):
+                break  # bytecode on a JRE of the same Java version: no C library involved
             b_rel = release(b_img) or official_releases().get(split_ref(b_img))
             if b_rel is None or family(b_img) != family(r_img) or b_rel != release(r_img):
                 found.append((f"build `{b_img}` ({family(b_img)}/{b_rel or 'release unknown'}) -> runtime "
