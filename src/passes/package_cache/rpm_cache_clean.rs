@@ -7,7 +7,7 @@ use crate::shell::has_option;
 use crate::shell::insert_after_word;
 use crate::shell::is_named;
 use crate::shell::subcommand;
-use crate::shell::{Script, basename};
+use crate::shell::{Script, SimpleCmd, basename, delete_command};
 
 pub struct RpmCacheClean;
 
@@ -37,8 +37,13 @@ becomes
 RUN yum install -y httpd && yum clean all
 ```
 
+In a RUN that cleans at its end, a clean-up before a later install of the same package manager
+(`yum update && yum clean all && yum install -y x && yum clean all`, as merged RUNs read) is
+dropped: the last one leaves the layer clean.
+
 ## Fix safety
-Safe: a later install fetches the metadata again by itself. The cache is kept, and the pass
+Safe: a later install fetches the metadata again by itself; dropping an interim clean-up only
+spares the next install that download. The cache is kept, and the pass
 says so, when a later step installs from it alone (`yum -C`, `dnf --cacheonly`,
 `zypper --no-refresh`).
 
@@ -137,6 +142,41 @@ impl Pass for RpmCacheClean {
                 }
                 if clean.is_none() && !cleans(s, m) && !mounts_cache(ins, m.cache) {
                     clean = Some(m);
+                }
+            }
+            // Merged chains (`yum update && yum clean all && yum install x && yum clean all`)
+            // clean twice: the interim clean only makes the next install fetch the metadata
+            // again, the last one leaves the layer clean.
+            if s.is_plain_and_chain() {
+                let is_clean = |c: &SimpleCmd, m: &Manager| {
+                    c.name().map(basename) == Some(m.name)
+                        && c.args()
+                            .any(|w| matches!(w.lit.as_deref(), Some("clean" | "cc")))
+                        && !c.nested
+                };
+                let interim: Vec<usize> = MANAGERS
+                    .iter()
+                    .flat_map(|m| {
+                        let cmds = &s.commands;
+                        (0..cmds.len()).filter(move |&k| {
+                            is_clean(&cmds[k], m)
+                                && cmds[k + 1..].iter().enumerate().any(|(d, c)| {
+                                    c.name().map(basename) == Some(m.name)
+                                        && subcommand(c, INSTALLS).is_some()
+                                        && cmds[k + 2 + d..].iter().any(|x| is_clean(x, m))
+                                })
+                        })
+                    })
+                    .collect();
+                let edits: Option<Vec<Edit>> =
+                    interim.iter().map(|&k| delete_command(s, k)).collect();
+                if let Some(edits) = edits.filter(|e| !e.is_empty()) {
+                    out.push(cx.finding(
+                        &META,
+                        ins.span.start,
+                        "a clean-up before a later install of the same RUN, which cleans again at its end: dropped",
+                        Some(Fix::safe(edits)),
+                    ));
                 }
             }
             if !yes.is_empty() {
