@@ -122,6 +122,7 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &instructions::one_install::OneInstall,
     &instructions::no_sudo::NoSudo,
     &instructions::pipefail::Pipefail,
+    &instructions::stage_casing::StageCasing,
     &layout::dependency_first::DependencyFirst,
     &layout::late_removal::LateRemoval,
     &runtime::slim_base::SlimBase,

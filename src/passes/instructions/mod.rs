@@ -7,4 +7,5 @@ pub mod no_sudo;
 pub mod one_install;
 pub mod pipefail;
 pub mod secret_mount;
+pub mod stage_casing;
 pub mod wget_progress;
