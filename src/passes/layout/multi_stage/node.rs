@@ -126,11 +126,7 @@ fn whole_application(
     installed: &[String],
 ) -> Split {
     let mut globals: Vec<String> = Vec::new();
-    let release = cx.facts.stages[0]
-        .base
-        .release
-        .as_ref()
-        .map(|r| r.name.clone());
+    let release = build_release_name(cx);
     // What the copied node_modules and the RUNs need on the slim image: apt's runtime packages
     // and -dev packages' libraries, and the libraries of the full image the addons link.
     let mut packages: Vec<String> = Vec::new();

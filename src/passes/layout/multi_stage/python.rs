@@ -18,11 +18,7 @@ pub(super) fn python(cx: &Context<'_, '_>, image: &ImageRef, instrs: &[(usize, &
         (false, Some(v)) => crate::facts::images::slim_tag("python", Some(v)),
         (_, None) => None,
     };
-    let release = cx.facts.stages[0]
-        .base
-        .release
-        .as_ref()
-        .map(|r| r.name.clone());
+    let release = build_release_name(cx);
     // The runtime packages: what apt installs, without compilers and build tools, each -dev
     // package replaced by its runtime libraries; a later purge takes packages out again.
     let mut runtime_packages: Vec<String> = Vec::new();
@@ -74,17 +70,7 @@ pub(super) fn python(cx: &Context<'_, '_>, image: &ImageRef, instrs: &[(usize, &
     if !compiles {
         return Ok(None);
     }
-    let written = &cx.facts.stages[0].base.reference;
-    if image.tag_has("alpine") {
-        return Err(format!(
-            "`{written}` is Alpine: the runtime libraries of its -dev packages are not in the package table, which holds Debian's and Ubuntu's"
-        ));
-    }
-    let Some(slim) = slim else {
-        return Err(format!(
-            "no slim tag of `{written}` with the same Python version and release is known for the runtime"
-        ));
-    };
+    let slim = slim_runtime_tag(cx, image, slim, "Python")?;
     let Some(first_pip) = first_pip else {
         return Ok(None);
     };

@@ -22,11 +22,7 @@ pub(super) fn ruby(cx: &Context<'_, '_>, image: &ImageRef, instrs: &[(usize, &In
         (false, Some(v)) => images::slim_tag("ruby", Some(v)),
         (_, None) => None,
     };
-    let release = cx.facts.stages[0]
-        .base
-        .release
-        .as_ref()
-        .map(|r| r.name.clone());
+    let release = build_release_name(cx);
     let mut runtime_packages: Vec<String> = Vec::new();
     let mut installs_gems = false;
     let mut compiles = false;
@@ -104,17 +100,7 @@ pub(super) fn ruby(cx: &Context<'_, '_>, image: &ImageRef, instrs: &[(usize, &In
     if !compiles {
         return Ok(None);
     }
-    let written = &cx.facts.stages[0].base.reference;
-    if image.tag_has("alpine") {
-        return Err(format!(
-            "`{written}` is Alpine: the runtime libraries of its -dev packages are not in the package table, which holds Debian's and Ubuntu's"
-        ));
-    }
-    let Some(slim) = slim else {
-        return Err(format!(
-            "no slim tag of `{written}` with the same Ruby version and release is known for the runtime"
-        ));
-    };
+    let slim = slim_runtime_tag(cx, image, slim, "Ruby")?;
     let Some(lock) = lock else {
         return Err(
             "no Gemfile.lock in the build context tells which gems are installed, so the system libraries they link are not known".into(),
@@ -126,7 +112,8 @@ pub(super) fn ruby(cx: &Context<'_, '_>, image: &ImageRef, instrs: &[(usize, &In
         if let Some((_, dev)) = gems::GEM_SYSTEM_LIBRARIES.iter().find(|(g, _)| *g == gem) {
             let Some(release) = &release else {
                 return Err(format!(
-                    "the Debian release of `{written}` is not known, so the runtime libraries `{gem}` links cannot be named"
+                    "the Debian release of `{}` is not known, so the runtime libraries `{gem}` links cannot be named",
+                    cx.facts.stages[0].base.reference
                 ));
             };
             runtime_packages.extend(dev_runtime(release, dev)?);

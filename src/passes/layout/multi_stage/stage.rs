@@ -181,3 +181,31 @@ pub(super) fn runtime_context(
     t.insert("workdir", workdir);
     t
 }
+
+/// The release name of the build stage's base (`bookworm`), when the facts know it.
+pub(super) fn build_release_name(cx: &Context<'_, '_>) -> Option<String> {
+    cx.facts.stages[0]
+        .base
+        .release
+        .as_ref()
+        .map(|r| r.name.clone())
+}
+
+/// The slim tag a language route runs on, or why there is none: Alpine builds (no -dev package
+/// table), or no slim tag with the same `language` version and release.
+pub(super) fn slim_runtime_tag(
+    cx: &Context<'_, '_>,
+    image: &ImageRef,
+    slim: Option<String>,
+    language: &str,
+) -> Result<String, String> {
+    let written = &cx.facts.stages[0].base.reference;
+    if image.tag_has("alpine") {
+        return Err(format!(
+            "`{written}` is Alpine: the runtime libraries of its -dev packages are not in the package table, which holds Debian's and Ubuntu's"
+        ));
+    }
+    slim.ok_or(format!(
+        "no slim tag of `{written}` with the same {language} version and release is known for the runtime"
+    ))
+}
