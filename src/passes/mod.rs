@@ -123,6 +123,7 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &instructions::no_sudo::NoSudo,
     &instructions::pipefail::Pipefail,
     &instructions::stage_casing::StageCasing,
+    &instructions::env_key_value::EnvKeyValue,
     &layout::dependency_first::DependencyFirst,
     &layout::late_removal::LateRemoval,
     &runtime::slim_base::SlimBase,
