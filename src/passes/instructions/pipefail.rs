@@ -43,7 +43,9 @@ Made only where that cannot change what the image holds or runs: a Debian, Ubunt
 `pipefail`), with no `SHELL` of its own, no stage built `FROM` it (it would inherit the shell),
 no shell-form `CMD`, `ENTRYPOINT` or `HEALTHCHECK` after the new line (the container would start
 them with it), and no later `echo` with a backslash (dash's `echo` reads escapes, bash's does
-not). Otherwise a suggestion that names what stopped it.
+not), and no pipe into a reader that stops early (`head`, `grep -q`/`-m`, `read`: the writer
+dies of SIGPIPE, which pipefail would turn into a failed build). Otherwise a suggestion that
+names what stopped it.
 
 ## Facts it relies on
 Per stage: the base image's family, the stage's SHELL, the stages built on it; per instruction:
@@ -115,6 +117,28 @@ impl Pass for Pipefail {
                     && (!x.heredocs.is_empty() || cx.script(i).is_none())
             });
             let dash_echo = dash_echo.or(unread);
+            // A reader that stops early (`cmd | head -1`, `grep -q`) makes the writer die of
+            // SIGPIPE: with pipefail that fails a pipeline which worked.
+            let early_reader = later.clone().find(|&i| {
+                cx.script(i).is_some_and(|s| {
+                    s.commands.iter().any(|c| {
+                        c.piped
+                            && match c.name().map(basename) {
+                                Some("head" | "read") => true,
+                                Some("grep" | "egrep" | "fgrep") => c.args().any(|w| {
+                                    w.lit.as_deref().is_some_and(|a| {
+                                        a == "--quiet"
+                                            || a.starts_with("--max-count")
+                                            || (a.starts_with('-')
+                                                && !a.starts_with("--")
+                                                && a.contains(['q', 'm']))
+                                    })
+                                }),
+                                _ => false,
+                            }
+                    })
+                })
+            });
             let why = match (shell, shell_form_start, dash_echo) {
                 (None, ..) => Some(format!(
                     "the shells of `{}` are not known",
@@ -131,6 +155,10 @@ impl Pass for Pipefail {
                 (_, _, Some(j)) => Some(format!(
                     "the RUN on line {} may `echo` a backslash, which bash prints differently",
                     doc.line_of(doc.instructions[j].span.start)
+                )),
+                _ if early_reader.is_some() => Some(format!(
+                    "the RUN on line {} pipes into a reader that stops early (`head`, `grep -q`): its writer's SIGPIPE would fail the build",
+                    doc.line_of(doc.instructions[early_reader.expect("checked")].span.start)
                 )),
                 _ => None,
             };
