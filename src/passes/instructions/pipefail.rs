@@ -43,8 +43,8 @@ Made only where that cannot change what the image holds or runs: a Debian, Ubunt
 `pipefail`), with no `SHELL` of its own, no stage built `FROM` it (it would inherit the shell),
 no shell-form `CMD`, `ENTRYPOINT` or `HEALTHCHECK` after the new line (the container would start
 them with it), and no later `echo` with a backslash (dash's `echo` reads escapes, bash's does
-not), and no pipe into a reader that stops early (`head`, `grep -q`/`-m`, `read`: the writer
-dies of SIGPIPE, which pipefail would turn into a failed build). Otherwise a suggestion that
+not), and no pipe into a reader that stops early or out of `yes` (`head`, `grep -q`/`-m`, `read`: the
+writer dies of SIGPIPE, which pipefail would turn into a failed build). Otherwise a suggestion that
 names what stopped it.
 
 ## Facts it relies on
@@ -124,7 +124,8 @@ impl Pass for Pipefail {
                     s.commands.iter().any(|c| {
                         c.piped
                             && match c.name().map(basename) {
-                                Some("head" | "read") => true,
+                                // `yes` writes until its reader is gone: always SIGPIPE.
+                                Some("head" | "read" | "yes") => true,
                                 Some("grep" | "egrep" | "fgrep") => c.args().any(|w| {
                                     w.lit.as_deref().is_some_and(|a| {
                                         a == "--quiet"
@@ -157,7 +158,7 @@ impl Pass for Pipefail {
                     doc.line_of(doc.instructions[j].span.start)
                 )),
                 _ if early_reader.is_some() => Some(format!(
-                    "the RUN on line {} pipes into a reader that stops early (`head`, `grep -q`): its writer's SIGPIPE would fail the build",
+                    "the RUN on line {} pipes into a reader that stops early (`head`, `grep -q`) or from `yes`: the writer's SIGPIPE would fail the build",
                     doc.line_of(doc.instructions[early_reader.expect("checked")].span.start)
                 )),
                 _ => None,
