@@ -248,11 +248,13 @@ impl Pass for NonRootUser {
         }
         // The user is created right after FROM: it reads no file of the build, so a source
         // edit must not make it run again (USER itself stays late, after the last root step).
+        // First among the edits: where the stage has nothing but metadata after FROM, both go
+        // right after it, and the user must exist before USER names it.
         if let Some(create) = &create {
-            edits.push(Edit::insert(
-                line_end(doc.text, from.span.end),
-                format!("RUN {create}{nl}"),
-            ));
+            edits.insert(
+                0,
+                Edit::insert(line_end(doc.text, from.span.end), format!("RUN {create}{nl}")),
+            );
         }
         for (_, ins) in &instrs[..tail_start] {
             // Artefacts from another stage (`--from`) are programs to run, not data to write.
