@@ -191,6 +191,26 @@ impl Script {
         if self.lists.iter().any(|l| l.end == ListEnd::Background) {
             return Some("starts a background job".into());
         }
+        // Each RUN starts `/bin/sh -c`: a script that replaces /bin/sh (`ln -sf /bin/bash
+        // /bin/sh`, `dpkg-reconfigure dash`) changes the shell every later RUN starts, which
+        // a command appended to it would not get.
+        let replaces_sh = self.commands.iter().any(|c| {
+            let name = c.name().map(basename).unwrap_or("");
+            let names_sh = c.args().any(|w| {
+                w.lit
+                    .as_deref()
+                    .is_some_and(|a| a == "/bin/sh" || a == "sh" || a == "dash")
+            });
+            (matches!(name, "ln" | "mv" | "cp" | "rm" | "install")
+                && c.args().any(|w| w.is("/bin/sh")))
+                || (matches!(
+                    name,
+                    "dpkg-reconfigure" | "update-alternatives" | "dpkg-divert"
+                ) && names_sh)
+        });
+        if replaces_sh {
+            return Some("replaces `/bin/sh`, the shell later RUNs start".into());
+        }
         for c in self.commands.iter().filter(|c| !c.contained) {
             match c.words.first() {
                 None if c.has_assignment => return Some("sets a shell variable".into()),

@@ -253,7 +253,10 @@ impl Pass for NonRootUser {
         if let Some(create) = &create {
             edits.insert(
                 0,
-                Edit::insert(line_end(doc.text, from.span.end), format!("RUN {create}{nl}")),
+                Edit::insert(
+                    line_end(doc.text, from.span.end),
+                    format!("RUN {create}{nl}"),
+                ),
             );
         }
         for (_, ins) in &instrs[..tail_start] {
