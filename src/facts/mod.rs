@@ -371,6 +371,14 @@ fn cmd_variable(text: &str) -> bool {
     false
 }
 
+/// `path` is `dir` or inside it (`/app/x` is under `/app` and `/app/`, `/apple` is not).
+pub fn is_under(path: &str, dir: &str) -> bool {
+    path == dir
+        || path
+            .strip_prefix(dir.trim_end_matches('/'))
+            .is_some_and(|r| r.starts_with('/'))
+}
+
 /// `dir` against the working directory `cwd`; `None` when either is unknown.
 pub fn join_workdir(cwd: Option<&str>, dir: &str) -> Option<String> {
     if dir.contains('$') {

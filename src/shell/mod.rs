@@ -7,7 +7,7 @@ mod query;
 mod unfold;
 
 pub use edits::{append_command, delete_command, exec_form_of, insert_after_word};
-pub use query::{has_option, is_named, subcommand};
+pub use query::{has_option, is_named, is_pip, subcommand};
 pub use unfold::{Unfolded, unfold};
 
 use std::ops::Range;

@@ -2,6 +2,12 @@
 
 use super::SimpleCmd;
 
+/// A pip command name: `pip`, `pip3`, `pip3.11` (a path's folder left out by the caller).
+pub fn is_pip(name: &str) -> bool {
+    name.strip_prefix("pip")
+        .is_some_and(|v| v.chars().all(|x| x.is_ascii_digit() || x == '.'))
+}
+
 /// The index of the first word of `cmd` equal to `sub` (a subcommand such as `install`).
 pub fn subcommand(cmd: &SimpleCmd, subs: &[&str]) -> Option<usize> {
     cmd.words

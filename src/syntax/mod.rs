@@ -278,6 +278,15 @@ impl<'s> Document<'s> {
         }
     }
 
+    /// Where the block of comment lines right above `offset`'s line starts (the start of that
+    /// line when there is none): where a line inserted "before" an instruction goes, so that the
+    /// comments describing the instruction stay with it.
+    pub fn line_start_above_comments(&self, offset: usize) -> usize {
+        let line = self.line_of(offset);
+        self.lines
+            .line_start(line - self.comment_lines_before(offset).len())
+    }
+
     /// The comment lines right above `offset`'s line (nearest first), trimmed.
     pub fn comment_lines_before(&self, offset: usize) -> Vec<&'s str> {
         let mut out = Vec::new();

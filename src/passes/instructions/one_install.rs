@@ -186,9 +186,7 @@ fn install(c: &SimpleCmd) -> Option<Install<'_>> {
     let name = c.name()?;
     // pip3, pip3.11 are pip.
     let key = match basename(name) {
-        n if n.starts_with("pip") && n[3..].chars().all(|x| x.is_ascii_digit() || x == '.') => {
-            "pip"
-        }
+        n if crate::shell::is_pip(n) => "pip",
         n => n,
     };
     let manager = MANAGERS.iter().position(|(m, ..)| *m == key)?;

@@ -167,9 +167,7 @@ impl Pass for Pipefail {
             let finding = match (why, shell) {
                 (None, Some(shell)) => {
                     // Above the RUN's own comment lines, which describe the RUN.
-                    let line = doc.line_of(ins.span.start);
-                    let above = doc.comment_lines_before(ins.span.start).len();
-                    let at = doc.lines.line_start(line - above);
+                    let at = doc.line_start_above_comments(ins.span.start);
                     let line = format!(
                         "SHELL [\"{shell}\", \"-o\", \"pipefail\", \"-c\"]{}",
                         doc.newline

@@ -1,4 +1,4 @@
-use crate::facts::join_workdir;
+use crate::facts::{is_under, join_workdir};
 use crate::fix::{Applicability, Edit, Fix};
 use crate::passes::joining::runs_joinable;
 use crate::passes::{Context, Finding, Meta, Pass};
@@ -249,11 +249,7 @@ fn fold(
     let text = doc.text;
     let with_comments = |i: usize| {
         let span = whole_lines(text, &doc.instructions[i].span);
-        let above = doc.comment_lines_before(span.start).len();
-        let start = (0..above).fold(span.start, |at, _| {
-            text[..at - 1].rfind('\n').map_or(0, |p| p + 1)
-        });
-        start..span.end
+        doc.line_start_above_comments(span.start)..span.end
     };
     let at = with_comments(first).start;
     let mut moved_text = String::new();
@@ -389,8 +385,4 @@ fn reads_no_build_file(cx: &Context<'_, '_>, r: usize, names: &[&str]) -> Result
         }
     }
     Ok(())
-}
-
-fn is_under(path: &str, folder: &str) -> bool {
-    path == folder || path.starts_with(&format!("{folder}/"))
 }

@@ -43,8 +43,7 @@ The analysed script; `PIP_NO_CACHE_DIR` set by ENV/ARG in the chain (per-instruc
 /// Index of the `install` word in a pip invocation.
 fn pip_install(c: &SimpleCmd) -> Option<usize> {
     let name = basename(c.name()?);
-    let is_pip = name == "pip"
-        || (name.starts_with("pip") && name[3..].chars().all(|x| x.is_ascii_digit() || x == '.'));
+    let is_pip = crate::shell::is_pip(name);
     let is_python =
         name.starts_with("python") && name[6..].chars().all(|x| x.is_ascii_digit() || x == '.');
     let lits: Vec<Option<&str>> = c.words.iter().map(|w| w.lit.as_deref()).collect();

@@ -206,7 +206,7 @@ impl Pass for NonRootUser {
             .rposition(|(_, i)| !metadata_only(i))
             .map_or(instrs.len(), |p| p + 1);
         let insert_at = match instrs.get(tail_start) {
-            Some((_, ins)) => line_start_above_comments(doc, ins),
+            Some((_, ins)) => doc.line_start_above_comments(ins.span.start),
             None => end_of_file_insertion(doc.text),
         };
         let mut text = String::new();
@@ -463,25 +463,7 @@ fn copies_into_app_dir(ins: &Instr) -> bool {
         return false;
     }
     !dest.starts_with('/')
-        || (dest != "/"
-            && !SYSTEM_DIRS
-                .iter()
-                .any(|d| dest == *d || dest.starts_with(&format!("{d}/"))))
-}
-
-/// Where the comment block right above `ins` starts (so an inserted line goes above it).
-fn line_start_above_comments(doc: &crate::syntax::Document<'_>, ins: &Instr) -> usize {
-    let mut line = doc.line_of(ins.span.start);
-    while line > 1
-        && doc
-            .lines
-            .line_text(doc.text, line - 1)
-            .trim_start()
-            .starts_with('#')
-    {
-        line -= 1;
-    }
-    doc.lines.line_start(line)
+        || (dest != "/" && !SYSTEM_DIRS.iter().any(|d| crate::facts::is_under(dest, d)))
 }
 
 /// The end of the file, before trailing blank lines.

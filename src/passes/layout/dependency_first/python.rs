@@ -6,9 +6,7 @@ use super::*;
 pub(super) fn pip_subcommand(c: &SimpleCmd) -> Option<usize> {
     let name = basename(c.name()?);
     let lits: Vec<Option<&str>> = c.words.iter().map(|w| w.lit.as_deref()).collect();
-    let start = if name == "pip"
-        || (name.starts_with("pip") && name[3..].chars().all(|x| x.is_ascii_digit() || x == '.'))
-    {
+    let start = if crate::shell::is_pip(name) {
         1
     } else if name.starts_with("python")
         && lits.get(1) == Some(&Some("-m"))

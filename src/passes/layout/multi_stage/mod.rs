@@ -230,18 +230,24 @@ fn build_release(cx: &Context<'_, '_>) -> Result<String, String> {
 /// The folder of a Gradle application distribution whose start script `program` is
 /// (`installDist` writes `build/install/PROJECT/bin/APPLICATION` and `…/PROJECT/lib/`).
 fn gradle_distribution(program: &str, workdir: Option<&str>) -> Option<String> {
-    let path = absolute(program, workdir)?;
-    let (home, script) = path.rsplit_once("/bin/")?;
-    let (install, _) = home.rsplit_once('/')?;
-    (install.ends_with("/build/install") && !script.contains('/')).then(|| home.to_string())
+    start_script_home(program, workdir).filter(|home| {
+        home.rsplit_once('/')
+            .is_some_and(|(install, _)| install.ends_with("/build/install"))
+    })
 }
 
 /// The folder sbt-native-packager's `sbt stage` writes (`target/universal/stage`, with `bin/NAME`
 /// and `lib/`), when `program` is its start script.
 fn sbt_stage(program: &str, workdir: Option<&str>) -> Option<String> {
+    start_script_home(program, workdir).filter(|home| home.ends_with("/target/universal/stage"))
+}
+
+/// HOME when `program` (against `workdir`) is a start script `HOME/bin/NAME`, as JVM
+/// distributions lay themselves out.
+fn start_script_home(program: &str, workdir: Option<&str>) -> Option<String> {
     let path = absolute(program, workdir)?;
     let (home, script) = path.rsplit_once("/bin/")?;
-    (home.ends_with("/target/universal/stage") && !script.contains('/')).then(|| home.to_string())
+    (!script.contains('/')).then(|| home.to_string())
 }
 
 /// A jar on a JRE: Maven and Gradle builds, once the JDK's major version and the jar are known.

@@ -34,12 +34,7 @@ const NOT_SYSTEM: &[&str] = &[
     "/var/cache",
 ];
 
-pub(super) fn is_under(path: &str, dir: &str) -> bool {
-    path == dir
-        || path
-            .strip_prefix(dir.trim_end_matches('/'))
-            .is_some_and(|r| r.starts_with('/'))
-}
+pub(super) use crate::facts::is_under;
 
 fn is_system(path: &str) -> bool {
     SYSTEM.iter().any(|d| is_under(path, d)) && !NOT_SYSTEM.iter().any(|d| is_under(path, d))
