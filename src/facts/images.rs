@@ -245,6 +245,80 @@ pub fn builtin_user(image: &str) -> Option<BuiltinUser> {
         .map(|(_, u)| *u)
 }
 
+/// The working directory official images start in (their Dockerfiles' last WORKDIR down the
+/// FROM chain; none is `/`), as of 2026-12: (image name, working directory). Read from each
+/// image's Dockerfile as `docker-library/official-images` (library/ files, 2026-08-21) names
+/// it, and checked against docker-library/repo-info's image histories (2026-07..09). An image
+/// not listed is not known: a pass that needs its working directory leaves the text alone.
+const DEFAULT_WORKDIRS: &[(&str, &str)] = &[
+    // Distributions: their images set none.
+    ("debian", "/"),
+    ("ubuntu", "/"),
+    ("alpine", "/"),
+    ("busybox", "/"),
+    ("centos", "/"),
+    ("fedora", "/"),
+    ("rockylinux", "/"),
+    ("almalinux", "/"),
+    ("amazonlinux", "/"),
+    ("oraclelinux", "/"),
+    ("archlinux", "/"),
+    ("buildpack-deps", "/"),
+    // Languages and tools.
+    ("python", "/"),
+    ("pypy", "/"),
+    ("node", "/"),
+    ("ruby", "/"),
+    ("jruby", "/"),
+    ("golang", "/go"),
+    ("rust", "/"),
+    ("gcc", "/"),
+    ("perl", "/usr/src/app"),
+    ("openjdk", "/"),
+    ("eclipse-temurin", "/"),
+    ("amazoncorretto", "/"),
+    ("sapmachine", "/"),
+    ("ibmjava", "/"),
+    ("maven", "/"),
+    ("gradle", "/home/gradle"),
+    ("clojure", "/tmp"),
+    ("erlang", "/"),
+    ("elixir", "/"),
+    ("haskell", "/"),
+    ("julia", "/"),
+    ("swift", "/"),
+    ("r-base", "/"),
+    ("mono", "/"),
+    ("composer", "/app"),
+    // Servers.
+    ("nginx", "/"),
+    ("httpd", "/usr/local/apache2"),
+    ("tomcat", "/usr/local/tomcat"),
+    ("wordpress", "/var/www/html"),
+    ("postgres", "/"),
+    ("mysql", "/"),
+    ("mongo", "/"),
+    ("redis", "/data"),
+];
+
+/// The working directory a base image starts in, when the dated table knows it.
+pub fn default_workdir(base: &BaseImage) -> Option<&'static str> {
+    if base.reference == "scratch" {
+        return Some("/");
+    }
+    let image = base.image.as_ref().filter(|r| r.is_official())?;
+    // php's apache and fpm variants work in /var/www/html; its cli and zts ones (and bare
+    // version tags, which are cli) set none.
+    if image.name == "php" {
+        let served = image.tag_has("apache") || image.tag_has("fpm");
+        return Some(if served { "/var/www/html" } else { "/" });
+    }
+    DEFAULT_WORKDIRS
+        .iter()
+        .find(|(name, _)| *name == image.name)
+        .map(|(_, dir)| *dir)
+}
+
 /// The distribution an image is built on (finer than [`Family`]: Ubuntu is not Debian when
 /// packages or a C library must match).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

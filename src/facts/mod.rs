@@ -64,8 +64,12 @@ pub struct StageFacts {
 /// Facts in force when one instruction runs (before it takes effect).
 #[derive(Debug, Clone, Default)]
 pub struct InstrFacts {
-    /// The working directory, absolute; `None` when a WORKDIR uses a variable.
+    /// The working directory, absolute; `None` when a WORKDIR uses a variable. A stage whose
+    /// chain sets none is taken to start in `/` (see `workdir_known`).
     pub workdir: Option<String>,
+    /// `workdir` is known, not taken: an absolute WORKDIR in the chain set it, or the base
+    /// image's own working directory is in the dated table ([`images::default_workdir`]).
+    pub workdir_known: bool,
     /// The `USER` in force, as written; `None` when none was set in the chain (root).
     pub user: Option<String>,
     /// Shell-form commands run in a POSIX shell (no PowerShell/cmd `SHELL`, not Windows).
@@ -107,13 +111,17 @@ impl Facts {
                 || windows_evidence(doc, stage.instrs.clone());
             let mut now = match parent {
                 Some(p) => ends[p].clone(),
-                None => InstrFacts {
-                    workdir: Some("/".into()),
-                    user: None,
-                    posix_shell: true,
-                    env: Arc::new(Vec::new()),
-                    path: None,
-                },
+                None => {
+                    let known = images::default_workdir(&base);
+                    InstrFacts {
+                        workdir: Some(known.unwrap_or("/").into()),
+                        workdir_known: known.is_some(),
+                        user: None,
+                        posix_shell: true,
+                        env: Arc::new(Vec::new()),
+                        path: None,
+                    }
+                }
             };
             now.posix_shell &= !windows_here;
             let mut users_created = parent
@@ -148,6 +156,8 @@ impl Facts {
                     Kind::Workdir => {
                         let dir = ins.args.first().map(|a| a.value.as_str()).unwrap_or("");
                         now.workdir = join_workdir(now.workdir.as_deref(), dir);
+                        now.workdir_known =
+                            now.workdir.is_some() && (dir.starts_with('/') || now.workdir_known);
                     }
                     Kind::User => now.user = ins.args.first().map(|a| a.value.clone()),
                     Kind::Shell => now.posix_shell = now.posix_shell && is_posix_shell(ins),

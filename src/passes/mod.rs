@@ -122,6 +122,7 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &instructions::one_install::OneInstall,
     &instructions::no_sudo::NoSudo,
     &instructions::pipefail::Pipefail,
+    &instructions::cd_to_workdir::CdToWorkdir,
     &instructions::stage_casing::StageCasing,
     &instructions::env_key_value::EnvKeyValue,
     &layout::dependency_first::DependencyFirst,

@@ -1,6 +1,7 @@
-//! The form of one instruction (exec-form CMD, COPY for ADD, LABEL for MAINTAINER, wget's log output).
+//! The form of one instruction (exec-form CMD, COPY for ADD, LABEL for MAINTAINER, wget's log output, WORKDIR for cd).
 
 pub mod add_to_copy;
+pub mod cd_to_workdir;
 pub mod env_key_value;
 pub mod exec_form;
 pub mod maintainer_to_label;
