@@ -306,7 +306,20 @@ pub fn default_workdir(base: &BaseImage) -> Option<&'static str> {
     if base.reference == "scratch" {
         return Some("/");
     }
-    let image = base.image.as_ref().filter(|r| r.is_official())?;
+    // `golang:${GO_VERSION}`: the tag is not known, the image is, and its working directory
+    // does not change with the tag.
+    let parsed;
+    let image = match &base.image {
+        Some(image) => image,
+        None => {
+            let (name, _) = base.reference.split_once(':')?;
+            parsed = ImageRef::parse(name).filter(|_| !name.contains('$'))?;
+            &parsed
+        }
+    };
+    if !image.is_official() {
+        return None;
+    }
     // php's apache and fpm variants work in /var/www/html; its cli and zts ones (and bare
     // version tags, which are cli) set none.
     if image.name == "php" {

@@ -154,7 +154,10 @@ impl Facts {
                 }
                 match ins.kind {
                     Kind::Workdir => {
-                        let dir = ins.args.first().map(|a| a.value.as_str()).unwrap_or("");
+                        let written = ins.args.first().map(|a| a.value.as_str()).unwrap_or("");
+                        // BuildKit removes the quotes of `WORKDIR "/app"`; other quoting is
+                        // not followed here.
+                        let dir = unquoted(written).unwrap_or("$");
                         now.workdir = join_workdir(now.workdir.as_deref(), dir);
                         now.workdir_known =
                             now.workdir.is_some() && (dir.starts_with('/') || now.workdir_known);
@@ -389,6 +392,16 @@ pub fn is_under(path: &str, dir: &str) -> bool {
             .is_some_and(|r| r.starts_with('/'))
 }
 
+/// A word without the quotes around it (`"/app"`, `'/app'`); `None` when quotes stand elsewhere
+/// in it.
+pub fn unquoted(word: &str) -> Option<&str> {
+    let inner = ['"', '\'']
+        .iter()
+        .find_map(|q| word.strip_prefix(*q)?.strip_suffix(*q))
+        .unwrap_or(word);
+    (!inner.contains(['"', '\''])).then_some(inner)
+}
+
 /// `dir` against the working directory `cwd`; `None` when either is unknown.
 pub fn join_workdir(cwd: Option<&str>, dir: &str) -> Option<String> {
     if dir.contains('$') {
@@ -456,7 +469,9 @@ fn env_keys(args: &str) -> Vec<String> {
             .unwrap_or_default();
     }
     t.split_whitespace()
-        .filter_map(|kv| kv.split_once('=').map(|(k, _)| k.to_string()))
+        .filter_map(|kv| kv.split_once('=').map(|(k, _)| k))
+        // `ARG "version=1.0"`: the quotes are the word's, not the name's.
+        .map(|k| k.trim_start_matches(['"', '\'']).to_string())
         .collect()
 }
 

@@ -123,6 +123,7 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &instructions::no_sudo::NoSudo,
     &instructions::pipefail::Pipefail,
     &instructions::cd_to_workdir::CdToWorkdir,
+    &instructions::workdir_absolute::WorkdirAbsolute,
     &instructions::stage_casing::StageCasing,
     &instructions::env_key_value::EnvKeyValue,
     &layout::dependency_first::DependencyFirst,
@@ -136,6 +137,7 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &hints::cache_bust::CacheBust,
     &hints::copy_then_modify::CopyThenModify,
     &hints::package_upgrade::PackageUpgrade,
+    &hints::undefined_var::UndefinedVar,
     &hints::unused_tools::UnusedTools,
 ];
 

@@ -4,4 +4,5 @@ pub mod cache_bust;
 pub mod copy_then_modify;
 pub mod package_upgrade;
 pub mod secret_in_layer;
+pub mod undefined_var;
 pub mod unused_tools;

@@ -11,3 +11,4 @@ pub mod pipefail;
 pub mod secret_mount;
 pub mod stage_casing;
 pub mod wget_progress;
+pub mod workdir_absolute;
