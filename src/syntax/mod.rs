@@ -4,6 +4,7 @@
 //! instructions into one `Instr` shape that the passes can query, and keep the source text so that
 //! every rewrite is a span edit.
 
+mod heredoc;
 mod lines;
 mod style;
 
@@ -162,7 +163,11 @@ impl<'s> Document<'s> {
     pub fn parse(text: &'s str) -> Result<Self, SyntaxError> {
         let bom = if text.starts_with(BOM) { BOM.len() } else { 0 };
         let lines = LineIndex::new(text);
-        let view = parser_view(&text[bom..]);
+        let taken = heredoc::taken_runs(&text[bom..], directive_escape(&text[bom..]));
+        let mut view = parser_view(&text[bom..]);
+        if !taken.is_empty() {
+            heredoc::hide(view.to_mut(), &taken);
+        }
         let body: &str = &view;
         let parsed = pd::parse(body).map_err(|e| SyntaxError {
             line: e.line(),
@@ -183,6 +188,20 @@ impl<'s> Document<'s> {
         let mut instructions = Vec::with_capacity(parsed.instructions.len());
         for ins in &parsed.instructions {
             instructions.push(flatten(ins, body, bom));
+        }
+        // Give the taken RUNs their heredocs back (see `heredoc`).
+        for run in &taken {
+            if let Some(ins) = instructions
+                .iter_mut()
+                .find(|i| i.keyword_span.start == run.keyword + bom)
+            {
+                ins.heredocs = run
+                    .bodies
+                    .iter()
+                    .map(|b| b.start + bom..b.end + bom)
+                    .collect();
+                ins.span.end = run.tail.end + bom;
+            }
         }
         check_name_values(&instructions, &lines)?;
         for ins in &mut instructions {

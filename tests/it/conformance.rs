@@ -8,7 +8,7 @@ use dockopt::shell::unfold;
 use dockopt::syntax::Body;
 use dockopt::{Document, Settings};
 
-use crate::support::{optimize_checked, shared};
+use crate::support::{optimize_checked, repo, shared};
 
 /// Decodes the Go `%q` strings of a `result` line: `(run "echo \"hi\"")` → ["echo \"hi\""].
 fn go_strings(line: &str) -> Vec<String> {
@@ -236,6 +236,16 @@ fn buildkit_heredocs() {
         assert_eq!(blanked, want, "{case}: unknown instructions");
         check_heredoc_case(&dir, &text, &(expected.join("\n") + "\n"));
     }
+}
+
+/// RUN heredocs anywhere in the command (`RUN python3 <<EOF`) and several in one RUN, which
+/// BuildKit reads and the parser crate alone does not: expected.jsonl comes from BuildKit's parser.
+#[test]
+fn heredocs_anywhere_in_a_run() {
+    let dir = repo().join("tests/fixtures/conformance/heredoc-anywhere");
+    let text = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
+    let expected = std::fs::read_to_string(dir.join("expected.jsonl")).unwrap();
+    check_heredoc_case(&dir, &text, &expected);
 }
 
 fn check_heredoc_case(dir: &Path, text: &str, expected: &str) {
