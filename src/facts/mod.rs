@@ -144,6 +144,8 @@ impl Facts {
                     &ins.body,
                 ) {
                     scripts[i] = Some(shell::analyse(doc.text, span.clone(), doc.escape));
+                } else if let Some(body) = run_heredoc(doc, ins).filter(|_| now.posix_shell) {
+                    scripts[i] = Some(shell::analyse_heredoc(doc.text, body));
                 }
                 if let Some(Some(Ok(script))) = scripts.get(i) {
                     let line = doc.line_of(ins.span.start);
@@ -390,6 +392,30 @@ pub fn is_under(path: &str, dir: &str) -> bool {
         || path
             .strip_prefix(dir.trim_end_matches('/'))
             .is_some_and(|r| r.starts_with('/'))
+}
+
+/// The body of `RUN <<EOF`, which `/bin/sh` runs as its script: one heredoc that is the whole
+/// command, with no `#!` line naming another interpreter.
+fn run_heredoc(doc: &Document<'_>, ins: &Instr) -> Option<std::ops::Range<usize>> {
+    let (true, [body], Body::Shell(command)) = (ins.is(Kind::Run), &ins.heredocs[..], &ins.body)
+    else {
+        return None;
+    };
+    // The command is empty once the heredoc is taken out of it; what stands after the flags on
+    // the first line is the heredoc's opener.
+    if !doc.text[command.clone()].trim().is_empty() {
+        return None;
+    }
+    let after_flags = ins
+        .flags
+        .last()
+        .map_or(ins.keyword_span.end, |f| f.span.end);
+    let first_line = doc.text[after_flags..body.start].lines().next()?;
+    let opener = first_line.trim();
+    let name = opener.strip_prefix("<<")?.trim_start_matches('-');
+    let name = unquoted(name)?;
+    let plain = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    (plain && !doc.text[body.clone()].starts_with("#!")).then(|| body.clone())
 }
 
 /// A word without the quotes around it (`"/app"`, `'/app'`); `None` when quotes stand elsewhere

@@ -244,7 +244,18 @@ pub struct Opaque(pub String);
 
 /// Parses a shell-form body (source span `span` of `text`, escape char `escape`).
 pub fn analyse(text: &str, span: Range<usize>, escape: char) -> Result<Script, Opaque> {
-    let unfolded = unfold(text, span, escape);
+    analyse_unfolded(unfold(text, span, escape))
+}
+
+/// Analyses a heredoc body that `/bin/sh` runs (`RUN <<EOF`): the text is the shell's as written.
+pub fn analyse_heredoc(text: &str, body: Range<usize>) -> Result<Script, Opaque> {
+    // Without its final line breaks: a command appended to the script goes on its last line,
+    // never onto the terminator's.
+    let end = body.start + text[body.clone()].trim_end_matches(['\n', '\r']).len();
+    analyse_unfolded(unfold::verbatim(text, body.start..end))
+}
+
+fn analyse_unfolded(unfolded: Unfolded) -> Result<Script, Opaque> {
     if unfolded.text.trim().is_empty() {
         return Err(Opaque("empty script".into()));
     }

@@ -28,6 +28,17 @@ impl Unfolded {
     }
 }
 
+/// `text[span]` as it is: a heredoc body, which reaches the shell verbatim (its line
+/// continuations and comments are the shell's to read).
+pub fn verbatim(text: &str, span: Range<usize>) -> Unfolded {
+    let mut map: Vec<usize> = span.clone().collect();
+    map.push(span.end);
+    Unfolded {
+        text: text[span].to_string(),
+        map,
+    }
+}
+
 /// Unfolds `text[span]`: a line ending in the escape character (trailing blanks allowed, not
 /// itself escaped) joins the next; inside a continuation, blank lines and lines starting with `#` are dropped
 /// (BuildKit's behaviour).

@@ -209,7 +209,8 @@ fn next_command_start(text: &str, from: usize, end: usize, escape: char) -> Resu
 fn candidate(cx: &Context<'_, '_>, i: usize) -> Result<Option<Candidate>, String> {
     let doc = cx.doc;
     let ins = &doc.instructions[i];
-    let Some(script) = cx.script(i) else {
+    // A heredoc script's commands end at line breaks, which WORKDIR cannot take away.
+    let Some(script) = cx.script(i).filter(|_| ins.heredocs.is_empty()) else {
         return Ok(None);
     };
     let Some(cd) = script.commands.first() else {
