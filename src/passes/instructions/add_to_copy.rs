@@ -31,14 +31,18 @@ COPY app.py /app/
 
 ## Fix safety
 Safe when the build context on disk shows that no source is an archive (by content, as `ADD`
-decides), or when the source is `.` or its name has an extension that is not an archive's.
+decides), when the source is `.` or its name has an extension that is not an archive's, or when
+a later instruction runs the copied file as a program (a RUN command, a script given to `sh`, the
+ENTRYPOINT or CMD): an archive would have been unpacked into a folder there, which nothing can
+run.
 Unsafe when a source could be an archive that `ADD` unpacks: a glob without an extension, or a
 name without an extension that is not in the context and not a well-known source-tree name
 (`src`, `app`, `config`, `Gemfile`, ...). Skipped for URLs, `git@` sources, variables, heredocs and
 ADD-only flags (`--checksum`, `--keep-git-dir`, `--unpack`).
 
 ## Facts it relies on
-The build context (whether a source is a folder, or a file that is an archive by its first bytes).
+The build context (whether a source is a folder, or a file that is an archive by its first bytes);
+the WORKDIR at the ADD and the later RUN scripts and start commands of its chain.
 "#,
 };
 
@@ -127,11 +131,56 @@ fn source_safety(src: &str, context: &BuildContext) -> Option<Applicability> {
         return None;
     }
     // A name with an extension that is not an archive's (`*.jar` included) is not unpacked.
-    let has_plain_ext = name.contains('.') && !name.starts_with('.') && !name.ends_with('*');
+    // `.bashrc` has no extension; `.install.sh` has one.
+    let stem = name.strip_prefix('.').unwrap_or(&name);
+    let has_plain_ext = stem.contains('.') && !name.ends_with('*');
     if src == "." || src.ends_with('/') || has_plain_ext || WELL_KNOWN.contains(&name.as_str()) {
         return Some(Applicability::Safe);
     }
     Some(Applicability::Unsafe)
+}
+
+/// Where `src` lands when ADD copies it to `dest` (the last argument) as a file; `None` when
+/// that is not one literal absolute path.
+fn landing(src: &str, written: &str, sources: usize, cwd: Option<&str>) -> Option<String> {
+    let dest = crate::facts::join_workdir(cwd, written)?;
+    let name = src.trim_end_matches('/').rsplit('/').next()?;
+    if src.contains(['*', '?', '[']) || name.is_empty() || name == "." {
+        return None;
+    }
+    // `ADD x /bin/` and `ADD a b /opt/` put the file into the folder; `ADD x /bin/x` names it.
+    Some(if sources > 1 || written.ends_with('/') || dest == "/" {
+        format!("{}/{name}", dest.trim_end_matches('/'))
+    } else {
+        dest
+    })
+}
+
+/// The line of a later instruction that runs `path` as a program (a RUN command, a script given
+/// to a shell, the start command): an archive ADD unpacked there would be a folder, which
+/// neither the build nor the container could run.
+fn run_as_program(cx: &Context<'_, '_>, add: usize, path: &str) -> Option<usize> {
+    let shells = ["sh", "bash", "ash", "dash", "source", "."];
+    cx.later_in_chain(add).into_iter().find_map(|j| {
+        let ins = &cx.doc.instructions[j];
+        let runs = match ins.kind {
+            Kind::Run => cx.script(j).is_some_and(|script| {
+                script.commands.iter().any(|c| {
+                    c.name() == Some(path)
+                        || (c
+                            .name()
+                            .is_some_and(|n| shells.contains(&crate::shell::basename(n)))
+                            && c.first_operand() == Some(path))
+                })
+            }),
+            Kind::Entrypoint | Kind::Cmd => cx
+                .doc
+                .command_words(ins)
+                .is_some_and(|w| w.first().map(String::as_str) == Some(path)),
+            _ => false,
+        };
+        runs.then(|| cx.doc.line_of(ins.span.start))
+    })
 }
 
 impl Pass for AddToCopy {
@@ -141,7 +190,10 @@ impl Pass for AddToCopy {
 
     fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
         let context = cx.build_context;
-        for ins in cx.doc.instructions.iter().filter(|i| i.is(Kind::Add)) {
+        for (i, ins) in cx.doc.instructions.iter().enumerate() {
+            if !ins.is(Kind::Add) {
+                continue;
+            }
             if !ins.heredocs.is_empty() || ins.args.len() < 2 {
                 continue;
             }
@@ -153,11 +205,17 @@ impl Pass for AddToCopy {
                 continue;
             }
             let sources = &ins.args[..ins.args.len() - 1];
-            let Some(applicability) = sources
-                .iter()
-                .map(|s| source_safety(&s.value, context))
-                .min()
-                .flatten()
+            let dest = &ins.args[ins.args.len() - 1].value;
+            let cwd = cx.facts.instrs[i].workdir.as_deref();
+            // A source run as a program where it lands is a file, not an archive.
+            let program = |src: &str| {
+                landing(src, dest, sources.len(), cwd).and_then(|p| run_as_program(cx, i, &p))
+            };
+            let safety = |src: &str| match source_safety(src, context) {
+                Some(Applicability::Unsafe) if program(src).is_some() => Some(Applicability::Safe),
+                other => other,
+            };
+            let Some(applicability) = sources.iter().map(|s| safety(&s.value)).min().flatten()
             else {
                 continue;
             };
@@ -169,13 +227,23 @@ impl Pass for AddToCopy {
             };
             let message = match sources
                 .iter()
-                .find(|s| source_safety(&s.value, context) == Some(Applicability::Unsafe))
+                .find(|s| safety(&s.value) == Some(Applicability::Unsafe))
             {
                 Some(doubt) => format!(
                     "ADD of local files: COPY says what it does, if `{}` is not a tar archive (ADD would unpack it)",
                     doubt.value
                 ),
-                None => "ADD of local files: COPY says what it does".to_string(),
+                None => match sources.iter().find_map(|s| {
+                    (source_safety(&s.value, context) == Some(Applicability::Unsafe))
+                        .then(|| program(&s.value).map(|line| (s, line)))
+                        .flatten()
+                }) {
+                    Some((s, line)) => format!(
+                        "ADD of local files: COPY says what it does (`{}` is run as a program on line {line}, so it is no archive ADD would unpack)",
+                        s.value
+                    ),
+                    None => "ADD of local files: COPY says what it does".to_string(),
+                },
             };
             out.push(cx.finding(
                 &META,
