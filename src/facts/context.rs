@@ -91,6 +91,20 @@ impl BuildContext {
             .then(|| self.is_file(rel) || self.is_dir(rel))
     }
 
+    /// The permission bits of the file at `rel` (COPY keeps them): known for a folder on disk
+    /// only (a context in memory has no modes).
+    pub fn mode(&self, rel: &str) -> Option<u32> {
+        use std::os::unix::fs::PermissionsExt;
+        let rel = rel.trim_start_matches("./").trim_start_matches('/');
+        match self {
+            BuildContext::Folder(root) => {
+                let meta = std::fs::metadata(root.join(rel)).ok()?;
+                meta.is_file().then(|| meta.permissions().mode() & 0o7777)
+            }
+            _ => None,
+        }
+    }
+
     /// The first `n` bytes of the file at `rel` (to tell an archive by its content).
     pub fn head(&self, rel: &str, n: usize) -> Option<Vec<u8>> {
         use std::io::Read;

@@ -135,7 +135,7 @@ pub static REGISTRY: &[&dyn Pass] = &[
     &layout::dockerignore::Dockerignore,
     &hints::secret_in_layer::SecretInLayer,
     &hints::cache_bust::CacheBust,
-    &hints::copy_then_modify::CopyThenModify,
+    &instructions::copy_then_modify::CopyThenModify,
     &hints::package_upgrade::PackageUpgrade,
     &hints::undefined_var::UndefinedVar,
     &hints::unused_tools::UnusedTools,

@@ -2,6 +2,7 @@
 
 pub mod add_to_copy;
 pub mod cd_to_workdir;
+pub mod copy_then_modify;
 pub mod env_key_value;
 pub mod exec_form;
 pub mod maintainer_to_label;
