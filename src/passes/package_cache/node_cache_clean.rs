@@ -36,11 +36,13 @@ RUN npm ci --omit=dev && npm cache clean --force
 ## Fix safety
 npm: Safe, the cache is only a download cache. yarn: Unsafe, because in Yarn 2+ projects
 without a global cache `yarn cache clean` deletes `.yarn/cache`, which Plug'n'Play needs at run
-time. Either cache is kept, and the pass says so, when a later step installs `--offline` from
+time; Safe when the build context shows a Yarn 1 project (`yarn.lock` says `yarn lockfile v1`,
+and no `.yarnrc.yml` is there). Either cache is kept, and the pass says so, when a later step installs `--offline` from
 it.
 
 ## Facts it relies on
-The analysed scripts of the RUN and of later RUNs that install `--offline`; the user in force (a cache mount is root's). An appended cleanup waits for a merge of its RUN.
+The analysed scripts of the RUN and of later RUNs that install `--offline`; the build context's
+`yarn.lock` and `.yarnrc.yml` (which Yarn); the user in force (a cache mount is root's). An appended cleanup waits for a merge of its RUN.
 "#,
 };
 
@@ -58,6 +60,18 @@ fn has(s: &Script, tool: &str, pred: fn(&SimpleCmd) -> bool) -> (bool, bool) {
         is_named(c, &[tool]) && c.has_arg("cache") && (c.has_arg("clean") || c.has_arg("clear"))
     });
     (installs, cleans)
+}
+
+/// The build context shows a Yarn 1 project: its `yarn.lock` says `yarn lockfile v1` and no
+/// `.yarnrc.yml` points at a newer Yarn, so `yarn cache clean` empties only the global download
+/// cache.
+fn classic_yarn(cx: &Context<'_, '_>, stage: Option<usize>) -> bool {
+    let Some(s) = stage else { return false };
+    let dir = cx.manifest_folder(s, &["package.json", "yarn.lock"]);
+    let lock = cx.build_context.read(&format!("{dir}yarn.lock"));
+    let berry = cx.build_context.exists(&format!("{dir}.yarnrc.yml")) != Some(false)
+        || cx.build_context.exists(".yarnrc.yml") != Some(false);
+    !berry && lock.is_some_and(|l| l.lines().take(5).any(|l| l.trim() == "# yarn lockfile v1"))
 }
 
 impl Pass for NodeCacheClean {
@@ -81,7 +95,11 @@ impl Pass for NodeCacheClean {
                     has(s, "yarn", yarn_installs),
                     "yarn cache clean",
                     "/usr/local/share/.cache/yarn",
-                    Applicability::Unsafe,
+                    if classic_yarn(cx, ins.stage) {
+                        Applicability::Safe
+                    } else {
+                        Applicability::Unsafe
+                    },
                 ),
             ];
             for (tool, (installs, cleans), clean, cache, applicability) in tools {
