@@ -17,7 +17,7 @@ const MAX_ROUNDS: usize = 10;
 pub struct Applied {
     pub code: &'static str,
     pub name: &'static str,
-    /// 1-based line in the text the fix was made on.
+    /// 1-based line of the input the fix is about (mapped back through earlier rounds' edits).
     pub line: usize,
     pub message: String,
 }
@@ -27,7 +27,7 @@ pub struct Applied {
 pub struct Suggestion {
     pub code: &'static str,
     pub name: &'static str,
-    /// 1-based line in the output.
+    /// 1-based line of the input the finding is about (mapped back through the rounds' edits).
     pub line: usize,
     pub message: String,
     pub applicability: Applicability,
@@ -79,11 +79,11 @@ pub fn optimize_in(
 ) -> Result<Outcome, Error> {
     let mut current = text.to_string();
     let mut applied = Vec::new();
-    let doc = Document::parse(text)?;
+    let input = Document::parse(text)?;
     // A generated file is rewritten by its generator: an edit here would be overwritten.
     if let (false, Some(line)) = (
         settings.include_generated,
-        crate::facts::generated_header(&doc),
+        crate::facts::generated_header(&input),
     ) {
         return Ok(Outcome {
             output: text.to_string(),
@@ -93,11 +93,44 @@ pub fn optimize_in(
             new_files: Vec::new(),
             skipped: Some(format!(
                 "line {line} says the file is generated (`{}`): left as it is; --include-generated rewrites it",
-                doc.lines.line_text(text, line).trim()
+                input.lines.line_text(text, line).trim()
             )),
         });
     }
-    drop(doc);
+    // Lines are reported on the input: each round's edits are kept to map offsets back.
+    let mut origin = OriginMap::default();
+    // A finding on text an earlier fix wrote (a RUN merged into a new one) is reported on the
+    // first input line its instruction still holds, else on the line of the fix that wrote it.
+    let input_line = |origin: &OriginMap, round: &Document<'_>, offset: usize| {
+        let here = origin.to_input(offset);
+        if let Origin::Input(_) = here {
+            return instruction_line(&input, here);
+        }
+        let k = round
+            .instructions
+            .partition_point(|i| i.span.start <= offset);
+        let kept = k
+            .checked_sub(1)
+            .map(|k| &round.instructions[k])
+            .and_then(|ins| {
+                let span = ins.span.clone();
+                let starts = (round.line_of(span.start)..=round.line_of(span.end))
+                    .map(|l| round.lines.line_start(l).max(span.start));
+                starts.chain([span.end.saturating_sub(1)]).find_map(|p| {
+                    matches!(origin.to_input(p), Origin::Input(_)).then(|| origin.to_input(p))
+                })
+            });
+        instruction_line(&input, kept.unwrap_or(here))
+    };
+    // A pass names lines of the text it saw; the reader has the input.
+    let input_message = |origin: &OriginMap, round: &Document<'_>, message: &str| {
+        remap_line_numbers(message, |n| {
+            match origin.to_input(round.lines.line_start(n)) {
+                Origin::Input(offset) => input.line_of(offset),
+                other => instruction_line(&input, other),
+            }
+        })
+    };
     let mut opaque_at_start = None;
     let mut options_at_start = None;
     // Files that fixes applied in earlier rounds create along with their edits.
@@ -144,8 +177,8 @@ pub fn optimize_in(
                 applied.push(Applied {
                     code: f.code,
                     name: f.name,
-                    line: doc.line_of(f.offset),
-                    message: f.message.clone(),
+                    line: input_line(&origin, &doc, f.offset),
+                    message: input_message(&origin, &doc, &f.message),
                 });
                 new_files.extend(f.fix.iter().flat_map(|x| x.files.iter().cloned()));
             }
@@ -156,8 +189,8 @@ pub fn optimize_in(
                 .map(|f| Suggestion {
                     code: f.code,
                     name: f.name,
-                    line: doc.line_of(f.offset),
-                    message: f.message.clone(),
+                    line: input_line(&origin, &doc, f.offset),
+                    message: input_message(&origin, &doc, &f.message),
                     applicability: f.applicability(),
                 })
                 .collect();
@@ -170,21 +203,180 @@ pub fn optimize_in(
                 skipped: None,
             });
         }
-        for i in used {
+        let mut made = Vec::new();
+        for &i in &used {
             let f = fixable[i];
             files_of_applied.extend(f.fix.iter().flat_map(|x| x.files.iter().cloned()));
+            let line = input_line(&origin, &doc, f.offset);
+            made.extend(fixes[i].edits.iter().map(|e| (e, line)));
             applied.push(Applied {
                 code: f.code,
                 name: f.name,
-                line: doc.line_of(f.offset),
-                message: f.message.clone(),
+                line,
+                message: input_message(&origin, &doc, &f.message),
             });
         }
+        origin.push(made.into_iter());
         drop(cx);
         drop(doc);
         current = next;
     }
     unreachable!("the loop returns at MAX_ROUNDS")
+}
+
+/// The edits of each round, in order, to map an offset of a later round's text back to the
+/// input.
+#[derive(Default)]
+struct OriginMap {
+    /// Per round: each applied edit's range in that round's text, the length it wrote, and the
+    /// input line of the finding whose fix made it; sorted.
+    rounds: Vec<Vec<(std::ops::Range<usize>, usize, usize)>>,
+}
+
+/// Where an offset of a later round's text comes from.
+#[derive(Clone, Copy)]
+enum Origin {
+    /// An input offset.
+    Input(usize),
+    /// Text a fix wrote at this input offset, with the input line of that fix's finding.
+    WrittenAt(usize, usize),
+}
+
+impl OriginMap {
+    fn push<'e>(&mut self, edits: impl Iterator<Item = (&'e fix::Edit, usize)>) {
+        let mut round: Vec<(std::ops::Range<usize>, usize, usize)> = edits
+            .map(|(e, line)| (e.range.clone(), e.content.len(), line))
+            .collect();
+        round.sort_by_key(|(r, _, _)| (r.start, r.end));
+        self.rounds.push(round);
+    }
+
+    /// Where `offset` of the latest round's text comes from.
+    fn to_input(&self, offset: usize) -> Origin {
+        self.through(self.rounds.len(), offset)
+    }
+
+    /// Where `offset` of the text after `rounds` rounds comes from. Text a fix wrote comes from
+    /// where the fix wrote it, when that is inside an input instruction (a RUN inserted before
+    /// another is about that one); else from the fix's finding.
+    fn through(&self, rounds: usize, mut offset: usize) -> Origin {
+        for (j, round) in self.rounds[..rounds].iter().enumerate().rev() {
+            let mut delta: isize = 0;
+            for (range, written, line) in round {
+                let start = (range.start as isize + delta) as usize;
+                if offset < start {
+                    break;
+                }
+                if offset < start + written {
+                    return match self.through(j, range.start) {
+                        Origin::Input(at) => Origin::WrittenAt(at, *line),
+                        other => other,
+                    };
+                }
+                delta += *written as isize - range.len() as isize;
+            }
+            offset = (offset as isize - delta).max(0) as usize;
+        }
+        Origin::Input(offset)
+    }
+}
+
+/// The line of the input that `offset` reports: inside an instruction, its line; elsewhere
+/// (a comment or blank line an edit started at), the first line of the next instruction (the
+/// last one's at the end).
+fn instruction_line(input: &Document<'_>, origin: Origin) -> usize {
+    let instrs = &input.instructions;
+    let inside = |offset: usize| {
+        let k = instrs.partition_point(|i| i.span.start <= offset);
+        k.checked_sub(1)
+            .map(|k| &instrs[k])
+            .filter(|ins| offset <= ins.span.end)
+    };
+    let offset = match origin {
+        Origin::Input(offset) => offset,
+        // Written between instructions: about the next one (a RUN inserted before it); at the
+        // end of the file, about the fix's own line (a stage added after the last).
+        Origin::WrittenAt(at, line) => {
+            let next = instrs.get(instrs.partition_point(|i| i.span.start < at));
+            return inside(at)
+                .or(next)
+                .map_or(line, |ins| input.line_of(ins.span.start));
+        }
+    };
+    let k = instrs.partition_point(|i| i.span.start <= offset);
+    if let Some(ins) = k.checked_sub(1).map(|k| &instrs[k])
+        && offset <= ins.span.end
+    {
+        return input.line_of(offset);
+    }
+    match instrs.get(k).or(instrs.last()) {
+        Some(ins) => input.line_of(ins.span.start),
+        None => input.line_of(offset),
+    }
+}
+
+/// `message` with the numbers of its `line N` / `lines N, M and K` references passed through
+/// `map`.
+fn remap_line_numbers(message: &str, map: impl Fn(usize) -> usize) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(k) = rest.find("line") {
+        let (before, after) = rest.split_at(k);
+        out.push_str(before);
+        let word_start = before.chars().last().is_none_or(|c| !c.is_alphanumeric());
+        let head = if after.starts_with("lines ") {
+            "lines "
+        } else {
+            "line "
+        };
+        if !word_start || !after.starts_with(head) {
+            out.push_str("line");
+            rest = &after[4..];
+            continue;
+        }
+        let head_at = out.len();
+        out.push_str(head);
+        rest = &after[head.len()..];
+        // Numbers joined by ", " or " and ".
+        let mut listed: Vec<usize> = Vec::new();
+        loop {
+            let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+            if digits == 0 {
+                break;
+            }
+            let n: usize = rest[..digits].parse().unwrap_or(0);
+            let mapped = if n > 0 { map(n) } else { n };
+            // Two lines a fix wrote map to one: name it once.
+            let again = listed.last() == Some(&mapped);
+            if again {
+                for sep in [", ", " and "] {
+                    if out.ends_with(sep) {
+                        out.truncate(out.len() - sep.len());
+                    }
+                }
+            } else {
+                out.push_str(&mapped.to_string());
+                listed.push(mapped);
+            }
+            rest = &rest[digits..];
+            let sep = [", ", " and ", "–", "-"].into_iter().find(|sep| {
+                rest.strip_prefix(sep)
+                    .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+            });
+            match sep {
+                Some(sep) => {
+                    out.push_str(sep);
+                    rest = &rest[sep.len()..];
+                }
+                None => break,
+            }
+        }
+        if head == "lines " && listed.len() == 1 {
+            out.replace_range(head_at..head_at + head.len(), "line ");
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// One file per path: the contents of fixes that create the same file (a `.dockerignore` made
@@ -291,6 +483,23 @@ pub fn run_passes(cx: &Context<'_, '_>, settings: &Settings) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_references_of_a_message_are_mapped() {
+        let map = |n: usize| if n >= 10 { n + 2 } else { n };
+        assert_eq!(
+            remap_line_numbers(
+                "merged (lines 3, 10 and 11); line 12 uses it; one per line",
+                map
+            ),
+            "merged (lines 3, 12 and 13); line 14 uses it; one per line"
+        );
+        assert_eq!(remap_line_numbers("(lines 9, 9)", |_| 8), "(line 8)");
+        assert_eq!(
+            remap_line_numbers("baseline 4, inline", map),
+            "baseline 4, inline"
+        );
+    }
 
     #[test]
     fn cache_mount_fix_for_apt() {

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::support::repo;
+use dockopt::Document;
 
 struct Run {
     code: i32,
@@ -1116,4 +1117,123 @@ fn generated_files_are_left_unless_asked() {
             .unwrap()
             .contains("rm -rf /var/lib/apt/lists/*")
     );
+}
+
+/// Every line any format reports is a line of the input file, inside an instruction of the kind
+/// the finding is about, even for fixes made in a later round of the fix loop (issue 16).
+#[test]
+fn reported_lines_are_instruction_lines_of_the_input() {
+    use dockopt::syntax::Kind;
+    fn kinds(code: &str) -> Option<&'static [Kind]> {
+        Some(match code {
+            "DO001" | "DO010" | "DO011" | "DO012" | "DO013" | "DO014" | "DO015" | "DO016"
+            | "DO017" | "DO023" | "DO024" | "DO025" | "DO028" | "DO044" | "DO045" => &[Kind::Run],
+            "DO020" => &[Kind::Cmd, Kind::Entrypoint],
+            "DO021" => &[Kind::Add],
+            "DO022" => &[Kind::Maintainer],
+            "DO026" | "DO032" => &[Kind::From],
+            "DO027" => &[Kind::Env],
+            _ => return None,
+        })
+    }
+    let files = [
+        CLASSIC,
+        "examples/static-site/Dockerfile",
+        "examples/rust/Dockerfile",
+        "zoo/node-static-build-nginx/Dockerfile",
+        "tests/fixtures/passes/cd-to-workdir/consecutive.Dockerfile",
+        "tests/fixtures/passes/merge-runs/trailing-style.Dockerfile",
+    ];
+    let mut checked = 0;
+    for file in files {
+        let text = std::fs::read_to_string(repo().join(file)).unwrap();
+        let doc = Document::parse(&text).unwrap();
+        let kind_at = |line: usize| {
+            doc.instructions
+                .iter()
+                .find(|i| {
+                    doc.line_of(i.span.start) <= line
+                        && line <= doc.line_of(i.span.end.saturating_sub(1).max(i.span.start))
+                })
+                .map(|i| i.kind)
+        };
+        for mode in [&[][..], &["--unsafe-fixes"][..]] {
+            // A stage the split adds is new text: what is found in it is reported on the line
+            // of the split (its FROM).
+            let mut json = vec!["optimize", "--format", "json"];
+            json.extend(mode);
+            json.push(file);
+            let v: serde_json::Value =
+                serde_json::from_str(&dockopt(&json, None, &repo()).stdout).unwrap();
+            let split_lines: Vec<usize> = v[0]["applied"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|a| a["code"] == "DO033")
+                .map(|a| a["line"].as_u64().unwrap() as usize)
+                .collect();
+            for format in ["json", "sarif", "github", "gitlab"] {
+                let mut args = vec!["optimize", "--format", format];
+                args.extend(mode);
+                args.push(file);
+                let r = dockopt(&args, None, &repo());
+                assert!(r.code <= 1, "{file} {format}: {}", r.stderr);
+                let mut found: Vec<(String, usize)> = Vec::new();
+                match format {
+                    "json" => {
+                        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+                        for key in ["applied", "suggestions"] {
+                            for f in v[0][key].as_array().unwrap() {
+                                found.push((
+                                    f["code"].as_str().unwrap().to_string(),
+                                    f["line"].as_u64().unwrap() as usize,
+                                ));
+                            }
+                        }
+                    }
+                    "sarif" => {
+                        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+                        for res in v["runs"][0]["results"].as_array().unwrap() {
+                            let line =
+                                &res["locations"][0]["physicalLocation"]["region"]["startLine"];
+                            found.push((
+                                res["ruleId"].as_str().unwrap().to_string(),
+                                line.as_u64().unwrap() as usize,
+                            ));
+                        }
+                    }
+                    "gitlab" => {
+                        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+                        for res in v.as_array().unwrap() {
+                            found.push((
+                                res["check_name"].as_str().unwrap().to_string(),
+                                res["location"]["lines"]["begin"].as_u64().unwrap() as usize,
+                            ));
+                        }
+                    }
+                    _ => {
+                        for l in r.stdout.lines().filter(|l| l.starts_with("::")) {
+                            let line = l.split("line=").nth(1).unwrap().split(',').next().unwrap();
+                            let code = l.split("title=").nth(1).unwrap().split(' ').next().unwrap();
+                            found.push((code.to_string(), line.parse().unwrap()));
+                        }
+                    }
+                }
+                assert!(!found.is_empty(), "{file} {format}: nothing reported");
+                for (code, line) in found {
+                    let kind = kind_at(line).unwrap_or_else(|| {
+                        panic!("{file} {format} {mode:?}: {code} on line {line}, which is no instruction line")
+                    });
+                    if let Some(want) = kinds(&code).filter(|_| !split_lines.contains(&line)) {
+                        assert!(
+                            want.contains(&kind),
+                            "{file} {format} {mode:?}: {code} on line {line}, a {kind:?}"
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "{checked} lines checked");
 }
