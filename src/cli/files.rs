@@ -10,15 +10,43 @@ use dockopt::{Error, Settings, diff, optimize};
 /// Larger files are refused: no real Dockerfile comes near this.
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 
-/// Is this file name a Dockerfile's?
+/// Extensions of files named after a Dockerfile that are not one: BuildKit's per-Dockerfile
+/// ignore file (`Dockerfile.dockerignore`), notes, data, editor and merge leftovers.
+const NOT_DOCKERFILES: &[&str] = &[
+    ".dockerignore",
+    ".md",
+    ".txt",
+    ".rst",
+    ".json",
+    ".yml",
+    ".yaml",
+    ".lock",
+    ".swp",
+    ".orig",
+    ".rej",
+    ".bak",
+    ".tmpl",
+    ".j2",
+    ".sh",
+];
+
+/// Is this file name a Dockerfile's? `Dockerfile`, `Containerfile`, and variants named after
+/// them as hadolint's and tally's users name them: `Dockerfile.prod`, `Dockerfile-dev`,
+/// `Dockerfile_prod`, `dev.Dockerfile`, `api-Dockerfile`, `app_dockerfile`.
 pub fn is_dockerfile_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    lower == "dockerfile"
-        || lower == "containerfile"
-        || lower.starts_with("dockerfile.")
-        || lower.starts_with("containerfile.")
-        || lower.ends_with(".dockerfile")
-        || lower.ends_with(".containerfile")
+    if NOT_DOCKERFILES.iter().any(|ext| lower.ends_with(ext)) {
+        return false;
+    }
+    ["dockerfile", "containerfile"].iter().any(|base| {
+        lower == *base
+            || lower
+                .strip_prefix(base)
+                .is_some_and(|rest| rest.starts_with(['.', '-', '_']))
+            || lower
+                .strip_suffix(base)
+                .is_some_and(|rest| rest.ends_with(['.', '-', '_']))
+    })
 }
 
 /// Expands the arguments: files as given, directories searched (hidden folders included,
@@ -88,7 +116,7 @@ pub fn error_report(path: &str, error: String) -> FileReport {
 }
 
 pub fn process_path(path: &Path, settings: &Settings) -> FileReport {
-    let name = path.display().to_string();
+    let name = clean_path(path).display().to_string();
     match fs::read(path) {
         Ok(bytes) => process_bytes(&name, &bytes, settings),
         Err(e) => error_report(&name, format!("{name}: cannot read: {e}")),
@@ -144,14 +172,7 @@ pub fn process_bytes(name: &str, bytes: &[u8], settings: &Settings) -> FileRepor
                 .iter()
                 .map(|f| (join_clean(&base, &f.path), f.content.clone()))
                 .collect();
-            let mut diff = diff::unified(name, text, &outcome.output);
-            for (p, c) in &new_files {
-                diff.push_str(&diff::unified(&p.display().to_string(), "", c).replacen(
-                    &format!("--- a/{}", p.display().to_string().trim_start_matches('/')),
-                    "--- /dev/null",
-                    1,
-                ));
-            }
+            let diff = diff::unified(name, text, &outcome.output);
             FileReport {
                 path: name.to_string(),
                 changed,
@@ -190,12 +211,73 @@ fn temp_beside(path: &Path, content: &str) -> std::io::Result<tempfile::NamedTem
     Ok(tmp)
 }
 
-/// `base/name`, without a leading `./`.
+/// `base/name`, without `./` in it.
 fn join_clean(base: &Path, name: &str) -> PathBuf {
-    if base == Path::new(".") {
-        PathBuf::from(name)
+    clean_path(&base.join(name))
+}
+
+/// A path as `git diff` writes it: without `.` components (`./svc/Dockerfile` →
+/// `svc/Dockerfile`); `.` itself for an empty one.
+pub fn clean_path(path: &Path) -> PathBuf {
+    let cleaned: PathBuf = path
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    if cleaned.as_os_str().is_empty() {
+        PathBuf::from(".")
     } else {
-        base.join(name)
+        cleaned
+    }
+}
+
+/// The unified diff that creates `path` with `content`.
+pub fn creation_diff(path: &Path, content: &str) -> String {
+    let shown = path.display().to_string();
+    diff::unified(&shown, "", content).replacen(
+        &format!("--- a/{}", shown.trim_start_matches('/')),
+        "--- /dev/null",
+        1,
+    )
+}
+
+/// One creation per new file of the run: where several Dockerfiles of one folder each want a
+/// `.dockerignore`, the first report creates it with the entries all of them need, each once.
+pub fn merge_new_files(reports: &mut [FileReport]) {
+    let mut owner: Vec<(PathBuf, usize)> = Vec::new();
+    for k in 0..reports.len() {
+        let files = std::mem::take(&mut reports[k].new_files);
+        let mut kept = Vec::new();
+        for (path, content) in files {
+            match owner.iter().find(|(p, _)| *p == path) {
+                Some(&(_, first)) => {
+                    let target = reports[first]
+                        .new_files
+                        .iter_mut()
+                        .find(|(p, _)| *p == path)
+                        .expect("the owner keeps its file");
+                    let have: std::collections::HashSet<String> =
+                        target.1.lines().map(str::to_string).collect();
+                    let extra: Vec<&str> = content
+                        .lines()
+                        .filter(|l| !l.trim().is_empty() && !have.contains(*l))
+                        .collect();
+                    // Only comments new: nothing the first file lacks.
+                    if extra.iter().any(|l| !l.starts_with('#')) {
+                        if !target.1.ends_with('\n') {
+                            target.1.push('\n');
+                        }
+                        target.1.push('\n');
+                        target.1.push_str(&extra.join("\n"));
+                        target.1.push('\n');
+                    }
+                }
+                None => {
+                    owner.push((path.clone(), k));
+                    kept.push((path, content));
+                }
+            }
+        }
+        reports[k].new_files = kept;
     }
 }
 

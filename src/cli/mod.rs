@@ -32,6 +32,7 @@ pub struct FileReport {
     /// Files the fixes create (such as a `.dockerignore`), with their paths on disk.
     #[serde(serialize_with = "new_file_paths")]
     pub new_files: Vec<(std::path::PathBuf, String)>,
+    /// The Dockerfile's own diff (the files it creates are added by [`FileReport::patch`]).
     #[serde(skip)]
     pub diff: String,
     #[serde(skip)]
@@ -41,6 +42,17 @@ pub struct FileReport {
     pub input: Option<String>,
     #[serde(skip)]
     pub hidden_unsafe: usize,
+}
+
+impl FileReport {
+    /// The diff of the Dockerfile and of the files it creates, as one patch.
+    pub fn patch(&self) -> String {
+        let mut patch = self.diff.clone();
+        for (path, content) in &self.new_files {
+            patch.push_str(&files::creation_diff(path, content));
+        }
+        patch
+    }
 }
 
 fn new_file_paths<S: serde::Serializer>(
@@ -571,7 +583,8 @@ fn optimize(args: OptimizeArgs) -> Result<i32> {
         reports.append(&mut errors);
         // Optimizing is pure: files are processed in parallel, in order; writes follow, one
         // by one, so that two Dockerfiles sharing a context settle who writes its new files.
-        let processed = process_all(&args, &found);
+        let mut processed = process_all(&args, &found);
+        files::merge_new_files(&mut processed);
         for ((path, root), mut report) in found.iter().zip(processed) {
             let pending = args.write && report.changed && report.error.is_none();
             let written = match (pending, report.output.as_deref()) {

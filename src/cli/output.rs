@@ -129,7 +129,7 @@ pub fn emit(args: &OptimizeArgs, reports: &[FileReport], stdin_mode: bool) -> io
         if stdin_mode && !args.check && !args.diff {
             out.write_all(r.output.as_deref().unwrap_or("").as_bytes())?;
         } else if !args.check && !args.write {
-            write_diff(&mut out, &r.diff, color)?;
+            write_diff(&mut out, &r.patch(), color)?;
         }
         if let Some(why) = &r.skipped {
             writeln!(err, "{}: {why}", r.path)?;

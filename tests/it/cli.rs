@@ -262,10 +262,22 @@ fn directories_are_searched() {
         "ignored/Dockerfile",
         ".git/Dockerfile",
         "Containerfile",
+        "svc/Dockerfile-dev",
+        "svc/Dockerfile_prod",
+        "svc/dev.Dockerfile",
+        "svc/worker-dockerfile",
     ] {
         std::fs::write(t.join(f), df).unwrap();
     }
     std::fs::write(t.join("docs/README.md"), "not a Dockerfile").unwrap();
+    // Named after a Dockerfile, and none: BuildKit's ignore file for it, notes, a script.
+    for f in [
+        "Dockerfile.dockerignore",
+        "docs/Dockerfile.md",
+        "svc/dockerfile-build.sh",
+    ] {
+        std::fs::write(t.join(f), "not a Dockerfile").unwrap();
+    }
     std::fs::write(t.join(".gitignore"), "ignored/\n").unwrap();
     let r = dockopt(&["optimize", "--format", "json", "."], None, t);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
@@ -279,11 +291,15 @@ fn directories_are_searched() {
     assert_eq!(
         paths,
         [
-            "./.devcontainer/Dockerfile",
-            "./Containerfile",
-            "./Dockerfile",
-            "./svc/Dockerfile.prod",
-            "./svc/api.dockerfile"
+            ".devcontainer/Dockerfile",
+            "Containerfile",
+            "Dockerfile",
+            "svc/Dockerfile-dev",
+            "svc/Dockerfile.prod",
+            "svc/Dockerfile_prod",
+            "svc/api.dockerfile",
+            "svc/dev.Dockerfile",
+            "svc/worker-dockerfile",
         ]
     );
 }
@@ -1236,4 +1252,83 @@ fn reported_lines_are_instruction_lines_of_the_input() {
         }
     }
     assert!(checked > 100, "{checked} lines checked");
+}
+
+/// `optimize --diff .` over a repository is a patch `git apply` takes: clean paths relative to
+/// where dockopt ran, and one creation of a `.dockerignore` that two Dockerfiles of one folder
+/// both want, with what each needs. After it, `--check` finds nothing (issue 16).
+#[test]
+fn diff_of_a_repository_applies_with_git() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let write = |rel: &str, text: &str| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        "Dockerfile",
+        "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n",
+    );
+    write(
+        "svc/api/Dockerfile",
+        "FROM python:3.12\nCOPY . /app\nRUN pip install -r /app/requirements.txt\nCMD [\"python\", \"/app/app.py\"]\n",
+    );
+    write("svc/api/requirements.txt", "flask\n");
+    write(
+        "web/Dockerfile",
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm install\nCMD [\"node\", \"server.js\"]\n",
+    );
+    write("web/package.json", "{}\n");
+    write(
+        "web/Dockerfile.worker",
+        "FROM python:3.12\nCOPY . /app\nRUN pip install flask\nCMD [\"python\", \"/app/a.py\"]\n",
+    );
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    let r = dockopt(&["optimize", "--unsafe-fixes", "--diff", "."], None, root);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    for header in [
+        "--- a/Dockerfile",
+        "+++ b/svc/api/Dockerfile",
+        "+++ b/web/Dockerfile.worker",
+    ] {
+        assert!(
+            r.stdout.contains(&format!("{header}\n")),
+            "{header}:\n{}",
+            r.stdout
+        );
+    }
+    assert!(
+        !r.stdout.contains("/./") && !r.stdout.contains("a/./"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        r.stdout.matches("+++ b/web/.dockerignore").count(),
+        1,
+        "{}",
+        r.stdout
+    );
+    std::fs::write(root.join("changes.patch"), &r.stdout).unwrap();
+    git(&["apply", "changes.patch"]);
+    std::fs::remove_file(root.join("changes.patch")).unwrap();
+    let ignore = std::fs::read_to_string(root.join("web/.dockerignore")).unwrap();
+    assert!(
+        ignore.contains("node_modules/") && ignore.contains("__pycache__/"),
+        "{ignore}"
+    );
+    let check = dockopt(&["optimize", "--unsafe-fixes", "--check", "."], None, root);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
 }
