@@ -404,6 +404,9 @@ fn parse_dump(path: &Path) -> Result<i32> {
 /// Files from which a progress bar is worth showing.
 const PROGRESS_FROM: usize = 50;
 
+/// Stack of each worker thread (the main thread's default, 8 MiB, is what stdin gets).
+const WORKER_STACK: usize = 64 * 1024 * 1024;
+
 fn process_all(args: &OptimizeArgs, found: &[(PathBuf, PathBuf)]) -> Vec<FileReport> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -424,7 +427,9 @@ fn process_all(args: &OptimizeArgs, found: &[(PathBuf, PathBuf)]) -> Vec<FileRep
     });
     std::thread::scope(|scope| {
         for _ in 0..threads {
-            scope.spawn(|| {
+            // Room for deep (but allowed) nesting in a RUN script or a long file.
+            let worker = std::thread::Builder::new().stack_size(WORKER_STACK);
+            let spawned = worker.spawn_scoped(scope, || {
                 // Each worker takes the next file: long files do not hold up a fixed share.
                 loop {
                     let k = next.fetch_add(1, Ordering::Relaxed);
@@ -440,6 +445,10 @@ fn process_all(args: &OptimizeArgs, found: &[(PathBuf, PathBuf)]) -> Vec<FileRep
                     }
                 }
             });
+            if spawned.is_err() {
+                // No thread to be had: the files left get an error report each, below.
+                break;
+            }
         }
     });
     if let Some(bar) = progress {

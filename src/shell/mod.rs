@@ -255,9 +255,34 @@ pub fn analyse_heredoc(text: &str, body: Range<usize>) -> Result<Script, Opaque>
     analyse_unfolded(unfold::verbatim(text, body.start..end))
 }
 
+/// Scripts nested deeper than this (`$(`, `${`, `(`, `{`) are not parsed: the parser recurses
+/// once a level, and a generated or hostile RUN could exhaust the stack.
+const MAX_NESTING: usize = 100;
+
+/// The deepest nesting of brackets in `text` (quotes not followed: an upper bound).
+fn nesting(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for c in text.chars() {
+        match c {
+            '(' | '{' | '[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            ')' | '}' | ']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
 fn analyse_unfolded(unfolded: Unfolded) -> Result<Script, Opaque> {
     if unfolded.text.trim().is_empty() {
         return Err(Opaque("empty script".into()));
+    }
+    if nesting(&unfolded.text) > MAX_NESTING {
+        return Err(Opaque(format!(
+            "nested more than {MAX_NESTING} levels deep"
+        )));
     }
     let src = unfolded.text.as_str();
     let tokens = brush_parser::tokenize_str(src).map_err(|e| Opaque(format!("shell: {e}")))?;

@@ -1332,3 +1332,52 @@ fn diff_of_a_repository_applies_with_git() {
     let check = dockopt(&["optimize", "--unsafe-fixes", "--check", "."], None, root);
     assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
 }
+
+/// A RUN nested thousands of levels deep (`{ { …`, `$( $( …`, `${x:-${x:-…`) used to overflow
+/// a worker's stack and abort the whole run; now such a script is opaque (left as it is), and
+/// a bad file among good ones stops nothing: the others are written, the summary printed, exit
+/// 2 (issue 16).
+#[test]
+fn deep_scripts_and_a_bad_file_stop_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let deep = [
+        format!(
+            "FROM debian:12\nRUN {}echo hi; {}\n",
+            "{ ".repeat(400),
+            "}; ".repeat(400)
+        ),
+        format!(
+            "FROM debian:12\nRUN echo {}x{}\n",
+            "$(".repeat(3000),
+            ")".repeat(3000)
+        ),
+        format!(
+            "FROM debian:12\nRUN echo {}y{}\n",
+            "${x:-".repeat(3200),
+            "}".repeat(3200)
+        ),
+    ];
+    for (k, text) in deep.iter().enumerate() {
+        std::fs::write(t.join(format!("deep{k}.Dockerfile")), text).unwrap();
+    }
+    std::fs::write(t.join("bad.Dockerfile"), b"FROM x\n\x00\xff binary").unwrap();
+    let good = "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n";
+    std::fs::write(t.join("Dockerfile"), good).unwrap();
+    let r = dockopt(&["optimize", "--write", "."], None, t);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("bad.Dockerfile: binary file"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("5 files scanned"), "{}", r.stderr);
+    let written = std::fs::read_to_string(t.join("Dockerfile")).unwrap();
+    assert!(written.contains("rm -rf /var/lib/apt/lists/*"), "{written}");
+    for (k, text) in deep.iter().enumerate() {
+        assert_eq!(
+            &std::fs::read_to_string(t.join(format!("deep{k}.Dockerfile"))).unwrap(),
+            text
+        );
+    }
+}
