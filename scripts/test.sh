@@ -8,6 +8,16 @@ cd "$(dirname "$0")/.."
 cargo fmt --check
 cargo clippy --all-targets --quiet -- -D warnings
 cargo test --quiet
+# The corpus checks need ../shared/ (the corpus and BuildKit's cases) beside the repository. A
+# fresh clone without it skips them, saying so; CI has it and must run them.
+if [ ! -d ../shared/corpus ]; then
+    if [ -n "${CI:-}" ]; then
+        echo "error: ../shared/corpus is missing, and CI must run the corpus checks" >&2
+        exit 1
+    fi
+    echo "skipped: parser agreement, corpus check and trust check (no ../shared/corpus beside the repository)" >&2
+    exit 0
+fi
 python3 scripts/parser_agreement.py --show 20
 python3 scripts/corpus_check.py
 python3 scripts/trust_check.py

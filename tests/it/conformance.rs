@@ -65,7 +65,10 @@ const REFUSED_LIKE_A_BUILD: &[(&str, &str)] = &[
 
 #[test]
 fn buildkit_positive_cases() {
-    let dir = shared().join("conformance/buildkit-parser");
+    let Some(shared) = shared("BuildKit's parser cases") else {
+        return;
+    };
+    let dir = shared.join("conformance/buildkit-parser");
     let mut checked = 0;
     let mut refused = Vec::new();
     for entry in std::fs::read_dir(&dir).expect("conformance cases") {
@@ -165,7 +168,10 @@ fn buildkit_positive_cases() {
 
 #[test]
 fn buildkit_negative_cases_are_refused() {
-    let dir = shared().join("conformance/buildkit-parser-negative");
+    let Some(shared) = shared("BuildKit's negative parser cases") else {
+        return;
+    };
+    let dir = shared.join("conformance/buildkit-parser-negative");
     for entry in std::fs::read_dir(&dir).unwrap() {
         let case = entry.unwrap().path();
         let text = std::fs::read_to_string(case.join("Dockerfile")).unwrap();
@@ -175,9 +181,11 @@ fn buildkit_negative_cases_are_refused() {
 
 #[test]
 fn buildkit_line_numbers() {
-    let text =
-        std::fs::read_to_string(shared().join("conformance/buildkit-parser-line/Dockerfile"))
-            .unwrap();
+    let Some(shared) = shared("BuildKit's line-number case") else {
+        return;
+    };
+    let text = std::fs::read_to_string(shared.join("conformance/buildkit-parser-line/Dockerfile"))
+        .unwrap();
     let doc = Document::parse(&text).unwrap();
     let spans: Vec<(usize, usize)> = doc
         .instructions
@@ -194,8 +202,11 @@ fn buildkit_line_numbers() {
 
 #[test]
 fn buildkit_heredocs() {
+    let Some(shared) = shared("BuildKit's heredoc cases") else {
+        return;
+    };
     for case in ["extracts-heredoc", "json-heredoc"] {
-        let dir = shared()
+        let dir = shared
             .join("conformance/buildkit-parser-heredoc")
             .join(case);
         let text = std::fs::read_to_string(dir.join("Dockerfile")).unwrap();
