@@ -5,7 +5,12 @@ Both tools get every corpus file in one invocation (hadolint only lints; dockopt
 pass to a fixed point in safe mode with --check, and again with --unsafe-fixes). Each is run
 --repeat times; the median wall time counts. Target: dockopt at least 50x hadolint's files/s.
 
-Usage: scripts/bench.py [--repeat N]
+Then times one long generated Dockerfile at 2,500 and at 20,000 instructions (apt and pip
+installs, whole-context COPYs, WORKDIR and USER lines, every pass at work in unsafe mode): eight
+times the instructions should take about eight times as long (it took 70x when some passes
+looked at every later instruction for each one).
+
+Usage: scripts/bench.py [--repeat N] [--scaling-only]
 """
 
 import argparse
@@ -30,11 +35,37 @@ def timed(cmd):
     return elapsed
 
 
+def long_dockerfile(n):
+    shapes = ["RUN apt-get update && apt-get install -y p{i}", "COPY . /app", "WORKDIR /app",
+              "RUN pip install x{i}", "USER u"]
+    lines = ["FROM debian:12"] + [shapes[i % len(shapes)].format(i=i) for i in range(n - 1)]
+    return "\n".join(lines) + "\n"
+
+
+def scaling(binary, repeat):
+    import tempfile
+    medians = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (2500, 20000):
+            path = Path(tmp) / f"Dockerfile.{n}"
+            path.write_text(long_dockerfile(n))
+            times = [timed([binary, "optimize", "--unsafe-fixes", "--check", str(path)])
+                     for _ in range(repeat)]
+            medians[n] = statistics.median(times)
+            print(f"{n:6} instructions: median {medians[n]:6.3f} s")
+    print(f"20,000 / 2,500 instructions: {medians[20000] / medians[2500]:.1f}x the time "
+          f"(linear is 8x)")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--scaling-only", action="store_true")
     args = ap.parse_args()
     binary = oracles.build_release()
+    if args.scaling_only:
+        scaling(binary, args.repeat)
+        return
     files = [str(f) for f in oracles.corpus_files()]
     runs = {
         "hadolint (lint only)": [oracles.hadolint_bin(), "--no-fail", "-f", "json", *files],
@@ -49,7 +80,8 @@ def main():
               f"  (runs: {', '.join(f'{t:.3f}' for t in times)})")
     base = medians["hadolint (lint only)"]
     for name in list(runs)[1:]:
-        print(f"{name}: {base / medians[name]:.1f}x hadolint's files/s (target >= 50x)")
+        print(f"{name}: {base / medians[name]:.1f}x hadolint's files/s (target >= 200x)")
+    scaling(binary, args.repeat)
 
 
 if __name__ == "__main__":

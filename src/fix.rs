@@ -136,15 +136,31 @@ pub fn apply(text: &str, fixes: &[&Fix]) -> (String, Vec<usize>) {
             .unwrap_or(0)
     });
     let mut taken: Vec<&Edit> = Vec::new();
+    // The taken ranges, by (start, end): they never overlap, so their ends rise with their
+    // starts, and the one starting last at or before an edit's end is the only one that can
+    // touch it (a scan of every taken edit made a file with thousands of fixes quadratic).
+    let mut spans: std::collections::BTreeSet<(usize, usize)> = std::collections::BTreeSet::new();
+    let clashes_with_taken = |spans: &std::collections::BTreeSet<(usize, usize)>, e: &Edit| {
+        spans
+            .range(..=(e.range.end, usize::MAX))
+            .next_back()
+            .is_some_and(|&(start, end)| {
+                e.conflicts(&Edit {
+                    range: start..end,
+                    content: String::new(),
+                })
+            })
+    };
     let mut applied = Vec::new();
     for i in order {
         let fix = fixes[i];
         let clash = fix.edits.iter().enumerate().any(|(k, e)| {
-            taken.iter().any(|t| e.conflicts(t)) || fix.edits[..k].iter().any(|o| e.overlaps(o))
+            clashes_with_taken(&spans, e) || fix.edits[..k].iter().any(|o| e.overlaps(o))
         });
         if clash || fix.edits.is_empty() {
             continue;
         }
+        spans.extend(fix.edits.iter().map(|e| (e.range.start, e.range.end)));
         taken.extend(fix.edits.iter());
         applied.push(i);
     }

@@ -183,7 +183,7 @@ pub fn optimize_in(
                 new_files.extend(f.fix.iter().flat_map(|x| x.files.iter().cloned()));
             }
             let new_files = merge_files(new_files.into_iter().chain(files_of_applied));
-            let suggestions = findings
+            let mut suggestions: Vec<Suggestion> = findings
                 .iter()
                 .filter(|f| !settings.applies(f.fix.as_ref()))
                 .map(|f| Suggestion {
@@ -194,6 +194,17 @@ pub fn optimize_in(
                     applicability: f.applicability(),
                 })
                 .collect();
+            if !settings.ignore_pragmas {
+                suggestions.extend(crate::pragmas::problems(&input).into_iter().map(
+                    |(line, message)| Suggestion {
+                        code: "DO000",
+                        name: "pragma",
+                        line,
+                        message,
+                        applicability: Applicability::DisplayOnly,
+                    },
+                ));
+            }
             return Ok(Outcome {
                 output: current,
                 applied,
@@ -228,9 +239,18 @@ pub fn optimize_in(
 /// input.
 #[derive(Default)]
 struct OriginMap {
-    /// Per round: each applied edit's range in that round's text, the length it wrote, and the
-    /// input line of the finding whose fix made it; sorted.
-    rounds: Vec<Vec<(std::ops::Range<usize>, usize, usize)>>,
+    rounds: Vec<RoundEdits>,
+}
+
+/// One round's applied edits, sorted, with where each lands in the round's result.
+struct RoundEdits {
+    /// Each edit's range in the round's text, the length it wrote, and the input line of the
+    /// finding whose fix made it.
+    edits: Vec<(std::ops::Range<usize>, usize, usize)>,
+    /// Where each edit's written text starts in the result.
+    new_starts: Vec<usize>,
+    /// The result's length minus the round text's, before each edit.
+    delta_before: Vec<isize>,
 }
 
 /// Where an offset of a later round's text comes from.
@@ -244,11 +264,23 @@ enum Origin {
 
 impl OriginMap {
     fn push<'e>(&mut self, edits: impl Iterator<Item = (&'e fix::Edit, usize)>) {
-        let mut round: Vec<(std::ops::Range<usize>, usize, usize)> = edits
+        let mut edits: Vec<(std::ops::Range<usize>, usize, usize)> = edits
             .map(|(e, line)| (e.range.clone(), e.content.len(), line))
             .collect();
-        round.sort_by_key(|(r, _, _)| (r.start, r.end));
-        self.rounds.push(round);
+        edits.sort_by_key(|(r, _, _)| (r.start, r.end));
+        let (mut new_starts, mut delta_before) = (Vec::new(), Vec::new());
+        let mut delta: isize = 0;
+        for (range, written, _) in &edits {
+            new_starts.push((range.start as isize + delta) as usize);
+            delta_before.push(delta);
+            delta += *written as isize - range.len() as isize;
+        }
+        delta_before.push(delta);
+        self.rounds.push(RoundEdits {
+            edits,
+            new_starts,
+            delta_before,
+        });
     }
 
     /// Where `offset` of the latest round's text comes from.
@@ -261,21 +293,19 @@ impl OriginMap {
     /// another is about that one); else from the fix's finding.
     fn through(&self, rounds: usize, mut offset: usize) -> Origin {
         for (j, round) in self.rounds[..rounds].iter().enumerate().rev() {
-            let mut delta: isize = 0;
-            for (range, written, line) in round {
-                let start = (range.start as isize + delta) as usize;
-                if offset < start {
-                    break;
-                }
-                if offset < start + written {
+            // The edits that start in the result at or before the offset: the last of them
+            // may hold it; every one before it only shifts it.
+            let k = round.new_starts.partition_point(|&s| s <= offset);
+            if let Some(last) = k.checked_sub(1) {
+                let (range, written, line) = &round.edits[last];
+                if offset < round.new_starts[last] + written {
                     return match self.through(j, range.start) {
                         Origin::Input(at) => Origin::WrittenAt(at, *line),
                         other => other,
                     };
                 }
-                delta += *written as isize - range.len() as isize;
             }
-            offset = (offset as isize - delta).max(0) as usize;
+            offset = (offset as isize - round.delta_before[k]).max(0) as usize;
         }
         Origin::Input(offset)
     }

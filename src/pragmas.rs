@@ -79,9 +79,15 @@ impl Pragmas {
         if self.global.iter().any(|k| Self::names(meta, k)) {
             return true;
         }
-        let instr = doc.instructions.iter().position(|i| {
-            i.span.start <= finding.offset && finding.offset < i.span.end.max(i.span.start + 1)
-        });
+        // Instructions are in text order: the last one starting at or before the offset.
+        let instr = doc
+            .instructions
+            .partition_point(|i| i.span.start <= finding.offset)
+            .checked_sub(1)
+            .filter(|&i| {
+                let span = &doc.instructions[i].span;
+                finding.offset < span.end.max(span.start + 1)
+            });
         instr.is_some_and(|i| self.local[i].iter().any(|k| Self::names(meta, k)))
     }
 }
@@ -91,6 +97,59 @@ pub fn has_pragma_before(doc: &crate::syntax::Document<'_>, ins: &crate::syntax:
     doc.comment_lines_before(ins.span.start)
         .iter()
         .any(|c| is_pragma(c))
+}
+
+/// What is wrong with the `# dockopt …` pragmas of the file, by line: one that does not read as
+/// `# dockopt [global] ignore=a,b`, or names no pass (with the nearest name, when one is close).
+/// A wrong pragma protects nothing, silently; this says so. hadolint's own pragmas are
+/// hadolint's to check.
+pub fn problems(doc: &Document<'_>) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for (k, line) in doc.text.lines().enumerate() {
+        let t = line.trim();
+        let Some(rest) = t.strip_prefix('#').map(str::trim_start) else {
+            continue;
+        };
+        let lower = rest.to_ascii_lowercase();
+        let named = lower.starts_with("dockopt")
+            && !lower[7..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-');
+        if !named {
+            continue;
+        }
+        let Some((_, keys)) = parse_comment(t).filter(|(_, keys)| !keys.is_empty()) else {
+            out.push((
+                k + 1,
+                format!(
+                    "`{t}` is not a pragma dockopt reads, so it ignores nothing: write `# dockopt ignore=<pass>[,<pass>…]` (or `# dockopt global ignore=…`)"
+                ),
+            ));
+            continue;
+        };
+        for key in keys {
+            let known = REGISTRY.iter().any(|p| Pragmas::names(p.meta(), &key));
+            if known {
+                continue;
+            }
+            let near = REGISTRY
+                .iter()
+                .flat_map(|p| [p.meta().name, p.meta().code])
+                .map(|n| {
+                    (
+                        strsim::levenshtein(&key.to_ascii_lowercase(), &n.to_ascii_lowercase()),
+                        n,
+                    )
+                })
+                .filter(|(d, _)| *d <= 3)
+                .min_by_key(|(d, _)| *d)
+                .map(|(_, n)| format!(" (did you mean `{n}`?)"))
+                .unwrap_or_default();
+            out.push((
+                k + 1,
+                format!("pragma names `{key}`, which is no pass{near}: it ignores nothing"),
+            ));
+        }
+    }
+    out
 }
 
 pub fn is_pragma(comment: &str) -> bool {
@@ -104,6 +163,23 @@ pub fn is_pragma(comment: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::parse_comment;
+
+    #[test]
+    fn wrong_pragmas_are_named() {
+        let doc = crate::syntax::Document::parse(
+            "FROM x\n# dockopt ignore=merge-run\n# dockopt ignore merge-runs\n# dockopt ignore=DO010,exec-form\n# hadolint ignore=DL9999\n# dockoptimizer is great\nRUN a\n",
+        )
+        .unwrap();
+        let found = super::problems(&doc);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].0, 2);
+        assert!(
+            found[0].1.contains("did you mean `merge-runs`"),
+            "{}",
+            found[0].1
+        );
+        assert_eq!(found[1].0, 3);
+    }
 
     #[test]
     fn comments() {

@@ -90,9 +90,22 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<(PathBuf, PathBuf)>, Vec<FileReport>)
                 .unwrap_or_else(|| PathBuf::from("."));
             found.push((p.clone(), root));
         } else {
+            // `exists` is false for a link that leads nowhere, too: say which.
+            let why = match (std::fs::symlink_metadata(p), std::fs::metadata(p)) {
+                (Ok(_), Err(e)) if e.raw_os_error() == Some(40) => {
+                    "a symbolic link loop (the link leads back to itself)".to_string()
+                }
+                (Ok(m), Err(_)) if m.file_type().is_symlink() => {
+                    let to = std::fs::read_link(p)
+                        .map(|t| t.display().to_string())
+                        .unwrap_or_default();
+                    format!("a symbolic link to `{to}`, which does not exist")
+                }
+                _ => "no such file or directory".to_string(),
+            };
             errors.push(error_report(
-                &p.display().to_string(),
-                format!("{}: no such file or directory", p.display()),
+                &clean_path(p).display().to_string(),
+                format!("{}: {why}", clean_path(p).display()),
             ));
         }
     }
@@ -129,6 +142,18 @@ pub fn check_text<'b>(name: &str, bytes: &'b [u8]) -> Result<&'b str, String> {
         return Err(format!(
             "{name}: file too large ({} bytes, limit {MAX_BYTES})",
             bytes.len()
+        ));
+    }
+    // UTF-16 (Windows editors and PowerShell's `>` write it): a byte order mark, or ASCII with
+    // a NUL beside every character.
+    let utf16_bom = bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]);
+    let head = &bytes[..bytes.len().min(64)];
+    let nul_every_other = head.len() >= 8
+        && (head.iter().skip(1).step_by(2).all(|&b| b == 0)
+            || head.iter().step_by(2).all(|&b| b == 0));
+    if utf16_bom || nul_every_other {
+        return Err(format!(
+            "{name}: UTF-16 text; Docker reads Dockerfiles as UTF-8: convert it (`iconv -f UTF-16 -t UTF-8`, or save it as UTF-8) and run again"
         ));
     }
     if bytes.contains(&0) {
@@ -197,18 +222,103 @@ pub fn process_bytes(name: &str, bytes: &[u8], settings: &Settings) -> FileRepor
     }
 }
 
-/// A synced temporary file holding `content`, in `path`'s folder (so a rename is atomic).
-fn temp_beside(path: &Path, content: &str) -> std::io::Result<tempfile::NamedTempFile> {
+/// The prefix of dockopt's temporary files (`.dockopt-XXXXXX` beside the file written).
+const TEMP_PREFIX: &str = ".dockopt-";
+
+/// The temporary files being written now: an interrupted run removes them before it exits.
+static IN_FLIGHT: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn in_flight() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// On SIGINT or SIGTERM during `--write`: the temporary files under way are removed (the files
+/// they were to replace are untouched: a rename had not happened), then the run ends (130).
+pub fn remove_temporaries_and_exit() {
+    for path in in_flight().drain(..) {
+        let _ = fs::remove_file(path);
+    }
+    std::process::exit(130);
+}
+
+/// Temporary files of an earlier run of dockopt that was killed (SIGKILL, a power cut) in `dir`,
+/// older than a minute (so that a run under way beside this one keeps its own): removed, and
+/// their paths returned to be reported.
+pub fn remove_stale_temporaries(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let minute_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.strip_prefix(TEMP_PREFIX).is_some_and(|rest| {
+                rest.len() == 6 && rest.chars().all(|c| c.is_ascii_alphanumeric())
+            }) && e
+                .metadata()
+                .is_ok_and(|m| m.is_file() && m.modified().is_ok_and(|t| t < minute_ago))
+        })
+        .map(|e| e.path())
+        .filter(|p| fs::remove_file(p).is_ok())
+        .collect()
+}
+
+/// A synced temporary file holding `content`, in `path`'s folder (so a rename is atomic),
+/// registered as under way until it is renamed or dropped.
+fn temp_beside(path: &Path, content: &str) -> std::io::Result<Temporary> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".dockopt-")
+    let tmp = tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
         .tempfile_in(dir)?;
-    tmp.write_all(content.as_bytes())?;
-    tmp.as_file().sync_all()?;
+    in_flight().push(tmp.path().to_path_buf());
+    let tmp = Temporary(Some(tmp));
+    let file = tmp.0.as_ref().expect("just made");
+    file.as_file().write_all(content.as_bytes())?;
+    file.as_file().sync_all()?;
+    // A fault point for the interruption test: hold the temporary file before its rename.
+    if let Some(ms) = std::env::var("DOCKOPT_TEST_HOLD_TEMPORARY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
     Ok(tmp)
+}
+
+/// A temporary file that leaves the in-flight list when it is renamed or dropped.
+struct Temporary(Option<tempfile::NamedTempFile>);
+
+impl Temporary {
+    fn path(&self) -> &Path {
+        self.0.as_ref().expect("not persisted yet").path()
+    }
+
+    fn persist(mut self, to: &Path, clobber: bool) -> std::io::Result<()> {
+        let tmp = self.0.take().expect("persisted once");
+        let path = tmp.path().to_path_buf();
+        let done = if clobber {
+            tmp.persist(to).map(|_| ()).map_err(|e| e.error)
+        } else {
+            tmp.persist_noclobber(to).map(|_| ()).map_err(|e| e.error)
+        };
+        in_flight().retain(|p| *p != path);
+        done
+    }
+}
+
+impl Drop for Temporary {
+    fn drop(&mut self) {
+        if let Some(tmp) = self.0.take() {
+            let path = tmp.path().to_path_buf();
+            drop(tmp);
+            in_flight().retain(|p| *p != path);
+        }
+    }
 }
 
 /// `base/name`, without `./` in it.
@@ -291,8 +401,7 @@ pub fn create_new(path: &Path, content: &str) -> std::io::Result<()> {
         // A temporary file is private; the new file is an ordinary one.
         fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o644))?;
     }
-    tmp.persist_noclobber(path).map_err(|e| e.error)?;
-    Ok(())
+    tmp.persist(path, false)
 }
 
 /// Writes `content` to `path` through a temporary file in the same folder and a rename,
@@ -327,6 +436,5 @@ pub fn write_atomic(path: &Path, root: &Path, content: &str) -> std::io::Result<
         // Only root can give a file away; for others the owner is already theirs.
         let _ = std::os::unix::fs::chown(tmp.path(), Some(meta.uid()), Some(meta.gid()));
     }
-    tmp.persist(&target).map_err(|e| e.error)?;
-    Ok(())
+    tmp.persist(&target, true)
 }

@@ -83,7 +83,7 @@ pub fn sarif(reports: &[FileReport]) -> Value {
         .map(|i| {
             json!({
                 "ruleId": i.code,
-                "level": if i.code == "DO000" { "error" } else if i.fixable { "warning" } else { "note" },
+                "level": if i.name == "error" { "error" } else if i.fixable || i.name == "pragma" { "warning" } else { "note" },
                 "message": { "text": format!("{} ({})", i.message, i.name) },
                 "locations": [{ "physicalLocation": {
                     "artifactLocation": { "uri": i.path.trim_start_matches("./") },
@@ -112,9 +112,9 @@ pub fn github(reports: &[FileReport]) -> String {
     let prop = |s: &str| data(s).replace(':', "%3A").replace(',', "%2C");
     let mut out = String::new();
     for i in items(reports) {
-        let level = if i.code == "DO000" {
+        let level = if i.name == "error" {
             "error"
-        } else if i.fixable {
+        } else if i.fixable || i.name == "pragma" {
             "warning"
         } else {
             "notice"
@@ -144,7 +144,7 @@ pub fn gitlab(reports: &[FileReport]) -> Value {
                 "description": format!("{}: {}", i.name, i.message),
                 "check_name": i.code,
                 "fingerprint": format!("{h:016x}"),
-                "severity": if i.code == "DO000" { "major" } else if i.fixable { "minor" } else { "info" },
+                "severity": if i.name == "error" { "major" } else if i.fixable || i.name == "pragma" { "minor" } else { "info" },
                 "location": { "path": i.path.trim_start_matches("./"), "lines": { "begin": i.line.max(1) } },
             })
         })

@@ -174,7 +174,7 @@ fn measure(
     context: Option<PathBuf>,
     engine: args::EngineChoice,
     run: MeasureRun<'_>,
-    format: Format,
+    format: args::TableFormat,
 ) -> Result<i32> {
     use crate::measure::{Engine, Side};
     let text = std::fs::read_to_string(path)
@@ -250,7 +250,7 @@ fn measure(
         }
     };
     let mut out = io::stdout().lock();
-    if format == Format::Json {
+    if format == args::TableFormat::Json {
         if let [one] = reports.as_slice() {
             serde_json::to_writer_pretty(&mut out, one)?;
         } else {
@@ -272,7 +272,12 @@ fn measure(
 }
 
 /// `dockopt layers`: the layer table, before (and after) optimizing.
-fn layers(path: &Path, after: bool, rewrite: &RewriteArgs, format: Format) -> Result<i32> {
+fn layers(
+    path: &Path,
+    after: bool,
+    rewrite: &RewriteArgs,
+    format: args::TableFormat,
+) -> Result<i32> {
     let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
     let name = path.display().to_string();
     let text = match files::check_text(&name, &bytes) {
@@ -313,7 +318,7 @@ fn layers(path: &Path, after: bool, rewrite: &RewriteArgs, format: Format) -> Re
         None => None,
     };
     let mut out = io::stdout().lock();
-    if format == Format::Json {
+    if format == args::TableFormat::Json {
         serde_json::to_writer_pretty(
             &mut out,
             &serde_json::json!({ "before": before, "after": after_layers }),
@@ -590,6 +595,22 @@ fn optimize(args: OptimizeArgs) -> Result<i32> {
     } else {
         let (found, mut errors) = files::discover(&paths);
         reports.append(&mut errors);
+        if args.write {
+            // Interrupted, the run removes its temporary files before it ends; files an
+            // earlier run could not remove (killed outright) are removed here, and said.
+            let _ = ctrlc::set_handler(files::remove_temporaries_and_exit);
+            let mut folders: Vec<PathBuf> = found.iter().map(|(p, _)| folder_of(p)).collect();
+            folders.sort();
+            folders.dedup();
+            for folder in folders {
+                for stale in files::remove_stale_temporaries(&folder) {
+                    eprintln!(
+                        "removed {}: a temporary file an interrupted dockopt run left",
+                        files::clean_path(&stale).display()
+                    );
+                }
+            }
+        }
         // Optimizing is pure: files are processed in parallel, in order; writes follow, one
         // by one, so that two Dockerfiles sharing a context settle who writes its new files.
         let mut processed = process_all(&args, &found);

@@ -16,6 +16,42 @@ pub enum BuildContext {
     Memory(BTreeMap<String, String>),
 }
 
+/// The sorted names in a folder, read once while the folder is unchanged (its modification
+/// time): the passes ask for a context's top level again and again, and a folder holding many
+/// Dockerfiles (a corpus) made every file read it many times.
+fn listing(dir: &Path) -> std::sync::Arc<[String]> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    use std::time::SystemTime;
+    type Listings = Mutex<HashMap<PathBuf, (SystemTime, std::sync::Arc<[String]>)>>;
+    static LISTINGS: OnceLock<Listings> = OnceLock::new();
+    let read = || {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| e.file_name().to_str().map(str::to_string))
+            .collect();
+        names.sort();
+        std::sync::Arc::<[String]>::from(names)
+    };
+    let Some(modified) = std::fs::metadata(dir).and_then(|m| m.modified()).ok() else {
+        return read();
+    };
+    let cache = LISTINGS.get_or_init(Default::default);
+    if let Some((at, names)) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(dir)
+        && *at == modified
+    {
+        return names.clone();
+    }
+    let names = read();
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(dir.to_path_buf(), (modified, names.clone()));
+    names
+}
+
 impl BuildContext {
     pub fn folder(path: Option<&Path>) -> BuildContext {
         match path {
@@ -29,20 +65,11 @@ impl BuildContext {
     }
 
     /// The names (files and folders) directly inside `dir` (`""` for the top), sorted.
-    pub fn entries(&self, dir: &str) -> Vec<String> {
+    pub fn entries(&self, dir: &str) -> std::sync::Arc<[String]> {
         let dir = dir.trim_matches('/');
         match self {
-            BuildContext::Unknown => Vec::new(),
-            BuildContext::Folder(root) => {
-                let mut names: Vec<String> = std::fs::read_dir(root.join(dir))
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                    .filter_map(|e| e.file_name().to_str().map(str::to_string))
-                    .collect();
-                names.sort();
-                names
-            }
+            BuildContext::Unknown => std::sync::Arc::from(Vec::new()),
+            BuildContext::Folder(root) => listing(&root.join(dir)),
             BuildContext::Memory(files) => {
                 let prefix = if dir.is_empty() {
                     String::new()
@@ -57,7 +84,7 @@ impl BuildContext {
                     .collect();
                 names.sort();
                 names.dedup();
-                names
+                std::sync::Arc::from(names)
             }
         }
     }
@@ -226,7 +253,7 @@ mod tests {
             .into(),
         );
         for c in [&folder, &memory] {
-            assert_eq!(c.entries(""), ["requirements.txt", "src"]);
+            assert_eq!(*c.entries(""), ["requirements.txt", "src"]);
             assert!(c.is_dir("src/app") && c.is_file("src/app/main.py"));
             assert_eq!(c.sub("src").read("app/main.py").as_deref(), Some("print()"));
             assert_eq!(c.exists("missing"), Some(false));

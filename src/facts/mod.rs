@@ -61,6 +61,30 @@ pub struct StageFacts {
     pub start: Option<usize>,
 }
 
+/// The names ENV and ARG set in a stage's chain up to one instruction: a prefix of the
+/// chain's list, shared by its instructions.
+#[derive(Debug, Clone, Default)]
+pub struct EnvNames {
+    names: Arc<Vec<String>>,
+    len: usize,
+}
+
+impl EnvNames {
+    fn prefix(names: &Arc<Vec<String>>, len: usize) -> EnvNames {
+        EnvNames {
+            names: Arc::clone(names),
+            len,
+        }
+    }
+}
+
+impl std::ops::Deref for EnvNames {
+    type Target = [String];
+    fn deref(&self) -> &[String] {
+        &self.names[..self.len]
+    }
+}
+
 /// Facts in force when one instruction runs (before it takes effect).
 #[derive(Debug, Clone, Default)]
 pub struct InstrFacts {
@@ -75,7 +99,7 @@ pub struct InstrFacts {
     /// Shell-form commands run in a POSIX shell (no PowerShell/cmd `SHELL`, not Windows).
     pub posix_shell: bool,
     /// Names set by ENV or ARG before this instruction in its chain.
-    pub env: Arc<Vec<String>>,
+    pub env: EnvNames,
     /// `PATH` as the last ENV in the chain sets it (as written, `$PATH` not expanded); `None`
     /// when the file does not set it (the base image's own).
     pub path: Option<String>,
@@ -118,7 +142,7 @@ impl Facts {
                         workdir_known: known.is_some(),
                         user: None,
                         posix_shell: true,
-                        env: Arc::new(Vec::new()),
+                        env: EnvNames::default(),
                         path: None,
                     }
                 }
@@ -136,9 +160,14 @@ impl Facts {
                 .unwrap_or_default();
             let mut start = parent.and_then(|p| stages[p].start);
             let mut entrypoint = false;
+            // The chain's ENV/ARG names, one list a stage: each instruction sees a prefix of
+            // it (a list copied at every ENV made long files quadratic).
+            let mut stage_env: Vec<String> = now.env.to_vec();
+            let mut env_len: Vec<usize> = Vec::with_capacity(stage.instrs.len());
             for i in stage.instrs.clone() {
                 let ins = &doc.instructions[i];
                 instrs[i] = now.clone();
+                env_len.push(stage_env.len());
                 if let (true, Body::Shell(span)) = (
                     ins.is(Kind::Run) && ins.heredocs.is_empty() && now.posix_shell,
                     &ins.body,
@@ -167,15 +196,13 @@ impl Facts {
                     Kind::User => now.user = ins.args.first().map(|a| a.value.clone()),
                     Kind::Shell => now.posix_shell = now.posix_shell && is_posix_shell(ins),
                     Kind::Env | Kind::Arg => {
-                        let mut env = (*now.env).clone();
                         for a in &ins.args {
-                            env.extend(env_keys(&a.value));
+                            stage_env.extend(env_keys(&a.value));
                             let path = ins.is(Kind::Env).then(|| env_value(&a.value, "PATH"));
                             if let Some(Some(path)) = path {
                                 now.path = Some(path);
                             }
                         }
-                        now.env = Arc::new(env);
                     }
                     Kind::Onbuild => onbuild = true,
                     Kind::Volume => {
@@ -193,6 +220,11 @@ impl Facts {
                     _ => {}
                 }
             }
+            let names = Arc::new(stage_env);
+            for (i, len) in stage.instrs.clone().zip(env_len) {
+                instrs[i].env = EnvNames::prefix(&names, len);
+            }
+            now.env = EnvNames::prefix(&names, names.len());
             let windows = windows_here || !now.posix_shell;
             stages.push(StageFacts {
                 parent,

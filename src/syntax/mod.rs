@@ -157,6 +157,8 @@ pub struct Document<'s> {
     pub instructions: Vec<Instr>,
     pub stages: Vec<Stage>,
     pub lines: LineIndex,
+    /// The file's RUN continuation style, read once (see [`Style::of`]).
+    style: std::sync::OnceLock<Style>,
 }
 
 impl<'s> Document<'s> {
@@ -227,7 +229,13 @@ impl<'s> Document<'s> {
             instructions,
             stages,
             lines,
+            style: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Where the file's style is kept once read.
+    pub(crate) fn style_cell(&self) -> &std::sync::OnceLock<Style> {
+        &self.style
     }
 
     pub fn slice(&self, span: &Range<usize>) -> &'s str {

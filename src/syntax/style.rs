@@ -15,7 +15,11 @@ pub struct Style {
 impl Style {
     /// Reads the continuation style off the file's existing multi-line RUNs.
     pub fn of(doc: &Document<'_>) -> Style {
-        Self::from_runs(doc, doc.instructions.iter().filter(|i| i.is(Kind::Run)))
+        doc.style_cell()
+            .get_or_init(|| {
+                Self::from_runs(doc, doc.instructions.iter().filter(|i| i.is(Kind::Run)))
+            })
+            .clone()
     }
 
     /// The style of `ins` itself when it has continuation lines, else the file's.

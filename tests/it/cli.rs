@@ -1381,3 +1381,135 @@ fn deep_scripts_and_a_bad_file_stop_nothing() {
         );
     }
 }
+
+/// Bad input says what is wrong: a pragma that names no pass (with the nearest name) or does not
+/// read as one, UTF-16 text, a symbolic link loop, and a format the command does not have
+/// (issue 16).
+#[test]
+fn errors_say_what_is_wrong() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    std::fs::write(
+        t.join("Dockerfile"),
+        "FROM debian:12\n# dockopt ignore=exec-fom\n# dockopt ignore exec-form\nCMD python app.py\n",
+    )
+    .unwrap();
+    let r = dockopt(&["optimize", "Dockerfile"], None, t);
+    assert!(
+        r.stderr.contains("Dockerfile:2: DO000 pragma: pragma names `exec-fom`, which is no pass (did you mean `exec-form`?)"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("Dockerfile:3: DO000 pragma: `# dockopt ignore exec-form` is not a pragma"),
+        "{}",
+        r.stderr
+    );
+    let utf16: Vec<u8> = "FROM x\nRUN y\n"
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    std::fs::write(
+        t.join("u16.Dockerfile"),
+        [&[0xff, 0xfe][..], &utf16].concat(),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("loop-b", t.join("loop-a")).unwrap();
+        std::os::unix::fs::symlink("loop-a", t.join("loop-b")).unwrap();
+    }
+    let r = dockopt(&["optimize", "u16.Dockerfile", "loop-a"], None, t);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("u16.Dockerfile: UTF-16 text"),
+        "{}",
+        r.stderr
+    );
+    #[cfg(unix)]
+    assert!(
+        r.stderr.contains("loop-a: a symbolic link loop"),
+        "{}",
+        r.stderr
+    );
+    let r = dockopt(&["layers", "--format", "sarif", "Dockerfile"], None, t);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stderr.contains("invalid value 'sarif'"), "{}", r.stderr);
+}
+
+/// `--write` stopped by SIGINT or SIGTERM leaves no temporary file; one that a run killed outright
+/// left is removed by the next `--write` there, and said (issue 16).
+#[cfg(unix)]
+#[test]
+fn interrupted_write_leaves_no_temporary_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let stale = t.join(".dockopt-Ab12Cd");
+    std::fs::write(&stale, "FROM x\nRUN half of a").unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let young = t.join(".dockopt-Zz99Yy");
+    std::fs::write(&young, "another run's").unwrap();
+    std::fs::write(t.join("Dockerfile"), "FROM x\nMAINTAINER me\n").unwrap();
+    let r = dockopt(&["optimize", "--write", "."], None, t);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!stale.exists(), "the stale file stays");
+    assert!(young.exists(), "a file of a run under way was removed");
+    assert!(
+        r.stderr
+            .contains("removed .dockopt-Ab12Cd: a temporary file an interrupted dockopt run left"),
+        "{}",
+        r.stderr
+    );
+    std::fs::remove_file(&young).unwrap();
+
+    // Many files, a signal while they are written: whatever was under way is cleaned up.
+    // A signal while a temporary file waits for its rename (held there by a fault point).
+    for signal in ["INT", "TERM"] {
+        let dir = tempfile::tempdir().unwrap();
+        let original = "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n";
+        std::fs::write(dir.path().join("Dockerfile"), original).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_dockopt"))
+            .args(["optimize", "--write", "."])
+            .current_dir(dir.path())
+            .env("DOCKOPT_TEST_HOLD_TEMPORARY_MS", "20000")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let held = (0..200).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            !temporaries(dir.path()).is_empty()
+        });
+        assert!(held, "no temporary file appeared");
+        let _ = Command::new("kill")
+            .args([format!("-{signal}"), child.id().to_string()])
+            .status();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(130), "SIG{signal}");
+        let left = temporaries(dir.path());
+        assert!(left.is_empty(), "SIG{signal} left {left:?}");
+        let kept = std::fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+        assert_eq!(kept, original, "the file was half written");
+    }
+}
+
+#[cfg(unix)]
+fn temporaries(dir: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".dockopt-")
+        })
+        .collect()
+}

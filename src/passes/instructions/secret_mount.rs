@@ -60,6 +60,8 @@ impl Pass for SecretMount {
 
     fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
         let doc = cx.doc;
+        // The whole-context COPYs and where they land.
+        let mut copies: Vec<(usize, String)> = Vec::new();
         for (i, ins) in doc.instructions.iter().enumerate() {
             let whole_context = (ins.is(Kind::Copy) || ins.is(Kind::Add))
                 && ins.flag("from").is_none()
@@ -74,13 +76,36 @@ impl Pass for SecretMount {
             ) else {
                 continue;
             };
-            let dest = dest.trim_end_matches(['/', '.']).to_string();
-            for j in cx.later_in_chain(i) {
-                if let Some(f) = mount_instead(cx, j, &dest) {
-                    out.push(f);
+            copies.push((i, dest.trim_end_matches(['/', '.']).to_string()));
+        }
+        if copies.is_empty() {
+            return;
+        }
+        // The RUNs that delete a secret-looking file (few), against the COPYs before them in
+        // their chain: linear in the file, where each COPY looking at every later RUN was not.
+        let mut found: Vec<(usize, usize, Finding)> = Vec::new();
+        for (j, run) in doc.instructions.iter().enumerate() {
+            let deletes_secret = cx.script(j).is_some_and(|s| {
+                s.commands
+                    .iter()
+                    .any(|c| c.name() == Some("rm") && c.operands().iter().any(|o| looks_secret(o)))
+            });
+            let Some(stage) = run.stage.filter(|_| deletes_secret) else {
+                continue;
+            };
+            let chain = doc.stage_chain(stage);
+            for (i, dest) in &copies {
+                let before = *i < j
+                    && doc.instructions[*i]
+                        .stage
+                        .is_some_and(|s| s == stage || chain.contains(&s));
+                if let Some(f) = before.then(|| mount_instead(cx, j, dest)).flatten() {
+                    found.push((*i, j, f));
                 }
             }
         }
+        found.sort_by_key(|(i, j, _)| (*i, *j));
+        out.extend(found.into_iter().map(|(_, _, f)| f));
     }
 }
 

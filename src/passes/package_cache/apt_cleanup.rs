@@ -179,17 +179,35 @@ fn changes_no_files(kind: Kind) -> bool {
 
 impl AptCleanup {
     /// Does any instruction in `later` still need apt's lists?
-    fn later_needs_lists(cx: &Context<'_, '_>, later: &[usize]) -> Option<usize> {
-        later.iter().copied().find(|&j| {
+    /// The first later RUN of the chain that uses the lists without downloading them again;
+    /// in the stage itself the search ends at a RUN that runs `apt-get update` (it brings its
+    /// own lists), which keeps it linear in a long file.
+    fn later_needs_lists(cx: &Context<'_, '_>, i: usize) -> Option<usize> {
+        let needs = |j: usize| {
             let ins = &cx.doc.instructions[j];
             if !ins.is(Kind::Run) && !ins.is(Kind::Onbuild) {
-                return false;
+                return Some(false);
             }
             match cx.script(j) {
-                Some(s) => needs_lists(s),
-                None => cx.text(&ins.span).contains("apt"),
+                Some(s) if needs_lists(s) => Some(true),
+                Some(s) if updates(s) => None,
+                Some(_) => Some(false),
+                None => Some(cx.text(&ins.span).contains("apt")),
             }
-        })
+        };
+        let stage = cx.doc.instructions[i].stage?;
+        for j in i + 1..cx.doc.stages[stage].instrs.end {
+            match needs(j) {
+                Some(true) => return Some(j),
+                None => return None,
+                Some(false) => {}
+            }
+        }
+        cx.doc
+            .descendants(stage)
+            .into_iter()
+            .flat_map(|d| cx.doc.stages[d].instrs.clone())
+            .find(|&j| needs(j) == Some(true))
     }
 
     fn lists(&self, cx: &Context<'_, '_>, i: usize, s: &Script, out: &mut Vec<Finding>) {
@@ -198,8 +216,7 @@ impl AptCleanup {
         if !updates(s) || removes_lists(s) || mounts_cache(ins, "/var/lib/apt") {
             return;
         }
-        let later = cx.later_in_chain(i);
-        if let Some(j) = Self::later_needs_lists(cx, &later) {
+        if let Some(j) = Self::later_needs_lists(cx, i) {
             out.push(cx.finding(
                 &META,
                 ins.span.start,
@@ -240,9 +257,10 @@ impl AptCleanup {
             return;
         }
         // A later RUN that only cleans apt saves nothing there: fold it into this layer.
-        let next_apt = later.iter().copied().find(|&j| {
+        let stage_end = ins.stage.map_or(i + 1, |st| doc.stages[st].instrs.end);
+        let next_apt = (i + 1..stage_end).find(|&j| {
             let x = &doc.instructions[j];
-            x.stage == ins.stage && x.is(Kind::Run) && cx.text(&x.span).contains("apt")
+            x.is(Kind::Run) && cx.text(&x.span).contains("apt")
         });
         let cleanup_run = next_apt.and_then(|j| {
             let r = cx.script(j)?;

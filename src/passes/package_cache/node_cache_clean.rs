@@ -95,11 +95,7 @@ impl Pass for NodeCacheClean {
                     has(s, "yarn", yarn_installs),
                     "yarn cache clean",
                     "/usr/local/share/.cache/yarn",
-                    if classic_yarn(cx, ins.stage) {
-                        Applicability::Safe
-                    } else {
-                        Applicability::Unsafe
-                    },
+                    Applicability::Unsafe,
                 ),
             ];
             for (tool, (installs, cleans), clean, cache, applicability) in tools {
@@ -110,6 +106,12 @@ impl Pass for NodeCacheClean {
                     out.push(f);
                     break;
                 }
+                // Read only here: it looks through the stage for the manifests.
+                let applicability = if tool == "yarn" && classic_yarn(cx, ins.stage) {
+                    Applicability::Safe
+                } else {
+                    applicability
+                };
                 // Non-root: a cache mount would need the user's own cache folder.
                 if !cx.settings.cache_mounts || cx.runs_as_root(i) {
                     let cache = [cache];

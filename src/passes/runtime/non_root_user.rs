@@ -434,8 +434,9 @@ fn own_folder_writes(cx: &Context<'_, '_>) -> Option<String> {
     let found = cx
         .build_context
         .entries("")
-        .into_iter()
-        .find(|n| is_state_name(n))?;
+        .iter()
+        .find(|n| is_state_name(n))?
+        .clone();
     Some(format!(
         "the app may write in its folder (`{found}` in the build context)"
     ))

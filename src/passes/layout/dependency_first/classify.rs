@@ -180,8 +180,9 @@ pub(super) fn classify(c: &SimpleCmd, cx: &Ctx<'_>) -> Result<Option<Vec<String>
                     return Err("`dotnet restore` needs the project files from the build context".into());
                 }
                 let mut projects: Vec<String> = cx.context.entries("")
-                    .into_iter()
+                    .iter()
                     .filter(|n| [".csproj", ".fsproj", ".vbproj", ".sln"].iter().any(|x| n.ends_with(x)) || n.eq_ignore_ascii_case("nuget.config"))
+                    .cloned()
                     .collect();
                 projects.sort();
                 if projects.iter().any(|p| p.ends_with("proj")) { Ok(Some(projects)) } else { Err("no project file at the top of the context".into()) }

@@ -109,8 +109,9 @@ pub(super) fn dotnet(cx: &Context<'_, '_>, image: &ImageRef, instrs: &[(usize, &
             let projects: Vec<String> = cx
                 .build_context
                 .entries("")
-                .into_iter()
+                .iter()
                 .filter(|e| e.ends_with(".csproj") || e.ends_with(".fsproj"))
+                .cloned()
                 .collect();
             match projects.as_slice() {
                 [one] => cx.build_context.read(one),

@@ -475,7 +475,7 @@ fn go_uses_no_cgo(cx: &Context<'_, '_>, own: Option<&str>) -> bool {
     let mut folders = vec![String::new()];
     let mut seen = 0;
     while let Some(dir) = folders.pop() {
-        for name in cx.build_context.entries(&dir) {
+        for name in cx.build_context.entries(&dir).iter() {
             seen += 1;
             if seen > 5000 || name == "vendor" {
                 return false;
