@@ -134,6 +134,20 @@ pub fn emit(args: &OptimizeArgs, reports: &[FileReport], stdin_mode: bool) -> io
         if let Some(why) = &r.skipped {
             writeln!(err, "{}: {why}", r.path)?;
         }
+        if args.check && !args.write {
+            // What makes the check fail, as ruff check lists it: the fixes pending (`[*]`);
+            // unsafe fixes and suggestions are counted below.
+            let mut pending: Vec<_> = r.applied.iter().collect();
+            pending.sort_by_key(|a| a.line);
+            for a in pending {
+                writeln!(
+                    err,
+                    "{}:{}: {} {}: {} [*]",
+                    r.path, a.line, a.code, a.name, a.message
+                )?;
+            }
+            continue;
+        }
         for s in &r.suggestions {
             let tag = match s.applicability {
                 Applicability::Unsafe => " [unsafe fix: --unsafe-fixes]",
@@ -189,6 +203,27 @@ fn summary(err: &mut impl Write, args: &OptimizeArgs, reports: &[FileReport]) ->
     if hidden > 0 {
         let noun = if hidden == 1 { "fix" } else { "fixes" };
         writeln!(err, "{hidden} more {noun} with --unsafe-fixes")?;
+    }
+    if args.check && !args.write {
+        let notes: usize = reports
+            .iter()
+            .flat_map(|r| &r.suggestions)
+            .filter(|s| s.applicability != Applicability::Unsafe)
+            .count();
+        if fixes > 0 {
+            writeln!(
+                err,
+                "[*] {} fixable: run with --write",
+                plural(fixes, "is", "are")
+            )?;
+        }
+        if notes > 0 {
+            writeln!(
+                err,
+                "{} not shown (run without --check to see them)",
+                plural(notes, "suggestion", "suggestions")
+            )?;
+        }
     }
     Ok(())
 }

@@ -76,6 +76,21 @@ fn diff_and_check_exit_1_when_changes_are_pending() {
     let c = dockopt(&["optimize", "--check", CLASSIC], None, &repo());
     assert_eq!(c.code, 1);
     assert_eq!(c.stdout, "");
+    // What makes it fail, a line each, by line number; the rest behind counts (issue 16).
+    let listed: Vec<&str> = c.stderr.lines().filter(|l| l.ends_with(" [*]")).collect();
+    assert_eq!(listed.len(), 9, "{}", c.stderr);
+    assert!(
+        listed[0].starts_with("examples/classic/Dockerfile:3: DO0"),
+        "{}",
+        c.stderr
+    );
+    assert!(!c.stderr.contains("[unsafe fix"), "{}", c.stderr);
+    assert!(
+        c.stderr.contains("5 more fixes with --unsafe-fixes"),
+        "{}",
+        c.stderr
+    );
+    assert!(c.stderr.contains("1 suggestion not shown"), "{}", c.stderr);
     snap("classic_check", c.render(None));
 }
 
