@@ -95,6 +95,47 @@ pub struct ConfigError {
     pub message: String,
 }
 
+/// The YAML reader's error as one line, where it is, and in the config's words: `unknown field`
+/// gets the nearest key, the reader's type names become what the key wants.
+fn tidy_yaml_error(raw: &str) -> (Option<(usize, usize)>, String) {
+    let first = raw.lines().next().unwrap_or(raw).trim();
+    let first = first.strip_prefix("error:").unwrap_or(first).trim();
+    let (at, message) = match first.strip_prefix("line ").and_then(|r| {
+        let (line, rest) = r.split_once(" column ")?;
+        let (col, msg) = rest.split_once(": ")?;
+        Some(((line.parse().ok()?, col.parse().ok()?), msg))
+    }) {
+        Some((at, msg)) => (Some(at), msg.to_string()),
+        None => (None, first.to_string()),
+    };
+    if let Some(rest) = message.strip_prefix("unknown field `")
+        && let Some((key, expected)) = rest.split_once("`, expected one of ")
+    {
+        let near = expected
+            .split(", ")
+            .map(|k| (strsim::levenshtein(key, k), k))
+            .filter(|(d, _)| *d <= 3)
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, k)| format!(" (did you mean `{k}`?)"))
+            .unwrap_or_default();
+        return (
+            at,
+            format!("unknown key `{key}`{near}; the keys are {expected}"),
+        );
+    }
+    let message = message
+        .replace(
+            "expected sequence start",
+            "expected a list (`[a, b]`, or `- a` lines)",
+        )
+        .replace("expected string scalar", "expected a text value")
+        .replace(
+            "expected mapping start",
+            "expected keys and values (`key: value` lines)",
+        );
+    (at, message)
+}
+
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let err = |message: String| ConfigError {
@@ -105,7 +146,16 @@ impl Config {
         let options: Options = if text.trim().is_empty() {
             Options::default()
         } else {
-            serde_saphyr::from_str(&text).map_err(|e| err(e.to_string()))?
+            serde_saphyr::from_str(&text).map_err(|e| {
+                let (at, message) = tidy_yaml_error(&e.to_string());
+                ConfigError {
+                    path: match at {
+                        Some((line, col)) => format!("{}:{line}:{col}", path.display()),
+                        None => path.display().to_string(),
+                    },
+                    message,
+                }
+            })?
         };
         // Every list names passes that exist (so that applying it cannot fail).
         let lists = [&options.select, &options.ignore]

@@ -549,8 +549,9 @@ fn config_file_is_found_validated_and_overridden_by_flags() {
     let bad = dockopt(&["optimize", "svc/Dockerfile"], None, t);
     assert_eq!(bad.code, 2);
     assert!(
-        bad.stderr
-            .contains("line 2 column 1: unknown field `unsafe-fix`, expected one of"),
+        bad.stderr.contains(
+            ".dockopt.yaml:2:1: unknown key `unsafe-fix` (did you mean `unsafe-fixes`?); the keys are"
+        ),
         "{}",
         bad.stderr
     );
@@ -1448,6 +1449,21 @@ fn errors_say_what_is_wrong() {
         "{}",
         r.stderr
     );
+    // A config error on one line, with the file's path, line and column, and the nearest key.
+    std::fs::write(t.join(".dockopt.yaml"), "unsafe-fix: true\n").unwrap();
+    let r = dockopt(&["optimize", "Dockerfile"], None, t);
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.contains(".dockopt.yaml"))
+        .unwrap_or("");
+    assert!(
+        line.contains(".dockopt.yaml:1:1: unknown key `unsafe-fix` (did you mean `unsafe-fixes`?)"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("<input>"), "{}", r.stderr);
+    std::fs::remove_file(t.join(".dockopt.yaml")).unwrap();
     let r = dockopt(&["layers", "--format", "sarif", "Dockerfile"], None, t);
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert!(r.stderr.contains("invalid value 'sarif'"), "{}", r.stderr);
