@@ -22,7 +22,8 @@ rewrite means. Each class is a real way an unsafe rewrite breaks a build or an i
 7 apt-lists-after-dist-clean: `rm -rf /var/lib/apt/lists` added after `apt-get dist-clean`,
   which already did it: a rewrite of a file that was right.
 8 chown-everything: `--chown=` added to a COPY of the application: the process can rewrite its
-  own code, when it only needs to write its state paths.
+  own code, when it only needs to write its state paths (a chown the input ran on that file,
+  moved into its COPY, is not added).
 9 generated-file-rewritten: a file that says it is generated was edited: the generator
   overwrites the edit.
 
@@ -539,8 +540,13 @@ def chown_everything(a, b, report):
     if any(w in messages for w in ("could not tell", "cannot tell", "may write in its folder")):
         return []
     plain = {c.value: c for c in of(a, "COPY", "ADD") if not any(f.startswith("--chown") for f in c.flags)}
+    # A chown the input itself ran on the copied file (DO042 moves it into the COPY): not added.
+    chowned = {w for r in of(a, "RUN") for part in r.value for w in part.split()
+               if "chown" in " ".join(r.value)}
     for c in of(b, "COPY", "ADD"):
         if not any(f.startswith("--chown") for f in c.flags) or c.value not in plain:
+            continue
+        if c.value and c.value[-1] in chowned:
             continue
         words = {p for w in c.value for p in re.split(r"[^a-z0-9]+", w.lower())}
         if not words & STATE_WORDS and not any(re.search(r"\.(db|sqlite3?)$", w.lower()) for w in c.value):
