@@ -153,7 +153,7 @@ impl Pass for NoSudo {
             out.push(cx.finding(
                 &META,
                 ins.span.start,
-                "sudo in a RUN that already runs as root: dropped",
+                "sudo in a RUN that already runs as root: not needed",
                 Some(Fix::new(Applicability::Unsafe, edits)),
             ));
         }

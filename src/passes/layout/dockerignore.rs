@@ -204,7 +204,7 @@ impl Pass for Dockerignore {
         out.push(cx.finding(
             &META,
             copy.span.start,
-            "the whole context is copied and there is no .dockerignore: one is created",
+            "the whole context is copied and there is no .dockerignore: one leaving out what the build does not need",
             Some(Fix::create(
                 Applicability::Unsafe,
                 NewFile {

@@ -120,9 +120,10 @@ fn merge_fix(cx: &Context<'_, '_>, group: &[usize], style: &Style) -> Finding {
         &META,
         first.span.start,
         format!(
-            "merged {} consecutive RUN instructions (lines {}) into one layer",
+            "{} consecutive RUN instructions (lines {}) make {} layers where one RUN makes one",
             group.len(),
-            lines.join(", ")
+            lines.join(", "),
+            group.len()
         ),
         Some(Fix::safe(edits)),
     )

@@ -77,7 +77,7 @@ impl Pass for ApkNoCache {
                         out.push(cx.finding(
                             &META,
                             ins.span.start,
-                            "apk cache mounted with BuildKit",
+                            "apk cache stored in the layer: a BuildKit cache mount keeps it out",
                             Some(Fix::safe(edits)),
                         ));
                     }

@@ -248,7 +248,7 @@ impl AptCleanup {
             out.push(cx.finding(
                 &META,
                 ins.span.start,
-                "apt caches mounted with BuildKit instead of stored in the layer",
+                "apt caches stored in the layer: a BuildKit cache mount keeps them out",
                 Some(Fix::safe(edits)),
             ));
             return;
@@ -278,7 +278,7 @@ impl AptCleanup {
                         &META,
                         ins.span.start,
                         format!(
-                            "apt cleanup from line {} moved into the layer that installs",
+                            "apt cleanup on line {} runs in a later layer, which saves nothing: it belongs at the end of the layer that installs",
                             doc.line_of(doc.instructions[j].span.start)
                         ),
                         Some(Fix::safe(edits)),
@@ -292,7 +292,7 @@ impl AptCleanup {
             cx.finding(
                 &META,
                 ins.span.start,
-                "apt lists removed in the layer that downloads them",
+                "apt lists kept in the layer that downloads them: `rm -rf /var/lib/apt/lists/*` at its end removes them",
                 Some(Fix::safe(vec![append_command(
                     doc,
                     ins,

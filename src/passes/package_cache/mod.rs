@@ -64,7 +64,8 @@ pub fn mount_or_flag(
     let ins = &cx.doc.instructions[i];
     if cx.settings.cache_mounts && cx.runs_as_root(i) {
         let edits = cache_mount_edits(cx, ins, &[mount]);
-        let message = format!("cache mounted on {mount} with BuildKit");
+        let message =
+            format!("cache at {mount} stored in the layer: a BuildKit cache mount keeps it out");
         return (!edits.is_empty())
             .then(|| cx.finding(meta, ins.span.start, message, Some(Fix::safe(edits))));
     }
@@ -98,7 +99,8 @@ pub fn mount_or_append(
     let ins = &cx.doc.instructions[i];
     if cx.settings.cache_mounts {
         let edits = cache_mount_edits(cx, ins, mounts);
-        let message = format!("{tool} cache mounted with BuildKit");
+        let message =
+            format!("{tool} cache stored in the layer: a BuildKit cache mount keeps it out");
         return (!edits.is_empty()).then(|| {
             cx.finding(
                 meta,

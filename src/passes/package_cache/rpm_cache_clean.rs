@@ -174,7 +174,7 @@ impl Pass for RpmCacheClean {
                     out.push(cx.finding(
                         &META,
                         ins.span.start,
-                        "a clean-up before a later install of the same RUN, which cleans again at its end: dropped",
+                        "a clean-up before a later install of the same RUN, which cleans again at its end: the first is not needed",
                         Some(Fix::safe(edits)),
                     ));
                 }

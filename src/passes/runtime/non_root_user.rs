@@ -285,7 +285,9 @@ impl Pass for NonRootUser {
             cx.finding(
                 &META,
                 from.span.start,
-                format!("final stage runs as root: USER {user} added{ownership}"),
+                format!(
+                    "final stage runs as root: `USER {user}` before its start command{ownership}"
+                ),
                 Some(Fix::new(Applicability::Unsafe, edits)),
             )
             // The final stage about to be split in two, or its source COPY moved: the user goes

@@ -529,7 +529,7 @@ impl DependencyFirst {
         Some(cx.finding(
             &META,
             copy.span.start,
-            format!("source copied after the dependency {what}, so a source edit reuses them"),
+            format!("source copied before the dependency {what}, so a source edit runs them again: copied after them, it reuses them"),
             Some(Fix::new(applicability, edits)),
         ))
     }
