@@ -47,9 +47,14 @@ RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*
 
 ## Fix safety
 Safe. The lists are only removed when no later step of the stage (or of a stage built from it)
-uses apt without running `apt-get update` again; otherwise the pass leaves the RUN alone and says
-why. A cleanup `RUN` is only folded when nothing between it and the install layer uses apt, and
-a lone update is only joined across instructions that change no files (LABEL, EXPOSE, ...).
+uses apt without running `apt-get update` again (`sudo apt-get install` counts); otherwise the
+pass says why and, unsafe, gives each of those later installs its own `apt-get update` (written
+as the first RUN wrote it), after which every layer drops its lists and an update-only RUN goes:
+the index may be newer than the first update's. Not when apt's sources change in between (a
+COPY into /etc/apt, add-apt-repository, apt-key), a later install runs as another user, sits in
+a pipe, a nested command or after `||`, or a stage built on this one uses the lists. A cleanup
+`RUN` is only folded when nothing between it and the install layer uses apt, and a lone update is
+only joined across instructions that change no files (LABEL, EXPOSE, ...).
 
 ## Facts it relies on
 The analysed scripts of the RUN and of every later RUN in its stage chain (who still reads the lists), the user in force (cache mounts are root's), `apt-get dist-clean` as cleanup. An appended cleanup waits for a merge of its RUN (phase Merge).
@@ -90,6 +95,21 @@ fn is_apt(c: &SimpleCmd) -> bool {
         .is_some_and(|n| matches!(basename(n), "apt-get" | "apt" | "aptitude"))
 }
 
+/// The apt tool and subcommand of a command run through `sudo` (`sudo apt-get install x`),
+/// which the passes that edit apt commands leave alone but which uses the lists all the same.
+fn wrapped_apt(c: &SimpleCmd) -> Option<(&str, Option<&str>)> {
+    if c.name().map(basename) != Some("sudo") {
+        return None;
+    }
+    let mut words = c.args().map(|w| w.lit.as_deref());
+    let tool = words.find_map(|w| {
+        w.map(basename)
+            .filter(|n| matches!(*n, "apt-get" | "apt" | "aptitude" | "apt-cache"))
+    })?;
+    let sub = words.flatten().find(|w| !w.starts_with('-'));
+    Some((tool, sub))
+}
+
 /// Does the script use the package lists before refreshing them itself?
 fn needs_lists(s: &Script) -> bool {
     for c in &s.commands {
@@ -97,12 +117,20 @@ fn needs_lists(s: &Script) -> bool {
         if name == Some("apt-cache") {
             return true;
         }
-        if is_apt(c) {
-            match c.first_operand() {
-                Some("update") => return false,
-                Some(x) if NEEDS_LISTS.contains(&x) => return true,
-                _ => {}
+        let sub = if is_apt(c) {
+            c.first_operand()
+        } else if let Some((tool, sub)) = wrapped_apt(c) {
+            if tool == "apt-cache" {
+                return true;
             }
+            sub
+        } else {
+            continue;
+        };
+        match sub {
+            Some("update") => return false,
+            Some(x) if NEEDS_LISTS.contains(&x) => return true,
+            _ => {}
         }
     }
     false
@@ -210,6 +238,88 @@ impl AptCleanup {
             .find(|&j| needs(j) == Some(true))
     }
 
+    /// `apt-get update && ` before the first list-using apt command of every later RUN of the
+    /// stage that uses the lists RUN `i` downloaded (up to one that updates itself), so that
+    /// each layer can remove its own lists: Docker's "update and install in one RUN". `None`
+    /// when one of them cannot take it (nested, piped or in an `||`, another user, a stage
+    /// built on this one that uses the lists).
+    fn refresh_later(cx: &Context<'_, '_>, i: usize, s: &Script) -> Option<Vec<Edit>> {
+        let doc = cx.doc;
+        let stage = doc.instructions[i].stage?;
+        // The update as RUN `i` writes it (its options, a proxy setting), else the plain one.
+        let update = s
+            .commands
+            .iter()
+            .find(|c| is_apt(c) && c.first_operand() == Some("update"))
+            .filter(|c| !c.nested && !c.has_assignment && c.writes.is_empty())
+            .map(|c| cx.text(&c.span).to_string())
+            .unwrap_or_else(|| "apt-get update".to_string());
+        if update.contains(['\n', '\\']) {
+            return None;
+        }
+        let mut edits = Vec::new();
+        for j in i + 1..doc.stages[stage].instrs.end {
+            let ins = &doc.instructions[j];
+            // A change of apt's sources between: an update there would read other
+            // repositories than the first one did.
+            let text = cx.text(&ins.span);
+            let changes_sources = match ins.kind {
+                Kind::Copy | Kind::Add => ins
+                    .args
+                    .last()
+                    .is_some_and(|d| d.value.starts_with("/etc/apt")),
+                _ => ["/etc/apt", "add-apt-repository", "apt-key", "sources.list"]
+                    .iter()
+                    .any(|k| text.contains(k)),
+            };
+            if changes_sources {
+                return None;
+            }
+            if !ins.is(Kind::Run) {
+                continue;
+            }
+            let script = cx.script(j)?;
+            if updates(script) && !needs_lists(script) {
+                break;
+            }
+            if !needs_lists(script) {
+                continue;
+            }
+            let (k, c) = script.commands.iter().enumerate().find(|(_, c)| {
+                c.name().map(basename) == Some("apt-cache")
+                    || (is_apt(c) && c.first_operand().is_some_and(|o| NEEDS_LISTS.contains(&o)))
+            })?;
+            // A RUN the merge joins to the one before it gets that one's lists: the merge goes
+            // first, and this is looked at again on the merged text.
+            if crate::passes::joining::runs_joinable(cx, j - 1, j).is_ok() {
+                return None;
+            }
+            let first_of_chain = k == 0 || script.is_plain_and_chain();
+            if c.nested || c.piped || !first_of_chain || !cx.runs_as_root(j) {
+                return None;
+            }
+            edits.push(Edit::insert(c.span.start, format!("{update} && ")));
+        }
+        // Stages built on this one would use the lists too.
+        let later_stages_use = doc.descendants(stage).into_iter().any(|d| {
+            doc.stages[d]
+                .instrs
+                .clone()
+                .any(|j| cx.script(j).is_some_and(needs_lists))
+        });
+        if later_stages_use || edits.is_empty() {
+            return None;
+        }
+        // A RUN that only updated is then a layer of lists nothing reads: it goes.
+        if only_updates(s) && doc.instructions[i].flags.is_empty() {
+            edits.push(Edit::delete(whole_lines(
+                doc.text,
+                &doc.instructions[i].span,
+            )));
+        }
+        Some(edits)
+    }
+
     fn lists(&self, cx: &Context<'_, '_>, i: usize, s: &Script, out: &mut Vec<Finding>) {
         let doc = cx.doc;
         let ins = &doc.instructions[i];
@@ -217,15 +327,19 @@ impl AptCleanup {
             return;
         }
         if let Some(j) = Self::later_needs_lists(cx, i) {
-            out.push(cx.finding(
-                &META,
-                ins.span.start,
-                format!(
+            let fix = Self::refresh_later(cx, i, s)
+                .map(|edits| Fix::new(crate::Applicability::Unsafe, edits));
+            let message = match &fix {
+                Some(_) => format!(
+                    "apt lists kept: line {} still uses them without `apt-get update`; each later install gets its own update, so that every layer can drop its lists",
+                    doc.line_of(doc.instructions[j].span.start)
+                ),
+                None => format!(
                     "apt lists kept: line {} still uses them without `apt-get update`",
                     doc.line_of(doc.instructions[j].span.start)
                 ),
-                None,
-            ));
+            };
+            out.push(cx.finding(&META, ins.span.start, message, fix));
             return;
         }
         if cx.settings.cache_mounts {
