@@ -130,18 +130,8 @@ pub fn problems(doc: &Document<'_>) -> Vec<(usize, String)> {
             if known {
                 continue;
             }
-            let near = REGISTRY
-                .iter()
-                .flat_map(|p| [p.meta().name, p.meta().code])
-                .map(|n| {
-                    (
-                        strsim::levenshtein(&key.to_ascii_lowercase(), &n.to_ascii_lowercase()),
-                        n,
-                    )
-                })
-                .filter(|(d, _)| *d <= 3)
-                .min_by_key(|(d, _)| *d)
-                .map(|(_, n)| format!(" (did you mean `{n}`?)"))
+            let near = crate::passes::nearest_pass(&key)
+                .map(|n| format!(" (did you mean `{n}`?)"))
                 .unwrap_or_default();
             out.push((
                 k + 1,

@@ -170,8 +170,20 @@ impl PassId {
 
 /// A key that names no pass.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown pass `{0}`")]
+#[error("unknown pass `{0}`{near}", near = nearest_pass(&self.0).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default())]
 pub struct UnknownPass(pub String);
+
+/// The pass name or code spelled most like `key` (a typo's fix), when one is close.
+pub fn nearest_pass(key: &str) -> Option<&'static str> {
+    let key = key.to_ascii_lowercase();
+    REGISTRY
+        .iter()
+        .flat_map(|p| [p.meta().name, p.meta().code])
+        .map(|n| (strsim::levenshtein(&key, &n.to_ascii_lowercase()), n))
+        .filter(|(d, _)| *d <= 3)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n)
+}
 
 /// Finds a pass by code or name (case-insensitive).
 pub fn lookup(key: &str) -> Option<&'static dyn Pass> {

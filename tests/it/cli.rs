@@ -1464,6 +1464,17 @@ fn errors_say_what_is_wrong() {
     );
     assert!(!r.stderr.contains("<input>"), "{}", r.stderr);
     std::fs::remove_file(t.join(".dockopt.yaml")).unwrap();
+    let r = dockopt(
+        &["optimize", "--select", "merge-run", "Dockerfile"],
+        None,
+        t,
+    );
+    assert!(
+        r.stderr
+            .contains("unknown pass `merge-run` (did you mean `merge-runs`?)"),
+        "{}",
+        r.stderr
+    );
     let r = dockopt(&["layers", "--format", "sarif", "Dockerfile"], None, t);
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert!(r.stderr.contains("invalid value 'sarif'"), "{}", r.stderr);
