@@ -106,19 +106,17 @@ pub fn optimize_in(
         if let Origin::Input(_) = here {
             return instruction_line(&input, here);
         }
-        let k = round
-            .instructions
-            .partition_point(|i| i.span.start <= offset);
-        let kept = k
-            .checked_sub(1)
+        let kept = round
+            .instruction_at(offset)
             .map(|k| &round.instructions[k])
             .and_then(|ins| {
                 let span = ins.span.clone();
                 let starts = (round.line_of(span.start)..=round.line_of(span.end))
                     .map(|l| round.lines.line_start(l).max(span.start));
-                starts.chain([span.end.saturating_sub(1)]).find_map(|p| {
-                    matches!(origin.to_input(p), Origin::Input(_)).then(|| origin.to_input(p))
-                })
+                starts
+                    .chain([span.end.saturating_sub(1)])
+                    .map(|p| origin.to_input(p))
+                    .find(|o| matches!(o, Origin::Input(_)))
             });
         instruction_line(&input, kept.unwrap_or(here))
     };
@@ -316,12 +314,7 @@ impl OriginMap {
 /// last one's at the end).
 fn instruction_line(input: &Document<'_>, origin: Origin) -> usize {
     let instrs = &input.instructions;
-    let inside = |offset: usize| {
-        let k = instrs.partition_point(|i| i.span.start <= offset);
-        k.checked_sub(1)
-            .map(|k| &instrs[k])
-            .filter(|ins| offset <= ins.span.end)
-    };
+    let inside = |offset: usize| input.instruction_at(offset).map(|k| &instrs[k]);
     let offset = match origin {
         Origin::Input(offset) => offset,
         // Written between instructions: about the next one (a RUN inserted before it); at the
@@ -333,13 +326,11 @@ fn instruction_line(input: &Document<'_>, origin: Origin) -> usize {
                 .map_or(line, |ins| input.line_of(ins.span.start));
         }
     };
-    let k = instrs.partition_point(|i| i.span.start <= offset);
-    if let Some(ins) = k.checked_sub(1).map(|k| &instrs[k])
-        && offset <= ins.span.end
-    {
+    if inside(offset).is_some() {
         return input.line_of(offset);
     }
-    match instrs.get(k).or(instrs.last()) {
+    let next = instrs.partition_point(|i| i.span.start <= offset);
+    match instrs.get(next).or(instrs.last()) {
         Some(ins) => input.line_of(ins.span.start),
         None => input.line_of(offset),
     }
@@ -452,11 +443,7 @@ fn hold_back_waiting(
 ) -> Vec<Finding> {
     use std::collections::HashSet;
     let instrs = &doc.instructions;
-    // The instruction whose span holds `offset` (instructions are in text order).
-    let instr_at = |offset: usize| {
-        let k = instrs.partition_point(|i| i.span.start <= offset);
-        k.checked_sub(1).filter(|&k| offset <= instrs[k].span.end)
-    };
+    let instr_at = |offset: usize| doc.instruction_at(offset);
     // What each phase's applicable fixes claim: stages, or the instructions their edits touch.
     let mut stages: HashSet<(Phase, Option<usize>)> = HashSet::new();
     let mut touched: HashSet<(Phase, usize)> = HashSet::new();

@@ -460,6 +460,22 @@ pub fn unquoted(word: &str) -> Option<&str> {
     (!inner.contains(['"', '\''])).then_some(inner)
 }
 
+/// Where a COPY/ADD source lands: `dest` (as written) against `cwd`, with the source's name
+/// added when the destination is a folder (`COPY x /bin/`, `COPY a b /opt/`, `/`); `None` for a
+/// glob, `.`, or a destination that is not known.
+pub fn copy_landing(src: &str, dest: &str, sources: usize, cwd: Option<&str>) -> Option<String> {
+    let joined = join_workdir(cwd, dest)?;
+    let name = src.trim_end_matches('/').rsplit('/').next()?;
+    if src.contains(['*', '?', '[']) || name.is_empty() || name == "." {
+        return None;
+    }
+    Some(if sources > 1 || dest.ends_with('/') || joined == "/" {
+        format!("{}/{name}", joined.trim_end_matches('/'))
+    } else {
+        joined
+    })
+}
+
 /// `dir` against the working directory `cwd`; `None` when either is unknown.
 pub fn join_workdir(cwd: Option<&str>, dir: &str) -> Option<String> {
     if dir.contains('$') {

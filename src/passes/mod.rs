@@ -175,14 +175,27 @@ pub struct UnknownPass(pub String);
 
 /// The pass name or code spelled most like `key` (a typo's fix), when one is close.
 pub fn nearest_pass(key: &str) -> Option<&'static str> {
+    closest(
+        key,
+        REGISTRY.iter().flat_map(|p| [p.meta().name, p.meta().code]),
+        3,
+    )
+}
+
+/// The candidate spelled most like `key`, case aside, within `max` edits (the first of the
+/// nearest).
+pub fn closest<'a>(
+    key: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    max: usize,
+) -> Option<&'a str> {
     let key = key.to_ascii_lowercase();
-    REGISTRY
-        .iter()
-        .flat_map(|p| [p.meta().name, p.meta().code])
-        .map(|n| (strsim::levenshtein(&key, &n.to_ascii_lowercase()), n))
-        .filter(|(d, _)| *d <= 3)
+    candidates
+        .into_iter()
+        .map(|c| (strsim::levenshtein(&key, &c.to_ascii_lowercase()), c))
+        .filter(|(d, _)| *d <= max)
         .min_by_key(|(d, _)| *d)
-        .map(|(_, n)| n)
+        .map(|(_, c)| c)
 }
 
 /// Finds a pass by code or name (case-insensitive).

@@ -305,6 +305,35 @@ impl<'s> Document<'s> {
         }
     }
 
+    /// The instruction whose span holds `offset` (its last byte included), by index.
+    pub fn instruction_at(&self, offset: usize) -> Option<usize> {
+        let k = self
+            .instructions
+            .partition_point(|i| i.span.start <= offset);
+        k.checked_sub(1)
+            .filter(|&k| offset <= self.instructions[k].span.end)
+    }
+
+    /// `keyword` written in the case of `like`'s keyword: lower case after a lower-case one
+    /// (`copy` beside `add`), else upper case, as the file writes its instructions.
+    pub fn keyword_like(&self, like: &Instr, keyword: &str) -> String {
+        let lower = self.text[like.keyword_span.clone()]
+            .chars()
+            .all(|c| c.is_ascii_lowercase());
+        if lower {
+            keyword.to_ascii_lowercase()
+        } else {
+            keyword.to_ascii_uppercase()
+        }
+    }
+
+    /// The spaces and tabs that start the line holding `offset`.
+    pub fn indent_at(&self, offset: usize) -> &'s str {
+        let line_start = self.text[..offset].rfind('\n').map_or(0, |p| p + 1);
+        let line = &self.text[line_start..];
+        &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
+    }
+
     /// Where the block of comment lines right above `offset`'s line starts (the start of that
     /// line when there is none): where a line inserted "before" an instruction goes, so that the
     /// comments describing the instruction stay with it.

@@ -79,18 +79,14 @@ fn near_name<'a>(name: &str, known: &'a [String]) -> Option<&'a str> {
     if name.len() < 4 {
         return None;
     }
-    known
-        .iter()
-        .filter(|k| k.len() >= 4 && k.as_str() != name)
-        .map(|k| {
-            (
-                strsim::levenshtein(&name.to_ascii_uppercase(), &k.to_ascii_uppercase()),
-                k,
-            )
-        })
-        .filter(|(d, _)| *d <= 2)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k.as_str())
+    crate::passes::closest(
+        name,
+        known
+            .iter()
+            .map(String::as_str)
+            .filter(|k| k.len() >= 4 && *k != name),
+        2,
+    )
 }
 
 impl Pass for UndefinedVar {

@@ -140,22 +140,6 @@ fn source_safety(src: &str, context: &BuildContext) -> Option<Applicability> {
     Some(Applicability::Unsafe)
 }
 
-/// Where `src` lands when ADD copies it to `dest` (the last argument) as a file; `None` when
-/// that is not one literal absolute path.
-fn landing(src: &str, written: &str, sources: usize, cwd: Option<&str>) -> Option<String> {
-    let dest = crate::facts::join_workdir(cwd, written)?;
-    let name = src.trim_end_matches('/').rsplit('/').next()?;
-    if src.contains(['*', '?', '[']) || name.is_empty() || name == "." {
-        return None;
-    }
-    // `ADD x /bin/` and `ADD a b /opt/` put the file into the folder; `ADD x /bin/x` names it.
-    Some(if sources > 1 || written.ends_with('/') || dest == "/" {
-        format!("{}/{name}", dest.trim_end_matches('/'))
-    } else {
-        dest
-    })
-}
-
 /// The line of a later instruction that runs `path` as a program (a RUN command, a script given
 /// to a shell, the start command): an archive ADD unpacked there would be a folder, which
 /// neither the build nor the container could run.
@@ -209,7 +193,8 @@ impl Pass for AddToCopy {
             let cwd = cx.facts.instrs[i].workdir.as_deref();
             // A source run as a program where it lands is a file, not an archive.
             let program = |src: &str| {
-                landing(src, dest, sources.len(), cwd).and_then(|p| run_as_program(cx, i, &p))
+                crate::facts::copy_landing(src, dest, sources.len(), cwd)
+                    .and_then(|p| run_as_program(cx, i, &p))
             };
             let safety = |src: &str| match source_safety(src, context) {
                 Some(Applicability::Unsafe) if program(src).is_some() => Some(Applicability::Safe),
@@ -219,12 +204,7 @@ impl Pass for AddToCopy {
             else {
                 continue;
             };
-            let kw = cx.text(&ins.keyword_span);
-            let copy = if kw.chars().all(|c| c.is_ascii_lowercase()) {
-                "copy"
-            } else {
-                "COPY"
-            };
+            let copy = cx.doc.keyword_like(ins, "COPY");
             let message = match sources
                 .iter()
                 .find(|s| safety(&s.value) == Some(Applicability::Unsafe))

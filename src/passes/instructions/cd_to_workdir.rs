@@ -295,18 +295,8 @@ fn depends_on_workdir(cx: &Context<'_, '_>, i: usize) -> bool {
 /// `WORKDIR dir` as a line, in the keyword's case of `like`.
 fn workdir_line(cx: &Context<'_, '_>, like: usize, dir: &str) -> String {
     let ins = &cx.doc.instructions[like];
-    let lower = cx
-        .text(&ins.keyword_span)
-        .chars()
-        .all(|c| c.is_ascii_lowercase());
-    let indent: String = cx.doc.text[..ins.span.start]
-        .rsplit('\n')
-        .next()
-        .unwrap_or("")
-        .chars()
-        .take_while(|c| *c == ' ' || *c == '\t')
-        .collect();
-    let kw = if lower { "workdir" } else { "WORKDIR" };
+    let indent = cx.doc.indent_at(ins.span.start);
+    let kw = cx.doc.keyword_like(ins, "WORKDIR");
     format!("{indent}{kw} {dir}{}", cx.doc.newline)
 }
 

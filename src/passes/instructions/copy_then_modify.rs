@@ -1,4 +1,4 @@
-use crate::facts::join_workdir;
+use crate::facts::copy_landing;
 use crate::fix::{Applicability, Edit, Fix};
 use crate::passes::{Context, Finding, Meta, Pass};
 use crate::shell::{SimpleCmd, basename, delete_command};
@@ -177,13 +177,7 @@ fn copied_file(cx: &Context<'_, '_>, i: usize) -> Option<Copied> {
     if !file || (ins.is(Kind::Add) && from) {
         return None;
     }
-    let dest = join_workdir(cx.facts.instrs[i].workdir.as_deref(), dest)?;
-    let written = &ins.args[1].value;
-    let path = if written.ends_with('/') || dest == "/" {
-        format!("{}/{name}", dest.trim_end_matches('/'))
-    } else {
-        dest
-    };
+    let path = copy_landing(src, dest, 1, cx.facts.instrs[i].workdir.as_deref())?;
     Some(Copied {
         instr: i,
         path,

@@ -59,12 +59,7 @@ impl Pass for MaintainerToLabel {
                 }
                 value.push(c);
             }
-            let kw = cx.text(&ins.keyword_span);
-            let label = if kw.chars().all(|c| c.is_ascii_lowercase()) {
-                "label"
-            } else {
-                "LABEL"
-            };
+            let label = cx.doc.keyword_like(ins, "LABEL");
             out.push(cx.finding(
                 &META,
                 ins.span.start,

@@ -323,13 +323,7 @@ fn join(
     let mut packages: Vec<&str> = group.iter().flat_map(|(_, g)| g.packages.clone()).collect();
     packages.sort_unstable();
     packages.dedup();
-    let line_start = doc.text[..first.span.start]
-        .rfind('\n')
-        .map_or(0, |p| p + 1);
-    let indent: String = doc.text[line_start..]
-        .chars()
-        .take_while(|c| *c == ' ' || *c == '\t')
-        .collect();
+    let indent = doc.indent_at(first.span.start);
     // One level deeper than the command's line, in its own kind of indentation.
     let indent = match indent.ends_with('\t') {
         true => format!("{indent}\t"),

@@ -471,12 +471,7 @@ impl DependencyFirst {
                 format!("{}/", source.trim_end_matches('/'))
             };
             let flags: Vec<&str> = copy.flags.iter().map(|f| cx.text(&f.span)).collect();
-            let kw = cx.text(&copy.keyword_span);
-            let kw = if kw.chars().all(|c| c.is_ascii_lowercase()) {
-                "copy"
-            } else {
-                "COPY"
-            };
+            let kw = cx.doc.keyword_like(copy, "COPY");
             // One COPY per folder, so that `requirements/prod.txt` lands in `requirements/`.
             let mut dirs: Vec<&str> = Vec::new();
             for m in &manifests {

@@ -91,12 +91,7 @@ pub(super) fn append_stage(
         stage = stage.replace('\n', nl);
     }
     if from.args.get(1).is_none() {
-        let kw = cx.text(&from.keyword_span);
-        let as_kw = if kw.chars().all(|c| c.is_ascii_lowercase()) {
-            "as"
-        } else {
-            "AS"
-        };
+        let as_kw = cx.doc.keyword_like(from, "AS");
         edits.push(Edit::insert(
             from.args[0].span.end,
             format!(" {as_kw} {builder}"),
