@@ -523,6 +523,23 @@ fn rewritten(
     dockopt::optimize(text, &settings).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// The config file for Dockerfiles in `folder`, looked up once per folder in this run (a
+/// repository's Dockerfiles share a folder or an ancestor, and the look-up walks up to the root).
+fn discovered_config(folder: &Path) -> Option<PathBuf> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static FOUND: OnceLock<Mutex<HashMap<PathBuf, Option<PathBuf>>>> = OnceLock::new();
+    let found = FOUND.get_or_init(Default::default);
+    if let Some(hit) = found.lock().ok().and_then(|m| m.get(folder).cloned()) {
+        return hit;
+    }
+    let path = dockopt::config::Config::discover(folder);
+    if let Ok(mut m) = found.lock() {
+        m.insert(folder.to_path_buf(), path.clone());
+    }
+    path
+}
+
 /// The settings for one Dockerfile: the command line over its config file (`--config`, or
 /// the nearest `.dockopt.yaml` above it unless `--isolated`).
 fn settings_for_file(
@@ -537,7 +554,7 @@ fn settings_for_file(
     let config_path = match (&args.config, args.isolated) {
         (Some(p), _) => Some(p.clone()),
         (None, true) => None,
-        (None, false) => dockopt::config::Config::discover(&folder_of(dockerfile)),
+        (None, false) => discovered_config(&folder_of(dockerfile)),
     };
     if let Some(path) = config_path {
         let config = dockopt::config::Config::load(&path).map_err(|e| e.to_string())?;

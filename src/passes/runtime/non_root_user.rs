@@ -412,8 +412,14 @@ const STATE_NAMES: &[&str] = &[
 const STATE_FILES: &[&str] = &[".db", ".sqlite", ".sqlite3"];
 
 fn is_state_name(name: &str) -> bool {
-    let name = name.trim_end_matches('/').to_ascii_lowercase();
-    STATE_NAMES.contains(&name.as_str()) || STATE_FILES.iter().any(|e| name.ends_with(e))
+    // Called for every name of a build context's top folder: no allocation.
+    let name = name.trim_end_matches('/');
+    let ends_with = |suffix: &str| {
+        name.len() >= suffix.len()
+            && name.as_bytes()[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    };
+    STATE_NAMES.iter().any(|s| s.eq_ignore_ascii_case(name))
+        || STATE_FILES.iter().any(|e| ends_with(e))
 }
 
 /// A COPY of the application's state: a source or the destination is a state folder or file.
