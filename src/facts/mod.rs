@@ -11,6 +11,7 @@ pub mod gems;
 pub mod images;
 pub mod npm;
 pub mod packages;
+pub mod paths;
 pub mod secrets;
 pub mod tools;
 mod users;

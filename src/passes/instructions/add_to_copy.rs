@@ -31,18 +31,23 @@ COPY app.py /app/
 
 ## Fix safety
 Safe when the build context on disk shows that no source is an archive (by content, as `ADD`
-decides), when the source is `.` or its name has an extension that is not an archive's, or when
-a later instruction runs the copied file as a program (a RUN command, a script given to `sh`, the
-ENTRYPOINT or CMD): an archive would have been unpacked into a folder there, which nothing can
-run.
+decides); when the source is `.`, ends in `/` or `/.`, or its name has an extension that is not an
+archive's (after variables too: `target/${APP}-${VERSION}.jar`); when a later instruction runs the
+copied file as a program (a RUN command, a script given to `sh`, the ENTRYPOINT or CMD); or when
+the one source lands at a path that holds one file (`/etc/init.d/NAME`, `/etc/ssh/sshd_config`,
+`/root/.bashrc`, a runit `run` script, a program in `/usr/local/bin`: a dated table) or under a
+file's name (`/tmp/requirements.txt`): an archive would have been unpacked into a folder there,
+which nothing could run or read.
 Unsafe when a source could be an archive that `ADD` unpacks: a glob without an extension, or a
 name without an extension that is not in the context and not a well-known source-tree name
-(`src`, `app`, `config`, `Gemfile`, ...). Skipped for URLs, `git@` sources, variables, heredocs and
+(`src`, `app`, `config`, `Gemfile`, ...). Skipped for URLs, `git@` sources, names that start or end
+in a variable, heredocs and
 ADD-only flags (`--checksum`, `--keep-git-dir`, `--unpack`).
 
 ## Facts it relies on
 The build context (whether a source is a folder, or a file that is an archive by its first bytes);
-the WORKDIR at the ADD and the later RUN scripts and start commands of its chain.
+the WORKDIR at the ADD and the later RUN scripts and start commands of its chain; the table of
+paths that hold one file (`facts::paths`).
 "#,
 };
 
@@ -92,6 +97,48 @@ const WELL_KNOWN: &[&str] = &[
     "api",
     "root",
 ];
+/// Extensions of file names that are not archives (2026-12): a destination named so is one
+/// file of that kind, not a folder that an unpacked archive would make.
+const FILE_EXT: &[&str] = &[
+    ".txt",
+    ".conf",
+    ".cfg",
+    ".cnf",
+    ".ini",
+    ".json",
+    ".yml",
+    ".yaml",
+    ".toml",
+    ".xml",
+    ".properties",
+    ".env",
+    ".lock",
+    ".jar",
+    ".war",
+    ".ear",
+    ".py",
+    ".sh",
+    ".bash",
+    ".rb",
+    ".pl",
+    ".php",
+    ".js",
+    ".mjs",
+    ".html",
+    ".htm",
+    ".css",
+    ".sql",
+    ".pem",
+    ".crt",
+    ".key",
+    ".service",
+    ".list",
+    ".repo",
+    ".rpm",
+    ".deb",
+    ".whl",
+    ".md",
+];
 const COPY_FLAGS: &[&str] = &["chown", "chmod", "link", "exclude", "parents"];
 
 /// Do these first bytes start an archive that ADD would unpack (gzip, bzip2, xz, zstd, tar)?
@@ -104,15 +151,45 @@ fn is_archive(head: &[u8]) -> bool {
         || (n >= 262 && &h[257..262] == b"ustar")
 }
 
+/// The extension of a file name (`.jar` of `app-1.0.jar`, `.sh` of `.install.sh`; none for
+/// `.bashrc` or `Makefile`), lowercase.
+fn extension(name: &str) -> Option<String> {
+    let stem = name.strip_prefix('.').unwrap_or(name);
+    let (_, ext) = stem.rsplit_once('.')?;
+    (!ext.is_empty()).then(|| format!(".{}", ext.to_ascii_lowercase()))
+}
+
+/// The literal end of the last path component of a source that uses variables: what follows
+/// the last `${…}` or `$NAME` (`.jar` of `target/${APP}-${VERSION}.jar`), which no value of
+/// the variables changes. `None` when the source does not start with a literal folder (a
+/// variable there could hold a URL, which ADD downloads) or its name ends in a variable.
+fn literal_suffix(src: &str) -> Option<&str> {
+    let (prefix, _) = src.split_once('$')?;
+    if !prefix.contains('/') {
+        return None;
+    }
+    let name = src.rsplit('/').next()?;
+    let last = name.rfind('$')?;
+    let rest = &name[last + 1..];
+    let suffix = match rest.strip_prefix('{') {
+        Some(braced) => &braced[braced.find('}')? + 1..],
+        None => rest.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_'),
+    };
+    (!suffix.is_empty()).then_some(suffix)
+}
+
 /// Safe, Unsafe, or None (keep ADD) for one source.
 fn source_safety(src: &str, context: &BuildContext) -> Option<Applicability> {
     let lower = src.to_ascii_lowercase();
-    if lower.contains("://")
-        || lower.starts_with("git@")
-        || src.contains('$')
-        || src.starts_with('<')
-    {
+    if lower.contains("://") || lower.starts_with("git@") || src.starts_with('<') {
         return None;
+    }
+    if src.contains('$') {
+        // Only the literal end of the name is known: its extension says what the file is.
+        let suffix = literal_suffix(src)?;
+        let ext = suffix[suffix.rfind('.')?..].to_ascii_lowercase();
+        let plain = ext.len() > 1 && !ARCHIVE_EXT.contains(&ext.as_str()) && !suffix.ends_with('*');
+        return plain.then_some(Applicability::Safe);
     }
     let rel = src.trim_start_matches('/');
     if context.is_dir(rel) {
@@ -134,7 +211,13 @@ fn source_safety(src: &str, context: &BuildContext) -> Option<Applicability> {
     // `.bashrc` has no extension; `.install.sh` has one.
     let stem = name.strip_prefix('.').unwrap_or(&name);
     let has_plain_ext = stem.contains('.') && !name.ends_with('*');
-    if src == "." || src.ends_with('/') || has_plain_ext || WELL_KNOWN.contains(&name.as_str()) {
+    // `dir/` and `dir/.` name folders: ADD copies a folder's contents and unpacks nothing.
+    if src == "."
+        || src.ends_with('/')
+        || src.ends_with("/.")
+        || has_plain_ext
+        || WELL_KNOWN.contains(&name.as_str())
+    {
         return Some(Applicability::Safe);
     }
     Some(Applicability::Unsafe)
@@ -191,13 +274,29 @@ impl Pass for AddToCopy {
             let sources = &ins.args[..ins.args.len() - 1];
             let dest = &ins.args[ins.args.len() - 1].value;
             let cwd = cx.facts.instrs[i].workdir.as_deref();
-            // A source run as a program where it lands is a file, not an archive.
-            let program = |src: &str| {
-                crate::facts::copy_landing(src, dest, sources.len(), cwd)
-                    .and_then(|p| run_as_program(cx, i, &p))
+            let landing = |src: &str| crate::facts::copy_landing(src, dest, sources.len(), cwd);
+            // Why a source whose name does not say it is a file, not an archive: it is run as
+            // a program where it lands, or it lands at a path that holds one file (an archive
+            // would be unpacked into a folder there, which neither could use).
+            let file_evidence = |src: &str| -> Option<String> {
+                let path = landing(src)?;
+                if let Some(line) = run_as_program(cx, i, &path) {
+                    return Some(format!("is run as a program on line {line}"));
+                }
+                let names_file = sources.len() == 1
+                    && !dest.ends_with('/')
+                    && !matches!(dest.rsplit('/').next(), Some("." | ".." | ""));
+                let name = path.rsplit('/').next().unwrap_or_default();
+                if names_file && crate::facts::paths::is_file_slot(&path) {
+                    return Some(format!("lands at `{path}`, a path that holds one file"));
+                }
+                (names_file && extension(name).is_some_and(|e| FILE_EXT.contains(&e.as_str())))
+                    .then(|| format!("lands as `{name}`, a file's name"))
             };
             let safety = |src: &str| match source_safety(src, context) {
-                Some(Applicability::Unsafe) if program(src).is_some() => Some(Applicability::Safe),
+                Some(Applicability::Unsafe) if file_evidence(src).is_some() => {
+                    Some(Applicability::Safe)
+                }
                 other => other,
             };
             let Some(applicability) = sources.iter().map(|s| safety(&s.value)).min().flatten()
@@ -215,11 +314,11 @@ impl Pass for AddToCopy {
                 ),
                 None => match sources.iter().find_map(|s| {
                     (source_safety(&s.value, context) == Some(Applicability::Unsafe))
-                        .then(|| program(&s.value).map(|line| (s, line)))
+                        .then(|| file_evidence(&s.value).map(|why| (s, why)))
                         .flatten()
                 }) {
-                    Some((s, line)) => format!(
-                        "ADD of local files: COPY says what it does (`{}` is run as a program on line {line}, so it is no archive ADD would unpack)",
+                    Some((s, why)) => format!(
+                        "ADD of local files: COPY says what it does (`{}` {why}, so it is no archive ADD would unpack)",
                         s.value
                     ),
                     None => "ADD of local files: COPY says what it does".to_string(),
