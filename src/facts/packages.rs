@@ -235,24 +235,30 @@ const RUNTIME_PACKAGES: &str = include_str!("runtime_packages.tsv");
 /// `None` when the table does not list that package for that release; an empty list for a
 /// package that is headers only.
 pub fn runtime_of_dev(release: &str, dev: &str) -> Option<Vec<&'static str>> {
-    static TABLE: std::sync::OnceLock<std::collections::HashMap<(&str, &str), Vec<&str>>> =
-        std::sync::OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        let mut t = std::collections::HashMap::new();
-        for line in RUNTIME_PACKAGES.lines().filter(|l| !l.starts_with('#')) {
-            let mut cols = line.split('\t');
-            let (Some(dev), Some(runtime), Some(releases)) =
-                (cols.next(), cols.next(), cols.next())
-            else {
-                continue;
-            };
-            for r in releases.split(' ') {
-                t.insert((r, dev), runtime.split_whitespace().collect());
-            }
-        }
-        t
+    // The table is sorted by package (byte-wise): a binary search over its lines, so that a run
+    // pays one scan of the table, not a map of its 150,000 (package, release) pairs.
+    static LINES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    let lines = LINES.get_or_init(|| {
+        RUNTIME_PACKAGES
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .collect()
     });
-    table.get(&(release, dev)).cloned()
+    fn package(line: &str) -> &str {
+        line.split('\t').next().unwrap_or("")
+    }
+    let first = lines.partition_point(|l| package(l) < dev);
+    lines[first..]
+        .iter()
+        .take_while(|l| package(l) == dev)
+        .find_map(|l| {
+            let mut cols = l.split('\t').skip(1);
+            let (runtime, releases) = (cols.next()?, cols.next()?);
+            releases
+                .split(' ')
+                .any(|r| r == release)
+                .then(|| runtime.split_whitespace().collect())
+        })
 }
 
 /// Packages whose install scripts need a folder that the `-slim` images leave out (their dpkg

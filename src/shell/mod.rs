@@ -275,16 +275,15 @@ fn nesting(text: &str) -> usize {
     max
 }
 
-fn analyse_unfolded(unfolded: Unfolded) -> Result<Script, Opaque> {
-    if unfolded.text.trim().is_empty() {
-        return Err(Opaque("empty script".into()));
-    }
-    if nesting(&unfolded.text) > MAX_NESTING {
-        return Err(Opaque(format!(
-            "nested more than {MAX_NESTING} levels deep"
-        )));
-    }
-    let src = unfolded.text.as_str();
+/// brush's parse of a script's text, with where its last token and its last command end
+/// (bytes of the text).
+struct Parsed {
+    program: ast::Program,
+    last_token_end: usize,
+    body_end: usize,
+}
+
+fn parse(src: &str) -> Result<Parsed, Opaque> {
     let tokens = brush_parser::tokenize_str(src).map_err(|e| Opaque(format!("shell: {e}")))?;
     let program = brush_parser::parse_tokens(&tokens, &brush_parser::ParserOptions::default())
         .map_err(|e| Opaque(format!("shell: {e}")))?;
@@ -301,6 +300,58 @@ fn analyse_unfolded(unfolded: Unfolded) -> Result<Script, Opaque> {
         .find(|t| !matches!(t, brush_parser::Token::Operator(op, _) if op == ";" || op == "\n"))
         .map(token_end)
         .unwrap_or(0);
+    Ok(Parsed {
+        program,
+        last_token_end,
+        body_end,
+    })
+}
+
+/// The parse of `src`, from a cache of this thread's recent scripts: the fix loop analyses every
+/// RUN again each round, and most RUNs are the same text as in the round before (only their
+/// place in the file moves, which the parse does not see: offsets come from the unfolding).
+fn parse_cached(src: &str) -> std::rc::Rc<Result<Parsed, Opaque>> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    use std::rc::Rc;
+    /// Enough for the RUNs of a long file; the cache starts over past it.
+    const KEEP: usize = 4096;
+    thread_local! {
+        static PARSED: RefCell<HashMap<String, Rc<Result<Parsed, Opaque>>>> =
+            RefCell::new(HashMap::new());
+    }
+    PARSED.with(|cache| {
+        if let Some(hit) = cache.borrow().get(src) {
+            return hit.clone();
+        }
+        let parsed = Rc::new(parse(src));
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= KEEP {
+            cache.clear();
+        }
+        cache.insert(src.to_string(), parsed.clone());
+        parsed
+    })
+}
+
+fn analyse_unfolded(unfolded: Unfolded) -> Result<Script, Opaque> {
+    if unfolded.text.trim().is_empty() {
+        return Err(Opaque("empty script".into()));
+    }
+    if nesting(&unfolded.text) > MAX_NESTING {
+        return Err(Opaque(format!(
+            "nested more than {MAX_NESTING} levels deep"
+        )));
+    }
+    let src = unfolded.text.as_str();
+    let parsed = parse_cached(src);
+    let Parsed {
+        program,
+        last_token_end,
+        body_end,
+    } = parsed.as_ref().as_ref().map_err(|e| Opaque(e.0.clone()))?;
+    let (last_token_end, body_end) = (*last_token_end, *body_end);
+    let chars = CharMap::new(src);
     let trailing_comment = !src[last_token_end..].trim().is_empty();
     let mut lower = Lower {
         unfolded: &unfolded,

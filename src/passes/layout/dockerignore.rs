@@ -175,7 +175,7 @@ impl Pass for Dockerignore {
             })
             .filter(|v| v != "." && !v.is_empty())
             .collect();
-        let keep = |p: &&str| !named.iter().any(|n| excludes(p, n));
+        let keep = |p: &&str| !excludes_any(p, &named);
         let mut content =
             String::from("# Written by dockopt (DO034): what the build does not need to see.\n");
         patterns.retain(keep);
@@ -216,18 +216,58 @@ impl Pass for Dockerignore {
     }
 }
 
-/// Would `pattern` exclude the named source (or the folder it is in)? Matched the way
-/// `.gitignore`/`.dockerignore` patterns are, with the `ignore` crate.
-fn excludes(pattern: &str, named: &str) -> bool {
-    let mut b = ignore::gitignore::GitignoreBuilder::new("/");
-    if b.add_line(None, pattern).is_err() {
-        return true; // a pattern we cannot read is not written
+/// Would `pattern` exclude any of the named sources (or the folders they are in)? Matched the
+/// way `.gitignore`/`.dockerignore` patterns are, with the `ignore` crate; the pattern is
+/// compiled once for all of them.
+fn excludes_any(pattern: &str, named: &[String]) -> bool {
+    if named.is_empty() {
+        return false;
     }
-    let Ok(gi) = b.build() else { return true };
-    let path = Path::new("/").join(named.trim_start_matches('/').trim_end_matches('/'));
-    // A named glob (`*.conf`) may match anything: keep patterns that could hit its folder.
-    gi.matched_path_or_any_parents(&path, false).is_ignore()
-        || gi.matched_path_or_any_parents(&path, true).is_ignore()
+    let Some(gi) = matcher(pattern) else {
+        return true; // a pattern we cannot read is not written
+    };
+    named.iter().any(|named| {
+        let path = Path::new("/").join(named.trim_start_matches('/').trim_end_matches('/'));
+        // A named glob (`*.conf`) may match anything: keep patterns that could hit its folder.
+        gi.matched_path_or_any_parents(&path, false).is_ignore()
+            || gi.matched_path_or_any_parents(&path, true).is_ignore()
+    })
+}
+
+/// The compiled matcher of one pattern, kept for this thread: the patterns are the same few
+/// dozen for every Dockerfile, and compiling one (a regular expression) costs more than the
+/// rest of the pass.
+fn matcher(pattern: &str) -> Option<std::rc::Rc<ignore::gitignore::Gitignore>> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    use std::rc::Rc;
+    type Matchers = RefCell<HashMap<String, Option<Rc<ignore::gitignore::Gitignore>>>>;
+    thread_local! {
+        static MATCHERS: Matchers = RefCell::new(HashMap::new());
+    }
+    let compile = || {
+        let mut b = ignore::gitignore::GitignoreBuilder::new("/");
+        b.add_line(None, pattern).ok()?;
+        b.build().ok().map(Rc::new)
+    };
+    MATCHERS.with(|m| {
+        if let Some(hit) = m.borrow().get(pattern) {
+            return hit.clone();
+        }
+        let compiled = compile();
+        let mut m = m.borrow_mut();
+        // Patterns come from the pass's own lists and the file: a bound all the same.
+        if m.len() >= 1024 {
+            m.clear();
+        }
+        m.insert(pattern.to_string(), compiled.clone());
+        compiled
+    })
+}
+
+#[cfg(test)]
+fn excludes(pattern: &str, named: &str) -> bool {
+    excludes_any(pattern, &[named.to_string()])
 }
 
 #[cfg(test)]

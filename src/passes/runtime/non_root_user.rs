@@ -439,15 +439,31 @@ fn own_folder_writes(cx: &Context<'_, '_>) -> Option<String> {
     if !cx.build_context.is_known() {
         return Some("could not tell what the app writes (no build context)".into());
     }
-    let found = cx
-        .build_context
-        .entries("")
-        .iter()
-        .find(|n| is_state_name(n))?
-        .clone();
+    let found = first_state_name(cx.build_context.entries(""))?;
     Some(format!(
         "the app may write in its folder (`{found}` in the build context)"
     ))
+}
+
+/// The first state name of a folder listing. The listing is shared by every Dockerfile of the
+/// folder (and the same each round): the answer is kept for the last listing this thread saw.
+fn first_state_name(listing: std::sync::Arc<[String]>) -> Option<String> {
+    use std::cell::RefCell;
+    use std::sync::Arc;
+    type Last = RefCell<Option<(Arc<[String]>, Option<String>)>>;
+    thread_local! {
+        static LAST: Last = const { RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        if let Some((seen, found)) = &*last.borrow()
+            && Arc::ptr_eq(seen, &listing)
+        {
+            return found.clone();
+        }
+        let found = listing.iter().find(|n| is_state_name(n)).cloned();
+        *last.borrow_mut() = Some((listing, found.clone()));
+        found
+    })
 }
 
 /// The VOLUME folders the user gets, top-level system folders left out.
