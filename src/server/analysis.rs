@@ -324,6 +324,16 @@ mod tests {
     }
 
     #[test]
+    fn every_pass_has_its_anchor_in_the_readme() {
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
+        for pass in dockopt::passes::REGISTRY {
+            let code = pass.meta().code;
+            let anchor = format!("<a id=\"{}\"></a>{code} |", code.to_ascii_lowercase());
+            assert!(readme.contains(&anchor), "README's pass table has no row {anchor}");
+        }
+    }
+
+    #[test]
     fn docs_link_names_the_pass() {
         let link = DocsLink {
             template: "https://example.org/passes/{name}#{code}".to_string(),
