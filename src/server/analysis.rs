@@ -329,7 +329,10 @@ mod tests {
         for pass in dockopt::passes::REGISTRY {
             let code = pass.meta().code;
             let anchor = format!("<a id=\"{}\"></a>{code} |", code.to_ascii_lowercase());
-            assert!(readme.contains(&anchor), "README's pass table has no row {anchor}");
+            assert!(
+                readme.contains(&anchor),
+                "README's pass table has no row {anchor}"
+            );
         }
     }
 

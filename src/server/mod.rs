@@ -203,6 +203,11 @@ fn serve() -> i32 {
         eprintln!("dockopt server: {e}");
         return 1;
     }
+    eprintln!(
+        "dockopt server {}: ready (positions in {})",
+        env!("CARGO_PKG_VERSION"),
+        if utf8 { "UTF-8" } else { "UTF-16" }
+    );
     let mut server = Server {
         connection,
         encoding,
@@ -271,6 +276,10 @@ impl Server {
                     }
                 }
                 Message::Response(_) => {}
+            }
+            // A steady stream of requests must not hold back a document that is due.
+            if self.due.values().any(|at| *at <= Instant::now()) {
+                self.analyse_due();
             }
         }
     }

@@ -2,7 +2,7 @@
 //! with Content-Length headers, every wait bounded so that a hung server fails the test.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
@@ -24,6 +24,8 @@ struct Lsp {
     /// Notifications and responses read while waiting for something else.
     unread: VecDeque<Value>,
     next_id: i64,
+    /// What the server logged, shown when the test fails.
+    log: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Lsp {
@@ -33,11 +35,19 @@ impl Lsp {
             .current_dir(repo())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start dockopt server");
         let stdin = child.stdin.take().unwrap();
         let stdout = child.stdout.take().unwrap();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let mut stderr = child.stderr.take().unwrap();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            sink.lock().unwrap().push_str(&text);
+        });
         let (tx, incoming) = mpsc::channel();
         std::thread::spawn(move || {
             let mut reader = BufReader::new(stdout);
@@ -53,6 +63,7 @@ impl Lsp {
             incoming,
             unread: VecDeque::new(),
             next_id: 1,
+            log,
         }
     }
 
@@ -130,6 +141,11 @@ impl Drop for Lsp {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            // The stderr reader ends with the process.
+            std::thread::sleep(Duration::from_millis(100));
+            eprintln!("dockopt server's log:\n{}", self.log.lock().unwrap());
+        }
     }
 }
 
@@ -491,4 +507,110 @@ fn server_exit_without_shutdown_is_an_error() {
     lsp.notify("initialized", json!({}));
     lsp.notify("exit", Value::Null);
     assert_eq!(lsp.wait_exit(), 1);
+}
+
+#[test]
+fn server_reads_the_config_the_pragmas_and_the_editor_settings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().canonicalize().unwrap();
+    // The config is looked for up to the repository root.
+    std::fs::create_dir(dir.join(".git")).unwrap();
+    std::fs::write(dir.join(".dockopt.yaml"), "ignore: [merge-runs]\n").unwrap();
+    let path = dir.join("Dockerfile");
+    let text = "FROM debian:bookworm\nRUN apt-get update\nRUN apt-get install -y curl\n# dockopt ignore=exec-form\nCMD ./start.sh\n";
+    std::fs::write(&path, text).unwrap();
+    let uri = file_uri(&path);
+    let named = path.to_str().unwrap();
+    let cli = |unsafe_fixes: bool| {
+        let mut args = vec![
+            "optimize",
+            "--format",
+            "json",
+            "--stdin-filename",
+            named,
+            "-",
+        ];
+        if unsafe_fixes {
+            args.insert(1, "--unsafe-fixes");
+        }
+        let report: Value = serde_json::from_str(&dockopt_stdout(&args, text)).unwrap();
+        let report = report[0].clone();
+        let mut found: Vec<(String, u64)> = ["applied", "suggestions"]
+            .iter()
+            .flat_map(|k| report[*k].as_array().unwrap().clone())
+            .map(|f| {
+                (
+                    f["code"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+
+    let mut lsp = Lsp::start();
+    lsp.request(
+        "initialize",
+        json!({"capabilities": {"general": {"positionEncodings": ["utf-8", "utf-16"]}}, "initializationOptions": {"unsafeFixes": false}}),
+    );
+    lsp.notify("initialized", json!({}));
+    lsp.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "dockerfile", "version": 1, "text": text}}),
+    );
+    let diagnostics = lsp.diagnostics(&uri, 1);
+    let found = codes_and_lines(&diagnostics);
+    assert_eq!(found, cli(false));
+    assert!(found.len() >= 3, "{found:?}");
+    // The config's ignore and the pragma hold; apt's cleanup is pending.
+    assert!(!found.iter().any(|(c, _)| c == "DO001"), "{found:?}");
+    assert!(!found.iter().any(|(c, _)| c == "DO020"), "{found:?}");
+    assert!(found.contains(&("DO010".to_string(), 2)), "{found:?}");
+    let severity = |diagnostics: &[Value], code: &str| {
+        diagnostics.iter().find(|d| d["code"] == code).unwrap()["severity"].clone()
+    };
+    assert_eq!(severity(&diagnostics, "DO011"), 3);
+
+    // Unsafe fixes turned on in the editor: they count as pending, and fix all applies them.
+    lsp.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"dockopt": {"unsafeFixes": true, "path": "dockopt"}}}),
+    );
+    let diagnostics = lsp.diagnostics(&uri, 1);
+    assert_eq!(codes_and_lines(&diagnostics), cli(true));
+    assert_eq!(severity(&diagnostics, "DO011"), 2);
+    let whole = json!({"start": {"line": 0, "character": 0}, "end": {"line": 5, "character": 0}});
+    let answer = lsp.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": whole, "context": {"diagnostics": [], "only": ["source.fixAll"]}}),
+    );
+    let actions = answer["result"].as_array().unwrap();
+    assert_eq!(actions.len(), 1, "{actions:#?}");
+    assert_eq!(
+        actions[0]["title"],
+        "dockopt: fix all, unsafe too (unsafe fixes are on)"
+    );
+    let printed = dockopt_stdout(
+        &["optimize", "--unsafe-fixes", "--stdin-filename", named, "-"],
+        text,
+    );
+    assert_eq!(apply_edits(text, edits_of(&actions[0], &uri)), printed);
+
+    // A config that cannot be read: one error, naming it, and the server goes on.
+    std::fs::write(dir.join(".dockopt.yaml"), "ignore: [merge-runz]\n").unwrap();
+    lsp.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": text}]}),
+    );
+    let diagnostics = lsp.diagnostics(&uri, 2);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    let message = diagnostics[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(".dockopt.yaml") && message.contains("merge-runs"),
+        "{message}"
+    );
+    assert_eq!(lsp.request("shutdown", Value::Null)["result"], Value::Null);
+    lsp.notify("exit", Value::Null);
+    assert_eq!(lsp.wait_exit(), 0);
 }
