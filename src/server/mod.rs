@@ -37,6 +37,18 @@ use text::Encoding;
 /// per key, and only the last one counts.
 const DEBOUNCE: Duration = Duration::from_millis(100);
 
+/// [`DEBOUNCE`], or `DOCKOPT_SERVER_DEBOUNCE_MS` when set (a test on a loaded machine makes a
+/// burst it can be sure the server sees as one).
+fn debounce() -> Duration {
+    static CHOSEN: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+    *CHOSEN.get_or_init(|| {
+        std::env::var("DOCKOPT_SERVER_DEBOUNCE_MS")
+            .ok()
+            .and_then(|ms| ms.parse().ok())
+            .map_or(DEBOUNCE, Duration::from_millis)
+    })
+}
+
 /// Stack of the thread that analyses (as the CLI's workers: deep nesting in a RUN script).
 const STACK: usize = 64 * 1024 * 1024;
 
@@ -369,7 +381,7 @@ impl Server {
                 doc.version = p.text_document.version;
                 doc.analysis = None;
                 self.due
-                    .insert(p.text_document.uri, Instant::now() + DEBOUNCE);
+                    .insert(p.text_document.uri, Instant::now() + debounce());
             }
             "textDocument/didClose" => {
                 let Ok(p) = n.extract::<DidCloseTextDocumentParams>("textDocument/didClose") else {

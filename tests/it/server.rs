@@ -30,8 +30,13 @@ struct Lsp {
 
 impl Lsp {
     fn start() -> Lsp {
+        Lsp::start_with(&[])
+    }
+
+    fn start_with(env: &[(&str, &str)]) -> Lsp {
         let mut child = Command::new(env!("CARGO_BIN_EXE_dockopt"))
             .arg("server")
+            .envs(env.iter().copied())
             .current_dir(repo())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -283,7 +288,9 @@ fn server_session_on_the_classic_exercise() {
     };
     let expected = optimize(&text, &settings).unwrap();
 
-    let mut lsp = Lsp::start();
+    // A pause long enough that the burst of changes below reaches the server as one, however
+    // loaded the machine.
+    let mut lsp = Lsp::start_with(&[("DOCKOPT_SERVER_DEBOUNCE_MS", "1500")]);
     let init = lsp.request(
         "initialize",
         json!({"processId": null, "rootUri": null, "capabilities": {}, "initializationOptions": {}}),
