@@ -142,7 +142,7 @@ pub fn main() -> i32 {
 }
 
 fn serve() -> i32 {
-    let (connection, io_threads) = Connection::stdio();
+    let (connection, writer) = stdio();
     let (id, params) = match connection.initialize_start() {
         Ok(start) => start,
         Err(e) => {
@@ -230,12 +230,51 @@ fn serve() -> i32 {
         shutdown: false,
     };
     let code = server.run();
-    // The writer thread ends when the last sender is gone.
+    // The writer ends once the server's sender is gone and all it sent is written.
     drop(server);
-    if let Err(e) = io_threads.join() {
-        eprintln!("dockopt server: {e}");
-    }
+    let _ = writer.join();
     code
+}
+
+/// The server's end of a connection over stdin and stdout. lsp-server's own stdio transport
+/// stops reading at the first message that is not JSON-RPC; this one logs it and reads on, so
+/// that bad input from the editor costs that message only. `Connection::memory` gives two
+/// connected ends: the server takes one, the reader and writer threads drive the other.
+fn stdio() -> (Connection, std::thread::JoinHandle<()>) {
+    let (server_end, io_end) = Connection::memory();
+    let Connection { sender, receiver } = io_end;
+    std::thread::spawn(move || {
+        let mut stdin = std::io::stdin().lock();
+        loop {
+            match Message::read(&mut stdin) {
+                Ok(Some(message)) => {
+                    let exit = matches!(&message, Message::Notification(n) if n.method == "exit");
+                    if sender.send(message).is_err() || exit {
+                        break;
+                    }
+                }
+                // The editor closed its end: the server's loop sees the channel close.
+                Ok(None) => break,
+                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                    eprintln!("dockopt server: message skipped: {e}");
+                }
+                Err(e) => {
+                    eprintln!("dockopt server: cannot read from the editor: {e}");
+                    break;
+                }
+            }
+        }
+    });
+    let writer = std::thread::spawn(move || {
+        let mut stdout = std::io::stdout().lock();
+        for message in receiver {
+            if let Err(e) = message.write(&mut stdout) {
+                eprintln!("dockopt server: cannot write to the editor: {e}");
+                break;
+            }
+        }
+    });
+    (server_end, writer)
 }
 
 impl Server {
@@ -309,6 +348,10 @@ impl Server {
                 ErrorCode::InvalidRequest,
                 "the server is shutting down".to_string(),
             );
+        }
+        // A fault point for the test of the last resort below: a panic while answering.
+        if std::env::var("DOCKOPT_SERVER_TEST_PANIC").is_ok_and(|m| m == request.method) {
+            panic!("DOCKOPT_SERVER_TEST_PANIC: {}", request.method);
         }
         match request.method.as_str() {
             "shutdown" => {

@@ -24,8 +24,8 @@ struct Lsp {
     /// Notifications and responses read while waiting for something else.
     unread: VecDeque<Value>,
     next_id: i64,
-    /// What the server logged, shown when the test fails.
-    log: std::sync::Arc<std::sync::Mutex<String>>,
+    /// What the server logs (its stderr, read to the end), shown when a test fails.
+    log: Option<std::thread::JoinHandle<String>>,
 }
 
 impl Lsp {
@@ -45,14 +45,12 @@ impl Lsp {
             .expect("start dockopt server");
         let stdin = child.stdin.take().unwrap();
         let stdout = child.stdout.take().unwrap();
-        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
         let mut stderr = child.stderr.take().unwrap();
-        let sink = log.clone();
-        std::thread::spawn(move || {
+        let log = Some(std::thread::spawn(move || {
             let mut text = String::new();
             let _ = stderr.read_to_string(&mut text);
-            sink.lock().unwrap().push_str(&text);
-        });
+            text
+        }));
         let (tx, incoming) = mpsc::channel();
         std::thread::spawn(move || {
             let mut reader = BufReader::new(stdout);
@@ -129,6 +127,14 @@ impl Lsp {
         m["params"]["diagnostics"].as_array().unwrap().clone()
     }
 
+    /// What the server wrote to stderr; once the process has ended.
+    fn log(&mut self) -> String {
+        self.log
+            .take()
+            .and_then(|reader| reader.join().ok())
+            .unwrap_or_default()
+    }
+
     /// Waits for the process to end; its exit code.
     fn wait_exit(&mut self) -> i32 {
         let deadline = Instant::now() + WAIT;
@@ -147,9 +153,7 @@ impl Drop for Lsp {
         let _ = self.child.kill();
         let _ = self.child.wait();
         if std::thread::panicking() {
-            // The stderr reader ends with the process.
-            std::thread::sleep(Duration::from_millis(100));
-            eprintln!("dockopt server's log:\n{}", self.log.lock().unwrap());
+            eprintln!("dockopt server's log:\n{}", self.log());
         }
     }
 }
@@ -620,4 +624,42 @@ fn server_reads_the_config_the_pragmas_and_the_editor_settings() {
     assert_eq!(lsp.request("shutdown", Value::Null)["result"], Value::Null);
     lsp.notify("exit", Value::Null);
     assert_eq!(lsp.wait_exit(), 0);
+}
+
+#[test]
+fn server_survives_a_panic_and_messages_that_are_not_json_rpc() {
+    let mut lsp = Lsp::start_with(&[("DOCKOPT_SERVER_TEST_PANIC", "textDocument/hover")]);
+    lsp.request("initialize", json!({"capabilities": {}}));
+    lsp.notify("initialized", json!({}));
+    let uri = "untitled:Dockerfile-1";
+    let text = "FROM debian:bookworm\nRUN apt-get update\nRUN apt-get install -y curl\n";
+    lsp.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "dockerfile", "version": 1, "text": text}}),
+    );
+    assert!(!lsp.diagnostics(uri, 1).is_empty());
+    let at = json!({"textDocument": {"uri": uri}, "position": {"line": 1, "character": 0}});
+    let hover = lsp.request("textDocument/hover", at);
+    assert_eq!(hover["error"]["code"], -32603, "{hover}");
+    // Not JSON, and JSON that is no JSON-RPC message: each skipped, the next one read.
+    for body in ["not json!", "{\"hello\": 1}"] {
+        write!(lsp.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    }
+    lsp.stdin.flush().unwrap();
+    let whole = json!({"start": {"line": 0, "character": 0}, "end": {"line": 3, "character": 0}});
+    let answer = lsp.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": whole, "context": {"diagnostics": [], "only": ["source.fixAll"]}}),
+    );
+    let actions = answer["result"].as_array().unwrap();
+    assert_eq!(actions.len(), 1, "{answer}");
+    // An unsaved buffer is what `dockopt optimize -` makes of it.
+    let printed = dockopt_stdout(&["optimize", "-"], text);
+    assert_eq!(apply_edits(text, edits_of(&actions[0], uri)), printed);
+    assert_eq!(lsp.request("shutdown", Value::Null)["result"], Value::Null);
+    lsp.notify("exit", Value::Null);
+    assert_eq!(lsp.wait_exit(), 0);
+    let log = lsp.log();
+    assert!(log.contains("message skipped"), "{log}");
+    assert!(log.contains("panic"), "{log}");
 }
