@@ -455,8 +455,18 @@ impl Server {
         }
     }
 
-    /// Analyses the documents whose changes have settled and publishes their diagnostics.
+    /// Analyses the documents whose changes have settled and publishes their diagnostics; a
+    /// panic (the analysis catches its own: this is the last resort) costs those diagnostics.
     fn analyse_due(&mut self) {
+        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.analyse_due_unguarded()
+        }));
+        if done.is_err() {
+            eprintln!("dockopt server: internal error (panic) while analysing");
+        }
+    }
+
+    fn analyse_due_unguarded(&mut self) {
         let now = Instant::now();
         let ready: Vec<Uri> = self
             .due
