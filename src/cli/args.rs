@@ -76,6 +76,15 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "text")]
         format: TableFormat,
     },
+    /// Run a language server (LSP) over standard input and output, for editors: diagnostics,
+    /// quick fixes, fix all, and each pass's documentation on hover (see the README's "In your
+    /// editor").
+    Server {
+        /// Accepted for the clients that pass it; standard input and output is the only
+        /// transport.
+        #[arg(long, hide = true)]
+        stdio: bool,
+    },
     /// Print how dockopt parses a Dockerfile: one JSON object per instruction (keyword, first
     /// and last line, flags, heredoc count). For comparing parsers.
     #[command(hide = true)]

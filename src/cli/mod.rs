@@ -13,6 +13,9 @@ use anyhow::{Context as _, Result};
 use clap::Parser;
 
 pub use args::{Cli, Command, Format, OptimizeArgs, RewriteArgs};
+// For the language server, which resolves settings and explains passes as the CLI does.
+pub(crate) use files::check_text;
+pub(crate) use output::explain;
 
 use dockopt::passes::PassId;
 use dockopt::pipeline::{Applied, Suggestion};
@@ -107,6 +110,7 @@ fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Optimize(args) => optimize(args),
         Command::Parse { path } => parse_dump(&path),
+        Command::Server { stdio: _ } => Ok(crate::server::main()),
         Command::Measure {
             path,
             rewrite,
@@ -476,7 +480,7 @@ fn process_all(args: &OptimizeArgs, found: &[(PathBuf, PathBuf)]) -> Vec<FileRep
 }
 
 /// The folder a Dockerfile is in (`.` for a bare file name): its default build context.
-fn folder_of(path: &Path) -> PathBuf {
+pub(crate) fn folder_of(path: &Path) -> PathBuf {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -542,7 +546,7 @@ fn discovered_config(folder: &Path) -> Option<PathBuf> {
 
 /// The settings for one Dockerfile: the command line over its config file (`--config`, or
 /// the nearest `.dockopt.yaml` above it unless `--isolated`).
-fn settings_for_file(
+pub(crate) fn settings_for_file(
     args: &RewriteArgs,
     dockerfile: &Path,
     context: Option<PathBuf>,
