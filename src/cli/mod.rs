@@ -444,7 +444,7 @@ fn process_all(args: &OptimizeArgs, found: &[(PathBuf, PathBuf)]) -> Vec<FileRep
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some((path, _)) = found.get(k) else { break };
                     let context = args.context.clone().or_else(|| Some(folder_of(path)));
-                    let report = match settings_for_file(&args.rewrite, path, context) {
+                    let report = match settings_for_file_in_run(&args.rewrite, path, context) {
                         Ok(settings) => files::process_path(path, &settings),
                         Err(e) => files::error_report(&path.display().to_string(), e),
                     };
@@ -529,6 +529,7 @@ fn rewritten(
 
 /// The config file for Dockerfiles in `folder`, looked up once per folder in this run (a
 /// repository's Dockerfiles share a folder or an ancestor, and the look-up walks up to the root).
+/// Not for the language server, which outlives config files made or removed while it runs.
 fn discovered_config(folder: &Path) -> Option<PathBuf> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
@@ -551,6 +552,25 @@ pub(crate) fn settings_for_file(
     dockerfile: &Path,
     context: Option<PathBuf>,
 ) -> std::result::Result<Settings, String> {
+    settings_with_config(args, dockerfile, context, dockopt::config::Config::discover)
+}
+
+/// [`settings_for_file`] for one file of a run over many: the config file is looked up once per
+/// folder.
+fn settings_for_file_in_run(
+    args: &RewriteArgs,
+    dockerfile: &Path,
+    context: Option<PathBuf>,
+) -> std::result::Result<Settings, String> {
+    settings_with_config(args, dockerfile, context, discovered_config)
+}
+
+fn settings_with_config(
+    args: &RewriteArgs,
+    dockerfile: &Path,
+    context: Option<PathBuf>,
+    find_config: fn(&Path) -> Option<PathBuf>,
+) -> std::result::Result<Settings, String> {
     let mut settings = settings_for(args, context)?;
     settings.file_name = dockerfile
         .file_name()
@@ -558,7 +578,7 @@ pub(crate) fn settings_for_file(
     let config_path = match (&args.config, args.isolated) {
         (Some(p), _) => Some(p.clone()),
         (None, true) => None,
-        (None, false) => discovered_config(&folder_of(dockerfile)),
+        (None, false) => find_config(&folder_of(dockerfile)),
     };
     if let Some(path) = config_path {
         let config = dockopt::config::Config::load(&path).map_err(|e| e.to_string())?;
