@@ -77,6 +77,7 @@ pub fn optimize_in(
     settings: &Settings,
     context: &BuildContext,
 ) -> Result<Outcome, Error> {
+    crate::shell::forget_parses();
     let mut current = text.to_string();
     let mut applied = Vec::new();
     let input = Document::parse(text)?;

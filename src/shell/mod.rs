@@ -307,19 +307,24 @@ fn parse(src: &str) -> Result<Parsed, Opaque> {
     })
 }
 
+thread_local! {
+    static PARSED: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<Result<Parsed, Opaque>>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Drops this thread's kept parses: the fix loop calls it when it starts on another file, whose
+/// scripts are rarely the last file's, so that the cache holds one file's scripts at most.
+pub fn forget_parses() {
+    PARSED.with(|cache| cache.borrow_mut().clear());
+}
+
 /// The parse of `src`, from a cache of this thread's recent scripts: the fix loop analyses every
 /// RUN again each round, and most RUNs are the same text as in the round before (only their
 /// place in the file moves, which the parse does not see: offsets come from the unfolding).
 fn parse_cached(src: &str) -> std::rc::Rc<Result<Parsed, Opaque>> {
-    use std::cell::RefCell;
-    use std::collections::HashMap;
     use std::rc::Rc;
     /// Enough for the RUNs of a long file; the cache starts over past it.
     const KEEP: usize = 4096;
-    thread_local! {
-        static PARSED: RefCell<HashMap<String, Rc<Result<Parsed, Opaque>>>> =
-            RefCell::new(HashMap::new());
-    }
     PARSED.with(|cache| {
         if let Some(hit) = cache.borrow().get(src) {
             return hit.clone();
