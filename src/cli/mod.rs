@@ -348,10 +348,12 @@ fn measure(
     match format {
         args::TableFormat::Json => {
             if let [one] = reports.as_slice() {
-                serde_json::to_writer_pretty(&mut out, &with_scores(one, &scores))?;
+                serde_json::to_writer_pretty(&mut out, &with_scores(one, &scores, &original_name))?;
             } else {
-                let all: Vec<serde_json::Value> =
-                    reports.iter().map(|r| with_scores(r, &scores)).collect();
+                let all: Vec<serde_json::Value> = reports
+                    .iter()
+                    .map(|r| with_scores(r, &scores, &original_name))
+                    .collect();
                 serde_json::to_writer_pretty(&mut out, &all)?;
             }
             writeln!(out)?;
@@ -402,16 +404,17 @@ fn measure(
     Ok(if failed || unverified { 2 } else { 0 })
 }
 
-/// A report as JSON with its place on the scoreboard (`score`) and the original's (`original_score`).
+/// A report as JSON with the scoreboard's rows for its rewrite (`score`) and for the original
+/// (`original_score`), each with its rank among all the variants measured.
 fn with_scores(
     r: &crate::measure::Report,
     scores: &[crate::measure::scoreboard::Score],
+    original: &str,
 ) -> serde_json::Value {
     let mut v = serde_json::to_value(r).unwrap_or_default();
-    // The original is the score that is not a rewrite's (the first one not matching by name
-    // would be ambiguous when a rewrite is named like the file: the original comes from `before`).
-    let named = |n: &str| scores.iter().find(|s| s.name == n);
-    v["score"] = serde_json::to_value(named(&r.name)).unwrap_or_default();
+    let named = |n: &str| serde_json::to_value(scores.iter().find(|s| s.name == n));
+    v["score"] = named(&r.name).unwrap_or_default();
+    v["original_score"] = named(original).unwrap_or_default();
     v
 }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::history::{BuiltLayers, mb};
 use super::imagediff::{self, ImageDiff};
-use super::scoreboard::{Score, Weights};
+use super::scoreboard::{Score, Weights, pct};
 use super::{Measurement, Report, secs};
 
 const TEMPLATE: &str = include_str!("page.html.tera");
@@ -110,13 +110,30 @@ struct ImageView {
     verdict: Option<String>,
     verdict_class: &'static str,
     problems: Vec<String>,
-    config: Vec<imagediff::ConfigChange>,
+    config: Vec<ConfigView>,
     packages_summary: String,
     removed: Vec<imagediff::RemovedPackage>,
     added: Vec<String>,
     files_summary: String,
     files: Vec<String>,
     removed_paths: Vec<PathView>,
+}
+
+#[derive(Serialize)]
+struct ConfigView {
+    field: String,
+    before: String,
+    after: String,
+    allowed: Option<String>,
+}
+
+/// A config value as shown: JSON, or `(not set)`.
+fn shown(v: &serde_json::Value) -> String {
+    if v.is_null() {
+        "(not set)".into()
+    } else {
+        v.to_string()
+    }
 }
 
 #[derive(Serialize)]
@@ -144,15 +161,6 @@ struct Page {
     charts: Vec<Chart>,
     variants: Vec<VariantView>,
     version: &'static str,
-}
-
-fn pct(x: f64) -> String {
-    let p = (-x * 100.0).round();
-    if p == 0.0 {
-        "0 %".into()
-    } else {
-        format!("{p:+} %")
-    }
 }
 
 /// A horizontal bar chart: one bar per (label, value, shown value, is the original).
@@ -239,7 +247,16 @@ fn image_view(d: &ImageDiff) -> ImageView {
         verdict,
         verdict_class: class,
         problems: d.problems.clone().unwrap_or_default(),
-        config: d.config.clone(),
+        config: d
+            .config
+            .iter()
+            .map(|c| ConfigView {
+                field: c.field.clone(),
+                before: shown(&c.before),
+                after: shown(&c.after),
+                allowed: c.allowed.clone(),
+            })
+            .collect(),
         packages_summary: format!(
             "{} → {} ({}); {} removed, {} added, {} with another version",
             p.count_before,

@@ -43,18 +43,11 @@ pub fn cache_of(path: &str) -> Option<&'static str> {
         .map(|(_, label)| *label)
 }
 
-/// A secret-looking file outside the system's folders (`/usr`, `/lib`, CA certificates) and
-/// installed packages' folders, where keys and certificates ship as a matter of course.
+/// A secret-looking file outside the system's folders (`/usr`, `/lib`, `/etc`, `/var/lib`) and
+/// installed packages' folders, where keys, certificates and system-wide configuration (such as
+/// a base image's `/etc/pip.conf`) ship as a matter of course.
 pub fn secret_path(path: &str) -> bool {
-    const SYSTEM: [&str; 7] = [
-        "usr/",
-        "lib/",
-        "lib64/",
-        "etc/ssl/",
-        "etc/ca-certificates/",
-        "var/lib/",
-        "proc/",
-    ];
+    const SYSTEM: [&str; 6] = ["usr/", "lib/", "lib64/", "etc/", "var/lib/", "proc/"];
     const INSTALLED: [&str; 3] = ["/node_modules/", "/site-packages/", "/dist-packages/"];
     !SYSTEM.iter().any(|s| path.starts_with(s))
         && !INSTALLED.iter().any(|s| path.contains(s))
@@ -520,6 +513,114 @@ mod tests {
         assert_eq!(p["busybox"].version, "1.36.1-r5");
     }
 
+    /// A tar of (path, content, kind): kind `f` file, `d` folder, `l` symlink to the content.
+    fn tar_of(entries: &[(&str, &str, char)]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (path, content, kind) in entries {
+            let mut h = tar::Header::new_gnu();
+            h.set_mode(0o644);
+            match kind {
+                'd' => {
+                    h.set_entry_type(tar::EntryType::Directory);
+                    h.set_size(0);
+                    h.set_cksum();
+                    b.append_data(&mut h, path, std::io::empty()).unwrap();
+                }
+                'l' => {
+                    h.set_entry_type(tar::EntryType::Symlink);
+                    h.set_size(0);
+                    b.append_link(&mut h, path, content).unwrap();
+                }
+                _ => {
+                    h.set_size(content.len() as u64);
+                    h.set_cksum();
+                    b.append_data(&mut h, path, content.as_bytes()).unwrap();
+                }
+            }
+        }
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn layers_stack_with_whiteouts_and_symlinked_layer_tars() {
+        let lower = tar_of(&[
+            ("a/", "", 'd'),
+            ("a/x", &"x".repeat(100), 'f'),
+            ("d/", "", 'd'),
+            ("d/y", &"y".repeat(50), 'f'),
+            (
+                "var/lib/dpkg/status",
+                "Package: curl\nStatus: install ok installed\nVersion: 7\n",
+                'f',
+            ),
+        ]);
+        let upper = tar_of(&[
+            ("a/.wh.x", "", 'f'),
+            ("d/.wh..wh..opq", "", 'f'),
+            ("d/z", "z", 'f'),
+            ("var/lib/apt/lists/big", &"l".repeat(10), 'f'),
+        ]);
+        let config = serde_json::json!({
+            "config": {"WorkingDir": "/d"},
+            "author": "me",
+            "history": [
+                {"created_by": "/bin/sh -c #(nop) ADD file:1 in /"},
+                {"created_by": "/bin/sh -c #(nop) ENV A=b", "empty_layer": true},
+                {"created_by": "/bin/sh -c rm -rf /a/x /d/*"}
+            ]
+        });
+        let manifest =
+            serde_json::json!([{"Config": "c.json", "Layers": ["1/layer.tar", "2/layer.tar"]}]);
+        let mut outer = tar::Builder::new(Vec::new());
+        let mut add = |name: &str, data: &[u8]| {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            outer.append_data(&mut h, name, data).unwrap();
+        };
+        add("aaa.tar", &lower);
+        add("bbb.tar", &upper);
+        add("c.json", config.to_string().as_bytes());
+        add("manifest.json", manifest.to_string().as_bytes());
+        for (link, target) in [("1/layer.tar", "../aaa.tar"), ("2/layer.tar", "../bbb.tar")] {
+            let mut h = tar::Header::new_gnu();
+            h.set_entry_type(tar::EntryType::Symlink);
+            h.set_size(0);
+            outer.append_link(&mut h, link, target).unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("image.tar");
+        std::fs::write(&file, outer.into_inner().unwrap()).unwrap();
+        let img = read_archive(&file).unwrap();
+        let paths: Vec<&str> = img.files.keys().map(String::as_str).collect();
+        assert_eq!(
+            paths,
+            [
+                "a",
+                "d",
+                "d/z",
+                "var/lib/apt/lists/big",
+                "var/lib/dpkg/status"
+            ],
+            "{paths:?}"
+        );
+        assert_eq!(img.layers.len(), 2);
+        assert_eq!(img.layers[1].deletes_shipped_bytes, 150);
+        assert_eq!(img.layers[1].caches, [("the apt lists".to_string(), 10)]);
+        assert_eq!(img.layers[0].bytes, lower.len() as u64);
+        let made: Vec<Option<usize>> = img.history.iter().map(|h| h.layer).collect();
+        assert_eq!(made, [Some(0), None, Some(1)]);
+        assert_eq!(img.author, "me");
+        assert_eq!(img.package_db, "dpkg");
+        assert_eq!(img.packages["curl"].version, "7");
+        let z = &img.files["d/z"];
+        assert_eq!(
+            z.digest, "594e519ae499312b29433b7dd8a97ff068defcba9755b6d5d00e84c524d67b06",
+            "sha256 of `z`"
+        );
+    }
+
     #[test]
     fn caches_and_secrets_are_known_by_path() {
         assert_eq!(
@@ -531,6 +632,7 @@ mod tests {
         assert!(secret_path("app/.env"));
         assert!(secret_path("root/.ssh/id_rsa"));
         assert!(!secret_path("etc/ssl/certs/ca.pem"));
+        assert!(!secret_path("etc/pip.conf"));
         assert!(!secret_path(
             "usr/local/lib/python3.11/site-packages/certifi/cacert.pem"
         ));

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::image::{Image, cache_of};
+use super::image::Image;
 
 /// The config fields compared, as the image config names them.
 pub const CONFIG_FIELDS: [&str; 10] = [
@@ -345,7 +345,7 @@ fn removed_folder(path: &str) -> String {
     if let Some(dir) = super::image::CACHES
         .iter()
         .map(|(d, _)| *d)
-        .find(|d| cache_of(path).is_some() && path.starts_with(d))
+        .find(|d| path.strip_prefix(d).is_some_and(|r| r.starts_with('/')))
     {
         return format!("/{dir}");
     }
@@ -459,6 +459,9 @@ fn mb(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1_000_000.0)
 }
 
+/// Removed packages listed in the text output; JSON and HTML list them all.
+const SHOWN: usize = 25;
+
 /// The image differences as text, under measure's table.
 pub fn text(d: &ImageDiff) -> String {
     let mut out = String::from("\nimage config:\n");
@@ -486,7 +489,18 @@ pub fn text(d: &ImageDiff) -> String {
     if p.removed.is_empty() && p.added.is_empty() && p.changed.is_empty() {
         out += "  same\n";
     }
-    for r in &p.removed {
+    if p.removed.len() > SHOWN {
+        let count = |mark: &str| p.removed.iter().filter(|r| r.marks.contains(&mark)).count();
+        out += &format!(
+            "  {} removed: {} libraries, {} build tools, {} recommends dropped (the first {} below; --format json lists all)\n",
+            p.removed.len(),
+            count("library"),
+            count("build tool"),
+            count("recommends dropped"),
+            SHOWN
+        );
+    }
+    for r in p.removed.iter().take(SHOWN) {
         out += &format!("  - {} {}", r.name, r.version);
         if !r.marks.is_empty() {
             out += &format!("  ({})", r.marks.join(", "));

@@ -184,7 +184,8 @@ pub fn rank(original_name: &str, reports: &[Report], w: Weights) -> Vec<Score> {
     scores
 }
 
-fn pct(x: f64) -> String {
+/// A reduction as the change it is: 0.25 → `-25 %`.
+pub(super) fn pct(x: f64) -> String {
     let p = (-x * 100.0).round();
     if p == 0.0 {
         "0 %".into()
@@ -196,7 +197,7 @@ fn pct(x: f64) -> String {
 /// The scoreboard as text.
 pub fn text(scores: &[Score], w: Weights) -> String {
     let mut out = format!(
-        "\nscoreboard (weights: size {}, security {}, rebuild {}; see `dockopt measure --help`):\n",
+        "\nscoreboard (weights: size {}, security {}, rebuild {}):\n",
         w.size, w.security, w.rebuild
     );
     out += &format!(

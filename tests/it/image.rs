@@ -513,3 +513,66 @@ fn the_html_page_renders_in_headless_chromium() {
         );
     }
 }
+
+/// The engine named by DOCKOPT_TEST_ENGINE (buildah, podman, docker), for the real builds below;
+/// none (they skip, saying so) when it is not set.
+fn real_engine(test: &str) -> Option<String> {
+    let engine = std::env::var("DOCKOPT_TEST_ENGINE").ok();
+    if engine.is_none() {
+        eprintln!(
+            "{test}: set DOCKOPT_TEST_ENGINE=buildah (after scripts/setup-engine.sh) to run it"
+        );
+    }
+    engine
+}
+
+/// A real build of the classic exercise: dockopt's safe rewrite keeps the packages, the config
+/// (but for CMD in exec form) and the application's files, and drops the apt lists.
+#[test]
+fn real_engine_verifies_the_classic_safe_rewrite() {
+    let Some(engine) = real_engine("real_engine_verifies_the_classic_safe_rewrite") else {
+        return;
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_dockopt"))
+        .args([
+            "measure", "--engine", &engine, "--verify", "--format", "json",
+        ])
+        .arg(repo().join("examples/classic/Dockerfile"))
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let d = &v["image_diff"];
+    assert_eq!(d["problems"], serde_json::json!([]), "{d}");
+    assert_eq!(d["packages"]["database_before"], "dpkg");
+    assert!(d["packages"]["count_before"].as_u64().unwrap() > 100, "{d}");
+    assert!(d["app_files"]["same"].as_u64().unwrap() >= 3, "{d}");
+    assert_eq!(d["removed_paths"][0]["path"], "/var/lib/apt/lists", "{d}");
+}
+
+/// A real build of the classic exercise, layer by layer: the apt lists stay in the layer of the
+/// first RUN.
+#[test]
+fn real_engine_layers_of_the_classic_exercise() {
+    let Some(engine) = real_engine("real_engine_layers_of_the_classic_exercise") else {
+        return;
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_dockopt"))
+        .args(["layers", "--build", "--engine", &engine])
+        .arg(repo().join("examples/classic/Dockerfile"))
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    let update = lines
+        .iter()
+        .position(|l| l.ends_with("RUN apt-get update"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(lines[update].contains(" MB "), "{stdout}");
+    assert!(
+        lines[update + 1].contains("↳ the apt lists stay in this layer: "),
+        "{stdout}"
+    );
+}
