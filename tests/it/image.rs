@@ -301,6 +301,23 @@ fn verify_refuses_unsafe_fixes_and_an_unsafe_config() {
         "{}",
         text(&out).1
     );
+    let out = e.run(&[
+        "measure",
+        "--engine",
+        "buildah",
+        "--verify",
+        "--against",
+        "dockopt:unsafe",
+        "Dockerfile",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out)
+            .1
+            .contains("--verify checks a safe rewrite, and dockopt (unsafe) applies unsafe fixes"),
+        "{}",
+        text(&out).1
+    );
     std::fs::write(e.context().join(".dockopt.yaml"), "unsafe-fixes: true\n").unwrap();
     let out = e.run(&["measure", "--engine", "buildah", "--verify", "Dockerfile"]);
     assert_eq!(out.status.code(), Some(2));
@@ -341,6 +358,25 @@ fn layers_build_shows_each_layer_size_and_why() {
             .any(|l| l.contains("WORKDIR /app") && l.contains(" - ")),
         "a metadata step has no layer: {stdout}"
     );
+    let out = e.run(&[
+        "layers",
+        "--build",
+        "--engine",
+        "buildah",
+        "--format",
+        "html",
+        "Dockerfile",
+    ]);
+    let (page, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+    assert!(
+        page.contains("the apt lists stay in this layer: 0.3 MB"),
+        "{page}"
+    );
+    let out = e.run(&["layers", "--format", "html", "Dockerfile"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).1.contains("add --build"), "{}", text(&out).1);
 }
 
 #[test]
