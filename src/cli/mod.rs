@@ -638,6 +638,36 @@ fn layers_built(
         }
         args::TableFormat::Text => {
             writeln!(out, "== {name} (built with {})", engine.label())?;
+            // Side by side on a terminal wide enough; one after the other otherwise.
+            let width = console::Term::stdout()
+                .size_checked()
+                .map_or(0, |(_, cols)| usize::from(cols));
+            if let Some(a) = layers.get(1)
+                && width >= 120
+                && io::stdout().is_terminal()
+            {
+                writeln!(
+                    out,
+                    "before │ after dockopt optimize{}",
+                    if rewrite.unsafe_fixes {
+                        " --unsafe-fixes"
+                    } else {
+                        ""
+                    }
+                )?;
+                write!(
+                    out,
+                    "{}",
+                    history::side_by_side(&layers[0], a, (width - 3) / 2)
+                )?;
+                writeln!(
+                    out,
+                    "\nimage layers: {} → {}",
+                    history::mb(layers[0].total_bytes),
+                    history::mb(a.total_bytes)
+                )?;
+                return Ok(0);
+            }
             write!(out, "{}", history::text(&layers[0]))?;
             if let Some(a) = layers.get(1) {
                 writeln!(

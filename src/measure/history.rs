@@ -152,6 +152,49 @@ fn bar(bytes: u64, max: u64, width: usize) -> String {
     "█".repeat(cells.min(width))
 }
 
+/// The two builds side by side, each in `width` columns (a wide terminal): lines cut to fit,
+/// the bars narrower.
+pub fn side_by_side(before: &BuiltLayers, after: &BuiltLayers, width: usize) -> String {
+    let column = |l: &BuiltLayers| -> Vec<String> {
+        let max = l.rows.iter().filter_map(|r| r.bytes).max().unwrap_or(0);
+        let mut v = vec![
+            format!("{:>4} {:>9} {:<12} instruction", "line", "size", "layer"),
+            format!(
+                "{:>4} {:>9} {:<12} base image ({} layers)",
+                "",
+                mb(l.base_bytes),
+                "",
+                l.base_layers
+            ),
+        ];
+        for r in &l.rows {
+            let (size, b) = match r.bytes {
+                Some(bytes) => (mb(bytes), bar(bytes, max, 12)),
+                None => ("-".to_string(), String::new()),
+            };
+            v.push(format!("{:>4} {size:>9} {b:<12} {}", r.line, r.instruction));
+            for why in &r.reasons {
+                v.push(format!("{:>4} {:>9} {:<12}   ↳ {why}", "", "", ""));
+            }
+        }
+        v.push(format!("total {}", mb(l.total_bytes)));
+        v
+    };
+    let (left, right) = (column(before), column(after));
+    let fit = |s: &str| -> String {
+        let cut = console::truncate_str(s, width, "…");
+        console::pad_str(&cut, width, console::Alignment::Left, None).into_owned()
+    };
+    let mut out = String::new();
+    for k in 0..left.len().max(right.len()) {
+        let l = left.get(k).map_or("", String::as_str);
+        let r = right.get(k).map_or("", String::as_str);
+        out += format!("{} │ {}", fit(l), console::truncate_str(r, width, "…")).trim_end();
+        out += "\n";
+    }
+    out
+}
+
 /// The terminal view of one build: one line per instruction, a bar per layer.
 pub fn text(l: &BuiltLayers) -> String {
     let max = l.rows.iter().filter_map(|r| r.bytes).max().unwrap_or(0);
@@ -186,6 +229,28 @@ pub fn text(l: &BuiltLayers) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn side_by_side_columns_keep_their_width() {
+        let l = |bytes: u64| BuiltLayers {
+            base_layers: 1,
+            base_bytes: 1_000_000,
+            rows: vec![LayerRow {
+                line: 2,
+                instruction: "RUN apt-get update && apt-get install -y python3 python3-pip".into(),
+                bytes: Some(bytes),
+                reasons: vec!["the apt lists stay in this layer: 38.0 MB".into()],
+            }],
+            total_bytes: 1_000_000 + bytes,
+        };
+        let out = side_by_side(&l(50_000_000), &l(9_000_000), 40);
+        for line in out.lines() {
+            let (left, _) = line.split_once(" │ ").unwrap_or((line, ""));
+            assert_eq!(console::measure_text_width(left), 40, "{line:?}");
+        }
+        assert!(out.contains("50.0 MB ████████████ RUN apt-get"), "{out}");
+        assert!(out.contains("│    2    9.0 MB ████████████ RUN"), "{out}");
+    }
 
     #[test]
     fn history_entries_name_their_instruction() {
