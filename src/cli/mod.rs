@@ -242,6 +242,16 @@ fn dockopt_rewrite(
     })
 }
 
+/// The rewrite as one patch: the Dockerfile's diff and the files it creates (a `.dockerignore`),
+/// as `optimize --diff` prints it.
+fn rewrite_patch(name: &str, original: &str, r: &Rewrite) -> String {
+    let mut patch = dockopt::diff::unified(name, original, &r.text);
+    for (path, content) in &r.new_files {
+        patch.push_str(&files::creation_diff(Path::new(path), content));
+    }
+    patch
+}
+
 /// `dockopt measure`: build before and after, compare.
 fn measure(
     path: &Path,
@@ -363,7 +373,7 @@ fn measure(
                 .iter()
                 .map(|r| crate::measure::html::Variant {
                     name: r.name.clone(),
-                    diff: dockopt::diff::unified(&original_name, &text, &r.text),
+                    diff: rewrite_patch(&original_name, &text, r),
                     changes: crate::measure::html::changes(&r.applied),
                 })
                 .collect();
@@ -624,7 +634,7 @@ fn layers_built(
         args::TableFormat::Html => {
             let variant = optimized.as_ref().map(|o| crate::measure::html::Variant {
                 name: o.name.clone(),
-                diff: dockopt::diff::unified(&name, &text, &o.text),
+                diff: rewrite_patch(&name, &text, o),
                 changes: crate::measure::html::changes(&o.applied),
             });
             let page = crate::measure::html::layers_page(
