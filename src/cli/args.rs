@@ -29,10 +29,26 @@ pub enum Command {
         /// Also show the optimized version and compare.
         #[arg(long)]
         after: bool,
+        /// Build the file (and with --after the optimized one) and show the real size of each
+        /// instruction's layer, read from the built image.
+        #[arg(long)]
+        build: bool,
         /// With --after: how to rewrite, as for `optimize`.
         #[command(flatten)]
         rewrite: RewriteArgs,
-        /// Output format.
+        /// With --build: the build context (default: the Dockerfile's folder).
+        #[arg(long, requires = "build")]
+        context: Option<std::path::PathBuf>,
+        /// With --build: the container engine.
+        #[arg(long, value_enum, default_value = "auto")]
+        engine: EngineChoice,
+        /// With --build: a build argument (`KEY=VALUE`), repeat it for more.
+        #[arg(long, value_name = "KEY=VALUE", value_parser = parse_build_arg, requires = "build")]
+        build_arg: Vec<String>,
+        /// With --build: seconds one build may take.
+        #[arg(long, value_name = "SECONDS", default_value_t = 1800)]
+        timeout: u64,
+        /// Output format (`html` with --build).
         #[arg(long, value_enum, default_value = "text")]
         format: TableFormat,
     },
@@ -68,10 +84,19 @@ pub enum Command {
         #[arg(long, value_name = "KEY=VALUE", value_parser = parse_build_arg)]
         build_arg: Vec<String>,
         /// Compare against this Dockerfile (a hand-made or another tool's rewrite) instead of
-        /// dockopt's. Repeat it to compare several; the original is built once, and the JSON
-        /// output is then a list with one object per file.
-        #[arg(long, value_name = "DOCKERFILE", conflicts_with_all = ["unsafe_fixes", "cache_mounts", "select", "ignore", "prefer_alpine"])]
-        against: Vec<std::path::PathBuf>,
+        /// dockopt's; `NAME=DOCKERFILE` names it on the scoreboard. `dockopt:safe` and
+        /// `dockopt:unsafe` stand for dockopt's own rewrites (the config file applies). Repeat
+        /// it to compare several; the original is built once, and the JSON output is then a
+        /// list with one object per file.
+        #[arg(long, value_name = "[NAME=]DOCKERFILE", conflicts_with_all = ["unsafe_fixes", "cache_mounts", "select", "ignore", "prefer_alpine"])]
+        against: Vec<String>,
+        /// Check that each rewrite kept the packages, the config and the application's files
+        /// (those under the original's WORKDIR), as a safe rewrite must; exit 2 if not.
+        #[arg(long, conflicts_with = "unsafe_fixes")]
+        verify: bool,
+        /// The scoreboard's weights: `size=1,security=1,rebuild=1` (any subset).
+        #[arg(long, value_name = "CRITERION=WEIGHT,…", value_parser = crate::measure::scoreboard::parse_weights)]
+        weights: Option<crate::measure::scoreboard::Weights>,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: TableFormat,
@@ -102,6 +127,8 @@ pub enum TableFormat {
     Text,
     /// One JSON object.
     Json,
+    /// One self-contained HTML page (measure, layers --build).
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -122,6 +122,8 @@ fn run(cli: Cli) -> Result<i32> {
             timeout,
             rebuilds,
             build_arg,
+            verify,
+            weights,
             format,
         } => measure(
             &path,
@@ -135,15 +137,39 @@ fn run(cli: Cli) -> Result<i32> {
                 timeout: std::time::Duration::from_secs(timeout),
                 rebuilds: usize::from(rebuilds),
                 build_args: &build_arg,
+                verify,
+                weights: weights.unwrap_or_default(),
             },
             format,
         ),
         Command::Layers {
             path,
             after,
+            build,
             rewrite,
+            context,
+            engine,
+            build_arg,
+            timeout,
             format,
-        } => layers(&path, after, &rewrite, format),
+        } => {
+            if build {
+                layers_built(
+                    &path,
+                    after,
+                    &rewrite,
+                    LayersBuild {
+                        context,
+                        engine,
+                        build_args: &build_arg,
+                        timeout: std::time::Duration::from_secs(timeout),
+                    },
+                    format,
+                )
+            } else {
+                layers(&path, after, &rewrite, format)
+            }
+        }
         Command::Passes => {
             output::passes_table(&mut io::stdout().lock())?;
             Ok(0)
@@ -165,10 +191,69 @@ fn run(cli: Cli) -> Result<i32> {
 struct MeasureRun<'a> {
     smoke: Option<&'a str>,
     touch: Option<&'a Path>,
-    against: &'a [PathBuf],
+    against: &'a [String],
     timeout: std::time::Duration,
     rebuilds: usize,
     build_args: &'a [String],
+    verify: bool,
+    weights: crate::measure::scoreboard::Weights,
+}
+
+/// One rewrite to build: its name, text, the files it adds, and the passes that made it.
+struct Rewrite {
+    name: String,
+    text: String,
+    new_files: Vec<(String, String)>,
+    applied: Vec<Applied>,
+}
+
+/// An `--against` value: `[NAME=]DOCKERFILE`, where the file may be `dockopt:safe` or
+/// `dockopt:unsafe` (dockopt's rewrites).
+fn against_variant(value: &str) -> (String, String) {
+    match value.split_once('=') {
+        Some((name, file)) if !name.is_empty() && !name.contains('/') && !file.is_empty() => {
+            (name.to_string(), file.to_string())
+        }
+        _ => (value.to_string(), value.to_string()),
+    }
+}
+
+/// The rewrite dockopt makes, safe or not as asked (`unsafe_fixes` over the config).
+fn dockopt_rewrite(
+    name: &str,
+    rewrite: &RewriteArgs,
+    path: &Path,
+    context: &Path,
+    text: &str,
+    verify: bool,
+) -> std::result::Result<Rewrite, String> {
+    let settings = settings_for_file(rewrite, path, Some(context.to_path_buf()))?;
+    if verify && settings.unsafe_fixes {
+        return Err(format!(
+            "--verify checks a safe rewrite, and {name} applies unsafe fixes (the command line or the config file turns them on)"
+        ));
+    }
+    let o = dockopt::optimize(text, &settings).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Rewrite {
+        name: name.to_string(),
+        text: o.output,
+        new_files: o
+            .new_files
+            .into_iter()
+            .map(|f| (f.path, f.content))
+            .collect(),
+        applied: o.applied,
+    })
+}
+
+/// The rewrite as one patch: the Dockerfile's diff and the files it creates (a `.dockerignore`),
+/// as `optimize --diff` prints it.
+fn rewrite_patch(name: &str, original: &str, r: &Rewrite) -> String {
+    let mut patch = dockopt::diff::unified(name, original, &r.text);
+    for (path, content) in &r.new_files {
+        patch.push_str(&files::creation_diff(Path::new(path), content));
+    }
+    patch
 }
 
 /// `dockopt measure`: build before and after, compare.
@@ -180,44 +265,59 @@ fn measure(
     run: MeasureRun<'_>,
     format: args::TableFormat,
 ) -> Result<i32> {
-    use crate::measure::{Engine, Side};
+    use crate::measure::{Side, scoreboard};
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
     let context = context.unwrap_or_else(|| folder_of(path));
     // The rewrites to build: dockopt's, or the files given.
-    let mut rewrites: Vec<(String, Vec<(String, String)>)> = Vec::new();
-    for other in run.against {
-        let text = std::fs::read_to_string(other)
-            .with_context(|| format!("{}: cannot read", other.display()))?;
-        rewrites.push((text, Vec::new()));
-    }
-    if rewrites.is_empty() {
-        match rewritten(rewrite, path, context.clone(), &text) {
-            Ok(o) => rewrites.push((
-                o.output,
-                o.new_files
-                    .into_iter()
-                    .map(|f| (f.path, f.content))
-                    .collect(),
-            )),
+    let mut rewrites: Vec<Rewrite> = Vec::new();
+    for value in run.against {
+        let (name, file) = against_variant(value);
+        let made = match file.as_str() {
+            "dockopt:safe" | "dockopt:unsafe" => {
+                let mut args = rewrite.clone();
+                args.unsafe_fixes = file == "dockopt:unsafe";
+                let name = if name == file {
+                    format!("dockopt ({})", &file[8..])
+                } else {
+                    name
+                };
+                dockopt_rewrite(&name, &args, path, &context, &text, run.verify)
+            }
+            _ => std::fs::read_to_string(&file)
+                .map(|text| Rewrite {
+                    name,
+                    text,
+                    new_files: Vec::new(),
+                    applied: Vec::new(),
+                })
+                .map_err(|e| format!("{file}: cannot read: {e}")),
+        };
+        match made {
+            Ok(r) => rewrites.push(r),
             Err(e) => {
                 eprintln!("error: {e}");
                 return Ok(2);
             }
         }
     }
-    let wanted = match engine {
-        args::EngineChoice::Auto => None,
-        args::EngineChoice::Docker => Some(Engine::Docker),
-        args::EngineChoice::Podman => Some(Engine::Podman),
-        args::EngineChoice::Buildah => Some(Engine::Buildah),
-    };
-    let engine = match Engine::detect(wanted) {
-        Ok(e) => e,
-        Err(why) => {
-            eprintln!("error: {why}");
-            return Ok(2);
+    if rewrites.is_empty() {
+        let name = if rewrite.unsafe_fixes {
+            "dockopt --unsafe-fixes"
+        } else {
+            "dockopt"
+        };
+        match dockopt_rewrite(name, rewrite, path, &context, &text, run.verify) {
+            Ok(r) => rewrites.push(r),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(2);
+            }
         }
+    }
+    let engine = match detect_engine(engine) {
+        Ok(e) => e,
+        Err(code) => return Ok(code),
     };
     let options = crate::measure::Options {
         engine,
@@ -227,16 +327,19 @@ fn measure(
         timeout: run.timeout,
         rebuilds: run.rebuilds,
         build_args: run.build_args,
+        verify: run.verify,
     };
     let before = Side {
+        name: "original",
         dockerfile: &text,
         new_files: &[],
     };
     let afters: Vec<Side<'_>> = rewrites
         .iter()
-        .map(|(dockerfile, new_files)| Side {
-            dockerfile,
-            new_files,
+        .map(|r| Side {
+            name: &r.name,
+            dockerfile: &r.text,
+            new_files: &r.new_files,
         })
         .collect();
     // Ctrl-C (or SIGTERM, SIGHUP) must not leave a build running and its images behind: the
@@ -253,26 +356,95 @@ fn measure(
             return Ok(2);
         }
     };
+    let original_name = path.display().to_string();
+    let scores = scoreboard::rank(&original_name, &reports, run.weights);
     let mut out = io::stdout().lock();
-    if format == args::TableFormat::Json {
-        if let [one] = reports.as_slice() {
-            serde_json::to_writer_pretty(&mut out, one)?;
-        } else {
-            serde_json::to_writer_pretty(&mut out, &reports)?;
-        }
-        writeln!(out)?;
-    } else {
-        for (k, r) in reports.iter().enumerate() {
-            if let Some(file) = run.against.get(k).filter(|_| reports.len() > 1) {
-                writeln!(out, "{}{}:", if k > 0 { "\n" } else { "" }, file.display())?;
+    match format {
+        args::TableFormat::Json => {
+            if let [one] = reports.as_slice() {
+                serde_json::to_writer_pretty(&mut out, &with_scores(one, &scores, &original_name))?;
+            } else {
+                let all: Vec<serde_json::Value> = reports
+                    .iter()
+                    .map(|r| with_scores(r, &scores, &original_name))
+                    .collect();
+                serde_json::to_writer_pretty(&mut out, &all)?;
             }
-            write!(out, "{}", crate::measure::table(r))?;
+            writeln!(out)?;
+        }
+        args::TableFormat::Html => {
+            let variants: Vec<crate::measure::html::Variant> = rewrites
+                .iter()
+                .map(|r| crate::measure::html::Variant {
+                    name: r.name.clone(),
+                    diff: rewrite_patch(&original_name, &text, r),
+                    changes: crate::measure::html::changes(&r.applied),
+                })
+                .collect();
+            let page = crate::measure::html::measure_page(
+                &original_name,
+                &reports,
+                &variants,
+                &scores,
+                run.weights,
+            )
+            .map_err(anyhow::Error::msg)?;
+            out.write_all(page.as_bytes())?;
+        }
+        args::TableFormat::Text => {
+            for (k, r) in reports.iter().enumerate() {
+                if reports.len() > 1 {
+                    writeln!(out, "{}{}:", if k > 0 { "\n" } else { "" }, r.name)?;
+                }
+                write!(out, "{}", crate::measure::table(r))?;
+            }
+            if reports.len() > 1 {
+                write!(out, "{}", scoreboard::text(&scores, run.weights))?;
+            }
         }
     }
     let failed = reports
         .iter()
         .any(|r| !r.before.built || !r.after.built || r.after.smoke_ok == Some(false));
-    Ok(if failed { 2 } else { 0 })
+    // --verify fails when a rewrite changed what it must keep, or when it could not be checked.
+    let unverified = run.verify
+        && reports.iter().any(|r| match &r.image_diff {
+            Some(d) => d.problems.as_ref().is_none_or(|p| !p.is_empty()),
+            None => true,
+        });
+    if unverified && reports.iter().any(|r| r.image_diff.is_none()) {
+        eprintln!("error: --verify: an image could not be read, so the rewrite is not verified");
+    }
+    Ok(if failed || unverified { 2 } else { 0 })
+}
+
+/// A report as JSON with the scoreboard's rows for its rewrite (`score`) and for the original
+/// (`original_score`), each with its rank among all the variants measured.
+fn with_scores(
+    r: &crate::measure::Report,
+    scores: &[crate::measure::scoreboard::Score],
+    original: &str,
+) -> serde_json::Value {
+    let mut v = serde_json::to_value(r).unwrap_or_default();
+    let named = |n: &str| serde_json::to_value(scores.iter().find(|s| s.name == n));
+    v["score"] = named(&r.name).unwrap_or_default();
+    v["original_score"] = named(original).unwrap_or_default();
+    v
+}
+
+/// The engine asked for, or the first that works; the exit code when there is none.
+fn detect_engine(engine: args::EngineChoice) -> std::result::Result<crate::measure::Engine, i32> {
+    use crate::measure::Engine;
+    let wanted = match engine {
+        args::EngineChoice::Auto => None,
+        args::EngineChoice::Docker => Some(Engine::Docker),
+        args::EngineChoice::Podman => Some(Engine::Podman),
+        args::EngineChoice::Buildah => Some(Engine::Buildah),
+    };
+    Engine::detect(wanted).map_err(|why| {
+        eprintln!("error: {why}");
+        2
+    })
 }
 
 /// `dockopt layers`: the layer table, before (and after) optimizing.
@@ -322,6 +494,10 @@ fn layers(
         None => None,
     };
     let mut out = io::stdout().lock();
+    if format == args::TableFormat::Html {
+        eprintln!("error: --format html shows built layers: add --build");
+        return Ok(2);
+    }
     if format == args::TableFormat::Json {
         serde_json::to_writer_pretty(
             &mut out,
@@ -366,6 +542,167 @@ fn layers(
         before.rebuilt_after_source_edit,
         a.rebuilt_after_source_edit
     )?;
+    Ok(0)
+}
+
+/// How `layers --build` builds.
+struct LayersBuild<'a> {
+    context: Option<PathBuf>,
+    engine: args::EngineChoice,
+    build_args: &'a [String],
+    timeout: std::time::Duration,
+}
+
+/// `dockopt layers --build`: build the file (and its rewrite) and show the real size of each
+/// instruction's layer.
+fn layers_built(
+    path: &Path,
+    after: bool,
+    rewrite: &RewriteArgs,
+    how: LayersBuild<'_>,
+    format: args::TableFormat,
+) -> Result<i32> {
+    use crate::measure::{Side, history};
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    let context = how.context.unwrap_or_else(|| folder_of(path));
+    let optimized = if after {
+        match dockopt_rewrite("dockopt", rewrite, path, &context, &text, false) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(2);
+            }
+        }
+    } else {
+        None
+    };
+    let engine = match detect_engine(how.engine) {
+        Ok(e) => e,
+        Err(code) => return Ok(code),
+    };
+    let options = crate::measure::Options {
+        engine,
+        context: &context,
+        smoke: None,
+        touch: None,
+        timeout: how.timeout,
+        rebuilds: 1,
+        build_args: how.build_args,
+        verify: false,
+    };
+    let mut sides = vec![Side {
+        name: "before",
+        dockerfile: &text,
+        new_files: &[],
+    }];
+    if let Some(o) = &optimized {
+        sides.push(Side {
+            name: "after",
+            dockerfile: &o.text,
+            new_files: &o.new_files,
+        });
+    }
+    let _ = ctrlc::set_handler(crate::measure::interrupt);
+    let built = match crate::measure::build_layers(&sides, &options) {
+        Ok(b) => b,
+        Err(_) if crate::measure::interrupted() => {
+            eprintln!("dockopt layers: interrupted; the images it built are removed");
+            return Ok(130);
+        }
+        Err(why) => {
+            eprintln!("error: {}: {why}", path.display());
+            return Ok(2);
+        }
+    };
+    let mut layers = Vec::new();
+    for (side, result) in sides.iter().zip(built) {
+        match result {
+            Ok(l) => layers.push(l),
+            Err(e) => {
+                eprintln!("error: {} ({}): {e}", path.display(), side.name);
+                return Ok(2);
+            }
+        }
+    }
+    let name = path.display().to_string();
+    let mut out = io::stdout().lock();
+    match format {
+        args::TableFormat::Json => {
+            serde_json::to_writer_pretty(
+                &mut out,
+                &serde_json::json!({ "engine": engine.label(), "before": layers[0], "after": layers.get(1) }),
+            )?;
+            writeln!(out)?;
+        }
+        args::TableFormat::Html => {
+            let variant = optimized.as_ref().map(|o| crate::measure::html::Variant {
+                name: o.name.clone(),
+                diff: rewrite_patch(&name, &text, o),
+                changes: crate::measure::html::changes(&o.applied),
+            });
+            let page = crate::measure::html::layers_page(
+                &name,
+                &engine.label(),
+                &layers[0],
+                layers.get(1).zip(variant.as_ref()),
+            )
+            .map_err(anyhow::Error::msg)?;
+            out.write_all(page.as_bytes())?;
+        }
+        args::TableFormat::Text => {
+            writeln!(out, "== {name} (built with {})", engine.label())?;
+            // Side by side on a terminal wide enough; one after the other otherwise.
+            let width = console::Term::stdout()
+                .size_checked()
+                .map_or(0, |(_, cols)| usize::from(cols));
+            if let Some(a) = layers.get(1)
+                && width >= 120
+                && io::stdout().is_terminal()
+            {
+                writeln!(
+                    out,
+                    "before │ after dockopt optimize{}",
+                    if rewrite.unsafe_fixes {
+                        " --unsafe-fixes"
+                    } else {
+                        ""
+                    }
+                )?;
+                write!(
+                    out,
+                    "{}",
+                    history::side_by_side(&layers[0], a, (width - 3) / 2)
+                )?;
+                writeln!(
+                    out,
+                    "\nimage layers: {} → {}",
+                    history::mb(layers[0].total_bytes),
+                    history::mb(a.total_bytes)
+                )?;
+                return Ok(0);
+            }
+            write!(out, "{}", history::text(&layers[0]))?;
+            if let Some(a) = layers.get(1) {
+                writeln!(
+                    out,
+                    "\n== after dockopt optimize{}",
+                    if rewrite.unsafe_fixes {
+                        " --unsafe-fixes"
+                    } else {
+                        ""
+                    }
+                )?;
+                write!(out, "{}", history::text(a))?;
+                writeln!(
+                    out,
+                    "\nimage layers: {} → {}",
+                    history::mb(layers[0].total_bytes),
+                    history::mb(a.total_bytes)
+                )?;
+            }
+        }
+    }
     Ok(0)
 }
 

@@ -4,6 +4,7 @@
 mod cli;
 mod conformance;
 mod corpus;
+mod image;
 mod passes;
 mod pragmas;
 mod server;

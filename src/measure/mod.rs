@@ -3,6 +3,12 @@
 //! optional smoke test. Works with docker, podman or buildah (whichever is there); images it
 //! builds are removed afterwards.
 
+pub mod history;
+pub mod html;
+pub mod image;
+pub mod imagediff;
+pub mod scoreboard;
+
 use dockopt::facts::BuildContext;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -329,6 +335,36 @@ impl Engine {
         ))
     }
 
+    /// Saves the image as a docker-archive at `dest` (no container runs): what the image
+    /// differences and the layer sizes are read from.
+    fn save(self, tag: &str, dest: &Path, limit: Duration) -> Result<(), String> {
+        let d = dest.to_string_lossy();
+        let archive = format!("docker-archive:{d}");
+        let args: Vec<&str> = match self {
+            Engine::Buildah => vec!["push", "--quiet", tag, &archive],
+            Engine::Podman => vec![
+                "save",
+                "--quiet",
+                "--format",
+                "docker-archive",
+                "-o",
+                &d,
+                tag,
+            ],
+            Engine::Docker => vec!["save", "-o", &d, tag],
+        };
+        self.run_for(&args, Some(limit)).map(drop)
+    }
+
+    /// The image `tag` as `image::read_archive` reads it, saved to a temporary file that goes
+    /// when it is read.
+    pub fn read_image(self, tag: &str, limit: Duration) -> Result<image::Image, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let file = dir.path().join("image.tar");
+        self.save(tag, &file, limit)?;
+        image::read_archive(&file)
+    }
+
     /// Runs the smoke test in a container of the image: `sh -c smoke`, or, when the smoke test is
     /// a JSON array of strings (for an image without a shell: distroless, scratch), that command
     /// line as it is. On failure, why (the last lines the command wrote to stderr, or the timeout).
@@ -609,16 +645,56 @@ pub struct Measurement {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smoke_error: Option<String>,
     pub error: Option<String>,
+    /// What the image holds that the scoreboard scores (read from the saved image).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facts: Option<ImageFacts>,
+    /// The final stage's instructions with the real size of each layer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer_sizes: Option<history::BuiltLayers>,
+    /// Why the image could not be read (its differences are then not shown).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_error: Option<String>,
+    /// The image as read, for the differences.
+    #[serde(skip)]
+    pub image: Option<std::sync::Arc<image::Image>>,
+}
+
+/// What the scoreboard's security criterion reads from an image.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImageFacts {
+    /// Installed packages, from `package_db`.
+    pub packages: usize,
+    pub package_db: String,
+    /// Bytes of package-manager caches in any layer (deleted later or not: still shipped).
+    pub cache_bytes: u64,
+    /// Secret-looking files in any layer.
+    pub secrets: Vec<String>,
+}
+
+impl ImageFacts {
+    pub fn of(img: &image::Image) -> ImageFacts {
+        ImageFacts {
+            packages: img.packages.len(),
+            package_db: img.package_db.clone(),
+            cache_bytes: image::cache_bytes(img),
+            secrets: image::secrets(img).into_iter().collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The rewrite's name: `dockopt` or the `--against` file (or the name given as NAME=PATH).
+    pub name: String,
     pub engine: String,
     pub touched: Option<String>,
     pub before: Measurement,
     pub after: Measurement,
     pub size_ratio: Option<f64>,
     pub rebuild_ratio: Option<f64>,
+    /// What changed inside the image (both built and read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_diff: Option<imagediff::ImageDiff>,
 }
 
 pub struct Options<'a> {
@@ -633,6 +709,8 @@ pub struct Options<'a> {
     pub rebuilds: usize,
     /// `KEY=VALUE` build arguments, for both builds.
     pub build_args: &'a [String],
+    /// Check that each rewrite kept the packages, the config and the application files.
+    pub verify: bool,
 }
 
 fn median(xs: &[f64]) -> f64 {
@@ -790,6 +868,23 @@ fn measure_one(
         m.built = true;
         let (size, layers, user) = o.engine.inspect(tag)?;
         (m.size_bytes, m.layers, m.user) = (size, layers, user);
+        // Read now, before the edits change the application's files.
+        match o.engine.read_image(tag, o.timeout) {
+            Ok(img) => {
+                // The user as the image's config has it (inspect's answer, read once more).
+                if let Some(user) = img.config["User"].as_str().filter(|u| !u.is_empty()) {
+                    m.user = user.to_string();
+                }
+                m.facts = Some(ImageFacts::of(&img));
+                let text = std::fs::read_to_string(dockerfile).unwrap_or_default();
+                m.layer_sizes = Some(history::built_layers(&text, &img));
+                m.image = Some(std::sync::Arc::new(img));
+            }
+            Err(e) => {
+                stop_if_interrupted()?;
+                m.image_error = Some(e);
+            }
+        }
         if let Some(smoke) = o.smoke {
             let result = o.engine.smoke(tag, smoke, o.timeout);
             m.smoke_ok = Some(result.is_ok());
@@ -856,6 +951,8 @@ fn edit_line(file: &Path, text: &[u8], round: usize) -> String {
 /// One side of a measurement: a Dockerfile text and the files it adds to the context (the
 /// `.dockerignore` a rewrite creates), as paths relative to the context.
 pub struct Side<'a> {
+    /// How the report names it.
+    pub name: &'a str,
     pub dockerfile: &'a str,
     pub new_files: &'a [(String, String)],
 }
@@ -909,6 +1006,49 @@ fn measure_lock(engine: Engine) -> Result<std::fs::File, String> {
     }
 }
 
+/// Builds each side (with the cache: only the layers count here) from its own copy of the
+/// context and reads the real size of each layer from the image; the images are removed.
+pub fn build_layers(
+    sides: &[Side<'_>],
+    o: &Options<'_>,
+) -> Result<Vec<Result<history::BuiltLayers, String>>, String> {
+    let _one_at_a_time = measure_lock(o.engine)?;
+    KILLED.store(false, Ordering::SeqCst);
+    let work = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let held_before = o.engine.leftovers();
+    let id = std::process::id();
+    let mut out = Vec::new();
+    for (k, side) in sides.iter().enumerate() {
+        let ctx = work.path().join(format!("side{k}-context"));
+        let result = (|| -> Result<history::BuiltLayers, String> {
+            copy_context(o.context, &ctx).map_err(|e| format!("copying the context: {e}"))?;
+            for (rel, content) in side.new_files {
+                let dest = ctx.join(rel);
+                if let Some(parent) = dest.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+                }
+                std::fs::write(&dest, content).map_err(|e| e.to_string())?;
+            }
+            let file = work.path().join(format!("side{k}.Dockerfile"));
+            std::fs::write(&file, side.dockerfile).map_err(|e| e.to_string())?;
+            let tag = format!("localhost/dockopt-layers-{id}-{k}");
+            let built = o.engine.build(&file, &ctx, &tag, false, o).and_then(|_| {
+                let img = o.engine.read_image(&tag, o.timeout)?;
+                Ok(history::built_layers(side.dockerfile, &img))
+            });
+            o.engine.remove(&tag);
+            built
+        })();
+        if interrupted() {
+            break;
+        }
+        out.push(result);
+    }
+    o.engine.remove_new_leftovers(&held_before);
+    stop_if_interrupted()?;
+    Ok(out)
+}
+
 fn measure_sides(
     before: &Side<'_>,
     afters: &[Side<'_>],
@@ -949,7 +1089,19 @@ fn measure_sides(
     for (k, side) in afters.iter().enumerate() {
         let a = run(side, &format!("after{k}"))?;
         stop_if_interrupted()?;
+        let image_diff = match (&b.image, &a.image) {
+            (Some(bi), Some(ai)) => {
+                let mut d = imagediff::diff(bi, ai);
+                if o.verify {
+                    d.problems = Some(imagediff::problems(&d));
+                }
+                Some(d)
+            }
+            _ => None,
+        };
         reports.push(Report {
+            name: side.name.to_string(),
+            image_diff,
             engine: o.engine.label(),
             touched: rel_touch.as_ref().map(|t| t.display().to_string()),
             size_ratio: (a.built && b.built)
@@ -1043,6 +1195,16 @@ pub fn table(r: &Report) -> String {
             "(engine {}; edited {t} between the cold build and the rebuild)\n",
             r.engine
         );
+    }
+    if let Some(d) = &r.image_diff {
+        out += &imagediff::text(d);
+    }
+    for (name, m) in [("before", b), ("after", a)] {
+        if let Some(e) = &m.image_error {
+            out += &format!(
+                "{name}: the image could not be read, so its differences are not shown: {e}\n"
+            );
+        }
     }
     out
 }
@@ -1203,6 +1365,8 @@ mod tests {
             ..ok.clone()
         };
         let r = Report {
+            name: "dockopt".into(),
+            image_diff: None,
             engine: "buildah".into(),
             touched: None,
             before: ok,
@@ -1231,6 +1395,8 @@ mod tests {
             ..Measurement::default()
         };
         let r = Report {
+            name: "dockopt".into(),
+            image_diff: None,
             engine: "buildah".into(),
             touched: None,
             before: sized(197_200_000, 3.40),
