@@ -135,11 +135,18 @@ pub fn optimize_in(
     // Files that fixes applied in earlier rounds create along with their edits.
     let mut files_of_applied: Vec<fix::NewFile> = Vec::new();
     for round in 0..=MAX_ROUNDS {
-        let doc = Document::parse(&current).map_err(|e| Error::Reparse {
-            passes: applied_codes(&applied),
-            error: e,
-        })?;
-        let cx = Context::new(&doc, settings, context);
+        // The first round's text is the input, parsed above.
+        let parsed;
+        let doc = if round == 0 {
+            &input
+        } else {
+            parsed = Document::parse(&current).map_err(|e| Error::Reparse {
+                passes: applied_codes(&applied),
+                error: e,
+            })?;
+            &parsed
+        };
+        let cx = Context::new(doc, settings, context);
         let opaque = cx.opaque_count();
         if opaque > *opaque_at_start.get_or_insert(opaque) {
             return Err(Error::ShellReparse {
@@ -154,10 +161,10 @@ pub fn optimize_in(
         }
         let mut findings = run_passes(&cx, settings);
         if !settings.ignore_pragmas {
-            let pragmas = crate::pragmas::Pragmas::parse(&doc);
-            findings.retain(|f| !pragmas.suppresses(&doc, f));
+            let pragmas = crate::pragmas::Pragmas::parse(doc);
+            findings.retain(|f| !pragmas.suppresses(doc, f));
         }
-        let findings = hold_back_waiting(&doc, findings, settings);
+        let findings = hold_back_waiting(doc, findings, settings);
         let fixable: Vec<&Finding> = findings
             .iter()
             .filter(|f| settings.applies(f.fix.as_ref()))
@@ -176,8 +183,8 @@ pub fn optimize_in(
                 applied.push(Applied {
                     code: f.code,
                     name: f.name,
-                    line: input_line(&origin, &doc, f.offset),
-                    message: input_message(&origin, &doc, &f.message),
+                    line: input_line(&origin, doc, f.offset),
+                    message: input_message(&origin, doc, &f.message),
                 });
                 new_files.extend(f.fix.iter().flat_map(|x| x.files.iter().cloned()));
             }
@@ -188,8 +195,8 @@ pub fn optimize_in(
                 .map(|f| Suggestion {
                     code: f.code,
                     name: f.name,
-                    line: input_line(&origin, &doc, f.offset),
-                    message: input_message(&origin, &doc, &f.message),
+                    line: input_line(&origin, doc, f.offset),
+                    message: input_message(&origin, doc, &f.message),
                     applicability: f.applicability(),
                 })
                 .collect();
@@ -217,18 +224,17 @@ pub fn optimize_in(
         for &i in &used {
             let f = fixable[i];
             files_of_applied.extend(f.fix.iter().flat_map(|x| x.files.iter().cloned()));
-            let line = input_line(&origin, &doc, f.offset);
+            let line = input_line(&origin, doc, f.offset);
             made.extend(fixes[i].edits.iter().map(|e| (e, line)));
             applied.push(Applied {
                 code: f.code,
                 name: f.name,
                 line,
-                message: input_message(&origin, &doc, &f.message),
+                message: input_message(&origin, doc, &f.message),
             });
         }
         origin.push(made.into_iter());
         drop(cx);
-        drop(doc);
         current = next;
     }
     unreachable!("the loop returns at MAX_ROUNDS")
