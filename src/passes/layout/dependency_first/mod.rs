@@ -84,7 +84,9 @@ the dependencies-only `uv sync`/`poetry install` (it resolves before the project
 there). The pass refuses, and says why, when:
 - anything between the `COPY` and the install could read the source or change where the `COPY`
   lands (`RUN`s that are not installs, other `COPY`s, `WORKDIR` with a relative destination,
-  variables in the `COPY`);
+  variables in the `COPY`). The same `COPY` again (a file that repeats a block) is no wall: the
+  copies move together, in their order, in one step, since both bring the same files to the
+  same place;
 - the install or its manifests read the context: `-e`, a path, a `file:` URL,
   `--find-links ./wheels` or a relative `--target` (pip, uv); a local path dependency in
   `package.json`, a `Gemfile`, a `Pipfile`, `composer.json` or `pyproject.toml`; a `gemspec`;
@@ -328,6 +330,10 @@ impl DependencyFirst {
         let mut last_movable = None;
         let mut manifests: Vec<String> = Vec::new();
         let mut refusal = None;
+        // The same COPY again further down (a file that repeats a block): it moves along, as one
+        // group in the same order, since the two copy the same files to the same place.
+        let copy_text = cx.text(&copy.span);
+        let mut same_copies: Vec<&Instr> = Vec::new();
         for (k, (idx, ins)) in instrs.iter().enumerate().skip(pos + 1) {
             if harmless_between(ins) {
                 if ins.is(Kind::Workdir) && !dest.starts_with('/') {
@@ -335,11 +341,23 @@ impl DependencyFirst {
                 }
                 continue;
             }
+            if ins.kind == copy.kind && cx.text(&ins.span) == copy_text {
+                if !manifests.is_empty() {
+                    break; // the manifests' split is made for this COPY alone
+                }
+                same_copies.push(ins);
+                continue;
+            }
             if !ins.is(Kind::Run) {
                 break;
             }
             let Some(script) = cx.script(*idx) else { break };
             let n = needs(script, &ctx);
+            if !same_copies.is_empty() && (n.refusal.is_some() || !n.manifests.is_empty()) {
+                // The group goes no further than what the source feeds: that RUN reads it where
+                // it stands now, and a later round splits its manifests.
+                break;
+            }
             if let Some(why) = n.refusal {
                 if last_movable.is_none() {
                     refusal = Some((why, *idx, self_fetching_build(script)));
@@ -455,10 +473,15 @@ impl DependencyFirst {
         };
         let (_, last_run) = instrs[last];
         let nl = doc.newline;
-        let copy_text = cx.text(&copy.span);
+        // Only the same COPYs that the move passes go along.
+        let last_start = last_run.span.start;
+        same_copies.retain(|c| c.span.start < last_start);
         let mut edits = Vec::new();
         let applicability = if manifests.is_empty() {
             edits.push(Edit::delete(lines_and_one_blank(doc.text, &copy.span)));
+            for same in &same_copies {
+                edits.push(Edit::delete(lines_and_one_blank(doc.text, &same.span)));
+            }
             Applicability::Safe
         } else {
             let mut dest_slash = dest.to_string();
@@ -509,11 +532,13 @@ impl DependencyFirst {
             Applicability::Unsafe
         };
         let at = line_end(doc.text, last_run.span.end);
+        let group = 1 + same_copies.len();
+        let block = vec![copy_text; group].join(nl);
         // At the end of a file with no final line break, keep it without one.
         let moved = if at == doc.text.len() && !doc.text.ends_with('\n') {
-            format!("{nl}{copy_text}")
+            format!("{nl}{block}")
         } else {
-            format!("{copy_text}{nl}")
+            format!("{block}{nl}")
         };
         edits.push(Edit::insert(at, moved));
         let what = if manifests.is_empty() {
@@ -521,10 +546,23 @@ impl DependencyFirst {
         } else {
             format!("installs (manifests first: {})", manifests.join(", "))
         };
+        let along = if same_copies.is_empty() {
+            String::new()
+        } else {
+            let lines: Vec<String> = same_copies
+                .iter()
+                .map(|c| doc.line_of(c.span.start).to_string())
+                .collect();
+            format!(
+                " (the same COPY on line{} {} goes along)",
+                if lines.len() > 1 { "s" } else { "" },
+                lines.join(", ")
+            )
+        };
         Some(cx.finding(
             &META,
             copy.span.start,
-            format!("source copied before the dependency {what}, so a source edit runs them again: copied after them, it reuses them"),
+            format!("source copied before the dependency {what}, so a source edit runs them again: copied after them, it reuses them{along}"),
             Some(Fix::new(applicability, edits)),
         ))
     }
