@@ -121,7 +121,6 @@ pub fn error_report(path: &str, error: String) -> FileReport {
         suggestions: Vec::new(),
         skipped: None,
         new_files: Vec::new(),
-        diff: String::new(),
         output: None,
         input: None,
         hidden_unsafe: 0,
@@ -197,7 +196,6 @@ pub fn process_bytes(name: &str, bytes: &[u8], settings: &Settings) -> FileRepor
                 .iter()
                 .map(|f| (join_clean(&base, &f.path), f.content.clone()))
                 .collect();
-            let diff = diff::unified(name, text, &outcome.output);
             FileReport {
                 path: name.to_string(),
                 changed,
@@ -209,7 +207,6 @@ pub fn process_bytes(name: &str, bytes: &[u8], settings: &Settings) -> FileRepor
                 suggestions: outcome.suggestions,
                 skipped: outcome.skipped,
                 new_files,
-                diff,
                 output: Some(outcome.output),
                 input: Some(text.to_string()),
             }

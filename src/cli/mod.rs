@@ -35,9 +35,6 @@ pub struct FileReport {
     /// Files the fixes create (such as a `.dockerignore`), with their paths on disk.
     #[serde(serialize_with = "new_file_paths")]
     pub new_files: Vec<(std::path::PathBuf, String)>,
-    /// The Dockerfile's own diff (the files it creates are added by [`FileReport::patch`]).
-    #[serde(skip)]
-    pub diff: String,
     #[serde(skip)]
     pub output: Option<String>,
     /// The text as read (for the review formats).
@@ -48,9 +45,13 @@ pub struct FileReport {
 }
 
 impl FileReport {
-    /// The diff of the Dockerfile and of the files it creates, as one patch.
+    /// The diff of the Dockerfile and of the files it creates, as one patch (made when asked
+    /// for: `--check` and the report formats never print it).
     pub fn patch(&self) -> String {
-        let mut patch = self.diff.clone();
+        let mut patch = match (&self.input, &self.output) {
+            (Some(input), Some(output)) => dockopt::diff::unified(&self.path, input, output),
+            _ => String::new(),
+        };
         for (path, content) in &self.new_files {
             patch.push_str(&files::creation_diff(path, content));
         }
