@@ -687,27 +687,30 @@ struct OfficialEntry {
 
 static OFFICIAL_IMAGES: &str = include_str!("official_images.tsv");
 
-/// The table's data lines, in its order (sorted by image, then tag, byte-wise): looked up by
-/// binary search, so that a run pays one scan of the table, not a map of 19,000 entries.
-fn official_lines() -> &'static [&'static str] {
-    static LINES: OnceLock<Vec<&'static str>> = OnceLock::new();
-    LINES.get_or_init(|| {
+/// The table's rows, in its order (sorted by image, then tag, byte-wise), each with its image
+/// and tag split out: looked up by binary search, so that a run pays one scan of the table, not
+/// a map of 19,000 entries.
+fn official_rows() -> &'static [(&'static str, &'static str, &'static str)] {
+    static ROWS: OnceLock<Vec<(&'static str, &'static str, &'static str)>> = OnceLock::new();
+    ROWS.get_or_init(|| {
         OFFICIAL_IMAGES
             .lines()
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|l| {
+                let mut cols = l.splitn(3, '\t');
+                let image = cols.next().unwrap_or("");
+                let tag = cols.next().unwrap_or("");
+                (image, tag, cols.next().unwrap_or(""))
+            })
             .collect()
     })
 }
 
 fn official_row(name: &str, tag: &str) -> Option<OfficialEntry> {
-    fn key(line: &str) -> (&str, &str) {
-        let mut cols = line.split('\t');
-        (cols.next().unwrap_or(""), cols.next().unwrap_or(""))
-    }
-    let lines = official_lines();
-    let at = lines.partition_point(|l| key(l) < (name, tag));
-    let line = lines.get(at).filter(|l| key(l) == (name, tag))?;
-    let mut cols = line.split('\t').skip(2);
+    let rows = official_rows();
+    let at = rows.partition_point(|&(i, t, _)| (i, t) < (name, tag));
+    let &(_, _, rest) = rows.get(at).filter(|&&(i, t, _)| (i, t) == (name, tag))?;
+    let mut cols = rest.split('\t');
     let distro = Distro::parse(cols.next().unwrap_or(""));
     let release = cols.next().unwrap_or("").to_string();
     let libc = match cols.next().unwrap_or("") {
