@@ -270,7 +270,24 @@ impl Pass for DependencyFirst {
                     };
                 }
             }
+            // A COPY with the same COPY right before and right after it: the first of that
+            // stack walks past it and on, and the last one ends it, so it has nothing to add
+            // (and checking each one would walk the rest of the stack again: quadratic).
+            let same = |a: &Instr, b: &Instr| {
+                (a.is(Kind::Copy) || a.is(Kind::Add))
+                    && a.kind == b.kind
+                    && cx.text(&a.span) == cx.text(&b.span)
+            };
+            let middle_of_stack = |pos: usize| {
+                pos > 0
+                    && pos + 1 < instrs.len()
+                    && same(instrs[pos].1, instrs[pos - 1].1)
+                    && same(instrs[pos].1, instrs[pos + 1].1)
+            };
             for (pos, (_, copy)) in instrs.iter().enumerate() {
+                if middle_of_stack(pos) {
+                    continue;
+                }
                 if let Some(f) = self.check_copy(cx, &instrs, &cwds, pos, copy) {
                     let moves = f.fix.is_some();
                     out.push(f);
