@@ -21,3 +21,31 @@ pub fn unified(path: &str, before: &str, after: &str) -> String {
     }
     out
 }
+
+/// What a line of a unified diff is, for the views that colour it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// `--- a/…` or `+++ b/…`.
+    Header,
+    Added,
+    Removed,
+    /// `@@ … @@`.
+    Hunk,
+    Context,
+}
+
+impl LineKind {
+    pub fn of(line: &str) -> LineKind {
+        if line.starts_with("+++") || line.starts_with("---") {
+            LineKind::Header
+        } else if line.starts_with('+') {
+            LineKind::Added
+        } else if line.starts_with('-') {
+            LineKind::Removed
+        } else if line.starts_with("@@") {
+            LineKind::Hunk
+        } else {
+            LineKind::Context
+        }
+    }
+}

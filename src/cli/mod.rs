@@ -524,15 +524,7 @@ fn layers(
     } else {
         writeln!(out, "== before ({name})")?;
         write!(out, "{}", dockopt::layers::table(&before))?;
-        writeln!(
-            out,
-            "\n== after dockopt optimize{}",
-            if rewrite.unsafe_fixes {
-                " --unsafe-fixes"
-            } else {
-                ""
-            }
-        )?;
+        writeln!(out, "\n== after dockopt optimize{}", unsafe_flag(rewrite))?;
         write!(out, "{}", dockopt::layers::table(a))?;
     }
     writeln!(
@@ -664,11 +656,7 @@ fn layers_built(
                 writeln!(
                     out,
                     "before │ after dockopt optimize{}",
-                    if rewrite.unsafe_fixes {
-                        " --unsafe-fixes"
-                    } else {
-                        ""
-                    }
+                    unsafe_flag(rewrite)
                 )?;
                 write!(
                     out,
@@ -685,15 +673,7 @@ fn layers_built(
             }
             write!(out, "{}", history::text(&layers[0]))?;
             if let Some(a) = layers.get(1) {
-                writeln!(
-                    out,
-                    "\n== after dockopt optimize{}",
-                    if rewrite.unsafe_fixes {
-                        " --unsafe-fixes"
-                    } else {
-                        ""
-                    }
-                )?;
+                writeln!(out, "\n== after dockopt optimize{}", unsafe_flag(rewrite))?;
                 write!(out, "{}", history::text(a))?;
                 writeln!(
                     out,
@@ -815,6 +795,16 @@ fn process_all(args: &OptimizeArgs, found: &[(PathBuf, PathBuf)]) -> Vec<FileRep
             })
         })
         .collect()
+}
+
+/// ` --unsafe-fixes` when the rewrite shown takes unsafe fixes: the "after" heading names the
+/// command that made it.
+fn unsafe_flag(rewrite: &RewriteArgs) -> &'static str {
+    if rewrite.unsafe_fixes {
+        " --unsafe-fixes"
+    } else {
+        ""
+    }
 }
 
 /// The folder a Dockerfile is in (`.` for a bare file name): its default build context.

@@ -61,16 +61,13 @@ fn write_diff(out: &mut impl Write, diff: &str, color: bool) -> io::Result<()> {
         return out.write_all(diff.as_bytes());
     }
     for line in diff.split_inclusive('\n') {
-        let code = if line.starts_with("+++") || line.starts_with("---") {
-            "1"
-        } else if line.starts_with('+') {
-            "32"
-        } else if line.starts_with('-') {
-            "31"
-        } else if line.starts_with("@@") {
-            "36"
-        } else {
-            ""
+        use dockopt::diff::LineKind;
+        let code = match LineKind::of(line) {
+            LineKind::Header => "1",
+            LineKind::Added => "32",
+            LineKind::Removed => "31",
+            LineKind::Hunk => "36",
+            LineKind::Context => "",
         };
         if code.is_empty() {
             out.write_all(line.as_bytes())?;

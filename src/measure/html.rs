@@ -278,14 +278,7 @@ fn image_view(d: &ImageDiff) -> ImageView {
             )
             .collect(),
         files_summary: if f.compared {
-            format!(
-                "under {}: {} same, {} added, {} removed, {} changed",
-                f.workdir,
-                f.same,
-                f.added.len(),
-                f.removed.len(),
-                f.changed.len()
-            )
+            f.summary()
         } else {
             "not compared: the original sets no WORKDIR".to_string()
         },
@@ -316,16 +309,11 @@ fn image_view(d: &ImageDiff) -> ImageView {
 fn diff_lines(diff: &str) -> Vec<DiffLine> {
     diff.lines()
         .map(|l| DiffLine {
-            class: if l.starts_with("+++") || l.starts_with("---") {
-                ""
-            } else if l.starts_with('+') {
-                "add"
-            } else if l.starts_with('-') {
-                "del"
-            } else if l.starts_with("@@") {
-                "hunk"
-            } else {
-                ""
+            class: match dockopt::diff::LineKind::of(l) {
+                dockopt::diff::LineKind::Added => "add",
+                dockopt::diff::LineKind::Removed => "del",
+                dockopt::diff::LineKind::Hunk => "hunk",
+                dockopt::diff::LineKind::Header | dockopt::diff::LineKind::Context => "",
             },
             text: l.to_string(),
         })

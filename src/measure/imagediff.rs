@@ -114,6 +114,20 @@ pub struct AppFiles {
     pub changed: Vec<String>,
 }
 
+impl AppFiles {
+    /// `under /app: 4 same, 0 added, 0 removed, 0 changed`.
+    pub fn summary(&self) -> String {
+        format!(
+            "under {}: {} same, {} added, {} removed, {} changed",
+            self.workdir,
+            self.same,
+            self.added.len(),
+            self.removed.len(),
+            self.changed.len()
+        )
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RemovedPath {
     pub path: String,
@@ -515,14 +529,7 @@ pub fn text(d: &ImageDiff) -> String {
     }
     let f = &d.app_files;
     if f.compared {
-        out += &format!(
-            "application files under {}: {} same, {} added, {} removed, {} changed\n",
-            f.workdir,
-            f.same,
-            f.added.len(),
-            f.removed.len(),
-            f.changed.len()
-        );
+        out += &format!("application files {}\n", f.summary());
         for (mark, list) in [("+", &f.added), ("-", &f.removed), ("~", &f.changed)] {
             for path in list.iter().take(20) {
                 out += &format!("  {mark} {path}\n");

@@ -307,9 +307,12 @@ fn parse(src: &str) -> Result<Parsed, Opaque> {
     })
 }
 
+/// This thread's parses, by script text.
+type Parses =
+    std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<Result<Parsed, Opaque>>>>;
+
 thread_local! {
-    static PARSED: std::cell::RefCell<std::collections::HashMap<String, std::rc::Rc<Result<Parsed, Opaque>>>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    static PARSED: Parses = Parses::default();
 }
 
 /// Drops this thread's kept parses: the fix loop calls it when it starts on another file, whose
