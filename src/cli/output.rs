@@ -79,57 +79,102 @@ fn write_diff(out: &mut impl Write, diff: &str, color: bool) -> io::Result<()> {
     Ok(())
 }
 
+/// stdout and stderr, each buffered, kept in the order they are written: turning from one to
+/// the other flushes the first, so a terminal showing both shows them as written, with one
+/// write per stretch rather than one per line (a run over a thousand files printed its
+/// findings with a system call each).
+struct Streams<'a> {
+    out: io::BufWriter<io::StdoutLock<'a>>,
+    err: io::BufWriter<io::StderrLock<'a>>,
+    on_err: bool,
+}
+
+impl Streams<'_> {
+    fn new() -> Self {
+        Streams {
+            out: io::BufWriter::new(io::stdout().lock()),
+            err: io::BufWriter::new(io::stderr().lock()),
+            on_err: false,
+        }
+    }
+
+    fn out(&mut self) -> io::Result<&mut impl Write> {
+        if self.on_err {
+            self.err.flush()?;
+            self.on_err = false;
+        }
+        Ok(&mut self.out)
+    }
+
+    fn err(&mut self) -> io::Result<&mut impl Write> {
+        if !self.on_err {
+            self.out.flush()?;
+            self.on_err = true;
+        }
+        Ok(&mut self.err)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()?;
+        self.err.flush()
+    }
+}
+
 /// Prints the reports: diffs or the rewritten text on stdout, findings and the summary on stderr.
 pub fn emit(args: &OptimizeArgs, reports: &[FileReport], stdin_mode: bool) -> io::Result<()> {
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    let mut err = io::stderr().lock();
+    let mut streams = Streams::new();
     match args.format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, reports)?;
-            writeln!(out)?;
-            return out.flush();
+            serde_json::to_writer_pretty(streams.out()?, reports)?;
+            writeln!(streams.out()?)?;
+            return streams.flush();
         }
         Format::Sarif => {
-            serde_json::to_writer_pretty(&mut out, &super::formats::sarif(reports))?;
-            writeln!(out)?;
-            return out.flush();
+            serde_json::to_writer_pretty(streams.out()?, &super::formats::sarif(reports))?;
+            writeln!(streams.out()?)?;
+            return streams.flush();
         }
         Format::Gitlab => {
-            serde_json::to_writer_pretty(&mut out, &super::formats::gitlab(reports))?;
-            writeln!(out)?;
-            return out.flush();
+            serde_json::to_writer_pretty(streams.out()?, &super::formats::gitlab(reports))?;
+            writeln!(streams.out()?)?;
+            return streams.flush();
         }
         Format::Github => {
-            out.write_all(super::formats::github(reports).as_bytes())?;
-            summary(&mut err, args, reports)?;
-            return out.flush();
+            streams
+                .out()?
+                .write_all(super::formats::github(reports).as_bytes())?;
+            summary(streams.err()?, args, reports)?;
+            return streams.flush();
         }
         Format::Suggestions => {
-            out.write_all(super::formats::suggestions(reports).as_bytes())?;
-            return out.flush();
+            streams
+                .out()?
+                .write_all(super::formats::suggestions(reports).as_bytes())?;
+            return streams.flush();
         }
         Format::Text => {}
     }
     let color = use_color(args);
     for r in reports {
         if let Some(e) = &r.error {
-            writeln!(err, "error: {e}")?;
+            writeln!(streams.err()?, "error: {e}")?;
             if stdin_mode && !args.check && !args.diff {
                 // A filter must not swallow its input.
                 if let Some(o) = &r.output {
-                    out.write_all(o.as_bytes())?;
+                    streams.out()?.write_all(o.as_bytes())?;
                 }
             }
             continue;
         }
         if stdin_mode && !args.check && !args.diff {
-            out.write_all(r.output.as_deref().unwrap_or("").as_bytes())?;
+            streams
+                .out()?
+                .write_all(r.output.as_deref().unwrap_or("").as_bytes())?;
         } else if !args.check && !args.write {
-            write_diff(&mut out, &r.patch(), color)?;
+            write_diff(streams.out()?, &r.patch(), color)?;
         }
         if let Some(why) = &r.skipped {
-            writeln!(err, "{}: {why}", r.path)?;
+            writeln!(streams.err()?, "{}: {why}", r.path)?;
         }
         if args.check && !args.write {
             // What makes the check fail, as ruff check lists it: the fixes pending (`[*]`);
@@ -138,9 +183,13 @@ pub fn emit(args: &OptimizeArgs, reports: &[FileReport], stdin_mode: bool) -> io
             pending.sort_by_key(|a| a.line);
             for a in pending {
                 writeln!(
-                    err,
+                    streams.err()?,
                     "{}:{}: {} {}: {} [*]",
-                    r.path, a.line, a.code, a.name, a.message
+                    r.path,
+                    a.line,
+                    a.code,
+                    a.name,
+                    a.message
                 )?;
             }
             continue;
@@ -151,14 +200,18 @@ pub fn emit(args: &OptimizeArgs, reports: &[FileReport], stdin_mode: bool) -> io
                 _ => "",
             };
             writeln!(
-                err,
+                streams.err()?,
                 "{}:{}: {} {}: {}{tag}",
-                r.path, s.line, s.code, s.name, s.message
+                r.path,
+                s.line,
+                s.code,
+                s.name,
+                s.message
             )?;
         }
     }
-    summary(&mut err, args, reports)?;
-    out.flush()
+    summary(streams.err()?, args, reports)?;
+    streams.flush()
 }
 
 fn summary(err: &mut impl Write, args: &OptimizeArgs, reports: &[FileReport]) -> io::Result<()> {
