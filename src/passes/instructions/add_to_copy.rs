@@ -39,8 +39,9 @@ the one source lands at a path that holds one file (`/etc/init.d/NAME`, `/etc/ss
 file's name (`/tmp/requirements.txt`): an archive would have been unpacked into a folder there,
 which nothing could run or read.
 Unsafe when a source could be an archive that `ADD` unpacks: a glob without an extension, or a
-name without an extension that is not in the context and not a well-known source-tree name
-(`src`, `app`, `config`, `Gemfile`, ...). Skipped for URLs, `git@` sources, names that start or end
+name without an extension that is not in the context and not a well-known name of a source
+tree, build output or file (`src`, `dist`, `wheelhouse`, `data`, `Gemfile`, `authorized_keys`,
+`Dockerfile-dev`, ...). Skipped for URLs, `git@` sources, names that start or end
 in a variable, heredocs and
 ADD-only flags (`--checksum`, `--keep-git-dir`, `--unpack`).
 
@@ -96,7 +97,36 @@ const WELL_KNOWN: &[&str] = &[
     "internal",
     "api",
     "root",
+    // Build outputs and dependency folders, named by their tools' conventions: webpack, Vite
+    // and setuptools (`dist`), make and Gradle (`build`), Maven and Cargo (`target`), `pip
+    // wheel -w wheelhouse`, `npm install` (`node_modules`), Django (`migrations`).
+    "dist",
+    "build",
+    "target",
+    "out",
+    "wheelhouse",
+    "node_modules",
+    "migrations",
+    // Data and assets of an application. (Not `rootfs`: a root file system is as often
+    // a tarball ADD is meant to unpack as an overlay folder.)
+    "data",
+    "resources",
+    "res",
+    "css",
+    "js",
+    "fonts",
+    // OpenSSH's own file names: keys and lists it reads as text files.
+    "authorized_keys",
+    "known_hosts",
+    "id_rsa",
+    "id_ecdsa",
+    "id_ed25519",
+    // A release's version number, one line of text.
+    "version",
 ];
+/// Beginnings of Dockerfile names (`Dockerfile-dev`, `Dockerfile_prod`, as discovery finds
+/// them): text files, never archives.
+const DOCKERFILE_PREFIXES: &[&str] = &["dockerfile-", "dockerfile_"];
 /// Extensions of file names that are not archives (2026-12): a destination named so is one
 /// file of that kind, not a folder that an unpacked archive would make.
 const FILE_EXT: &[&str] = &[
@@ -217,6 +247,7 @@ fn source_safety(src: &str, context: &BuildContext) -> Option<Applicability> {
         || src.ends_with("/.")
         || has_plain_ext
         || WELL_KNOWN.contains(&name.as_str())
+        || DOCKERFILE_PREFIXES.iter().any(|p| name.starts_with(p))
     {
         return Some(Applicability::Safe);
     }
