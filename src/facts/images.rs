@@ -739,6 +739,18 @@ fn official_entry(r: &ImageRef) -> Option<OfficialEntry> {
     official_row(&r.name, r.tag.as_deref().unwrap_or("latest"))
 }
 
+/// Official images whose `yarn`, when they have one, is Yarn 1 (classic), as of 2026-12: the
+/// `node` images have bundled Yarn 1 since 2017-02 (0.21, then 1.x; frozen at 1.22.22), and
+/// those of Node 26 and later bundle no Yarn at all (nodejs/docker-node#2407, #2422).
+const BUNDLES_CLASSIC_YARN: &[&str] = &["node"];
+
+/// The base's own `yarn`, if it has one, is Yarn 1.
+pub fn bundles_classic_yarn(base: &BaseImage) -> bool {
+    base.image
+        .as_ref()
+        .is_some_and(|r| r.is_official() && BUNDLES_CLASSIC_YARN.contains(&r.name.as_str()))
+}
+
 /// Images whose server starts as root on purpose and drops privileges itself.
 pub fn drops_privileges_itself(image: &str) -> bool {
     ImageRef::parse(image).is_some_and(|r| {

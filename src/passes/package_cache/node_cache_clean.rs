@@ -5,6 +5,7 @@ use crate::fix::Applicability;
 use crate::passes::{Context, Finding, Meta, Pass};
 use crate::shell::is_named;
 use crate::shell::{Script, SimpleCmd};
+use crate::syntax::Kind;
 
 pub struct NodeCacheClean;
 
@@ -37,12 +38,17 @@ RUN npm ci --omit=dev && npm cache clean --force
 npm: Safe, the cache is only a download cache. yarn: Unsafe, because in Yarn 2+ projects
 without a global cache `yarn cache clean` deletes `.yarn/cache`, which Plug'n'Play needs at run
 time; Safe when the build context shows a Yarn 1 project (`yarn.lock` says `yarn lockfile v1`,
-and no `.yarnrc.yml` is there). Either cache is kept, and the pass says so, when a later step installs `--offline` from
+and no `.yarnrc.yml` is there), or when the Dockerfile shows that the install runs the Yarn 1 an
+official `node` image bundles: nothing before it in the stage installs or switches Yarn (no
+`yarn` or `corepack` mentioned), and only named files (`package.json`, `yarn.lock`, names with
+an extension), none of them a `.yarnrc*`, are copied before it, so no `yarnPath` can hand the
+install to a newer Yarn. Either cache is kept, and the pass says so, when a later step installs `--offline` from
 it.
 
 ## Facts it relies on
 The analysed scripts of the RUN and of later RUNs that install `--offline`; the build context's
-`yarn.lock` and `.yarnrc.yml` (which Yarn); the user in force (a cache mount is root's). An appended cleanup waits for a merge of its RUN.
+`yarn.lock` and `.yarnrc.yml` (which Yarn); the stage's base (the table of images that bundle
+Yarn 1) and what is copied and run before the install; the user in force (a cache mount is root's). An appended cleanup waits for a merge of its RUN.
 "#,
 };
 
@@ -72,6 +78,100 @@ fn classic_yarn(cx: &Context<'_, '_>, stage: Option<usize>) -> bool {
     let berry = cx.build_context.exists(&format!("{dir}.yarnrc.yml")) != Some(false)
         || cx.build_context.exists(".yarnrc.yml") != Some(false);
     !berry && lock.is_some_and(|l| l.lines().take(5).any(|l| l.trim() == "# yarn lockfile v1"))
+}
+
+/// Names that an npm or Yarn project reads as files: copied before an install, they are files.
+const MANIFESTS: &[&str] = &[
+    "package.json",
+    "yarn.lock",
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    ".npmrc",
+];
+
+/// An extension that `ADD` may unpack (then the source was a folder of files, not one file).
+const ARCHIVE_EXT: &[&str] = &["tar", "gz", "tgz", "bz2", "tbz2", "xz", "txz", "zst", "zip"];
+
+/// A COPY/ADD source that is one named file, and not Yarn's configuration: a manifest, or a
+/// name with an extension (not a `.d` folder, not an archive ADD unpacks).
+fn named_file(src: &str, add: bool) -> bool {
+    if src.ends_with('/') || src.contains(['*', '?', '[', '$']) {
+        return false;
+    }
+    let name = src.rsplit('/').next().unwrap_or(src);
+    if name.starts_with(".yarnrc") {
+        return false;
+    }
+    if MANIFESTS.contains(&name) {
+        return true;
+    }
+    let stem = name.strip_prefix('.').unwrap_or(name);
+    match stem.rsplit_once('.') {
+        Some((_, ext)) => {
+            let ext = ext.to_ascii_lowercase();
+            !ext.is_empty() && ext != "d" && !(add && ARCHIVE_EXT.contains(&ext.as_str()))
+        }
+        None => false,
+    }
+}
+
+/// The Dockerfile shows that the install at instruction `i` runs the Yarn 1 its official base
+/// image bundles, in a project that cannot hand it to another Yarn: nothing earlier in the
+/// stage mentions yarn or corepack (which would install or switch Yarn), no command of the RUN
+/// before the install names yarn, and everything copied before it is a named file that is not a
+/// `.yarnrc`/`.yarnrc.yml` (whose `yarnPath` would make Yarn 1 run a newer Yarn).
+fn bundled_classic_yarn(cx: &Context<'_, '_>, i: usize) -> bool {
+    let Some(s) = cx.doc.instructions[i].stage else {
+        return false;
+    };
+    let stage = &cx.facts.stages[s];
+    if stage.parent.is_some() || !crate::facts::images::bundles_classic_yarn(&stage.base) {
+        return false;
+    }
+    let mentions = |text: &str, words: &[&str]| {
+        let text = text.to_ascii_lowercase();
+        words.iter().any(|w| text.contains(w))
+    };
+    let own = &cx.doc.text[cx.doc.instructions[i].span.clone()];
+    if mentions(
+        own,
+        &[
+            "corepack",
+            "set version",
+            "policies",
+            "yarnpath",
+            "yarn-path",
+        ],
+    ) {
+        return false;
+    }
+    // `npm install -g yarn@berry && yarn install`: a command before the install names yarn.
+    let installs_yarn = cx.script(i).is_none_or(|script| {
+        script
+            .commands
+            .iter()
+            .take_while(|c| !yarn_installs(c))
+            .any(|c| c.words.iter().any(|w| mentions(&w.raw, &["yarn"])))
+    });
+    if installs_yarn {
+        return false;
+    }
+    cx.stage_instrs(s)
+        .take_while(|(j, _)| *j < i)
+        .all(|(_, ins)| {
+            let text = &cx.doc.text[ins.span.clone()];
+            match ins.kind {
+                Kind::Copy | Kind::Add => {
+                    ins.flag("from").is_none()
+                        && ins.args.len() >= 2
+                        && ins.args[..ins.args.len() - 1]
+                            .iter()
+                            .all(|a| named_file(&a.value, ins.is(Kind::Add)))
+                }
+                Kind::From => true,
+                _ => !mentions(text, &["yarn", "corepack"]),
+            }
+        })
 }
 
 impl Pass for NodeCacheClean {
@@ -107,7 +207,9 @@ impl Pass for NodeCacheClean {
                     break;
                 }
                 // Read only here: it looks through the stage for the manifests.
-                let applicability = if tool == "yarn" && classic_yarn(cx, ins.stage) {
+                let applicability = if tool == "yarn"
+                    && (classic_yarn(cx, ins.stage) || bundled_classic_yarn(cx, i))
+                {
                     Applicability::Safe
                 } else {
                     applicability
