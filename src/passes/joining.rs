@@ -52,10 +52,10 @@ pub fn runs_joinable(cx: &Context<'_, '_>, a: usize, b: usize) -> Result<(), Str
             doc.line_of(ia.span.start)
         ));
     }
-    if let Some(why) = sa.leaks_state() {
+    let sb = cx.script(b).expect("analysed");
+    if let Some(why) = sa.leaks_state_into(sb) {
         return Err(format!("line {} {why}", doc.line_of(ia.span.start)));
     }
-    let sb = cx.script(b).expect("analysed");
     if !sb.is_plain_and_chain() {
         // `A && x; y` or `A && x || y` would run `y` after a failed `A`, and a `{ ...; }` group
         // hides the commands from linters; leave it.

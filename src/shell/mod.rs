@@ -112,9 +112,10 @@ pub struct Script {
     /// Source byte offset just after the last token (the trailing `;`, if any). Appending
     /// replaces `end..tail_end`, so that no `; &&` is ever written.
     pub tail_end: usize,
-    /// Constructs that set shell state outside a subshell (function definitions, `for` loop
-    /// variables), besides the simple commands.
+    /// A function defined outside a subshell: a later command of that name would call it.
     pub defines_state: bool,
+    /// Variables that `for` loops outside a subshell leave set (`f` of `for f in ...`).
+    pub loop_vars: Vec<String>,
 }
 
 impl Script {
@@ -186,8 +187,38 @@ impl Script {
     /// than in a fresh shell; `None` when it cannot.
     pub fn leaks_state(&self) -> Option<String> {
         if self.defines_state {
-            return Some("defines a function or loop variable".into());
+            return Some("defines a function".into());
         }
+        if let Some(v) = self.loop_vars.first() {
+            return Some(format!("leaves the loop variable `{v}` set"));
+        }
+        self.leaks_commands()
+    }
+
+    /// Why running `next` after this script in the same shell could behave differently than in
+    /// a fresh shell; `None` when it cannot. A loop variable left set matters only to a script
+    /// that reads it (or runs code that might: `eval`, `source`).
+    pub fn leaks_state_into(&self, next: &Script) -> Option<String> {
+        if self.defines_state {
+            return Some("defines a function".into());
+        }
+        let dynamic = next
+            .commands
+            .iter()
+            .any(|c| matches!(c.name(), Some("eval" | "source" | ".")));
+        if let Some(v) = self
+            .loop_vars
+            .iter()
+            .find(|v| dynamic || reads_variable(&next.unfolded.text, v))
+        {
+            return Some(format!(
+                "leaves the loop variable `{v}` set, which the next script reads"
+            ));
+        }
+        self.leaks_commands()
+    }
+
+    fn leaks_commands(&self) -> Option<String> {
         if self.lists.iter().any(|l| l.end == ListEnd::Background) {
             return Some("starts a background job".into());
         }
@@ -218,6 +249,9 @@ impl Script {
                     Some(n) if STATE_BUILTINS.contains(&n.as_str()) => {
                         return Some(format!("runs `{n}`, which changes the shell's state"));
                     }
+                    // A name with a `/` of its own is a file the shell executes, never a
+                    // builtin or function (`$HOME/bin/pip`, `/opt/build-*.sh`).
+                    None if has_literal_slash(&w.raw) => {}
                     None => {
                         return Some(format!(
                             "runs a command whose name is computed (`{}`)",
@@ -231,6 +265,42 @@ impl Script {
         }
         None
     }
+}
+
+/// Does `text` read the shell variable `name` (`$name`, `${name...}`)?
+fn reads_variable(text: &str, name: &str) -> bool {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices('$').any(|(i, _)| {
+        let rest = &text[i + 1..];
+        let rest = rest
+            .strip_prefix('{')
+            .map_or(rest, |r| r.trim_start_matches(['#', '!']));
+        rest.strip_prefix(name)
+            .is_some_and(|after| !after.starts_with(ident))
+    })
+}
+
+/// A word with a `/` outside any expansion (`${...}`, `$(...)`, backquotes), which no value of
+/// a variable takes away.
+fn has_literal_slash(raw: &str) -> bool {
+    let (mut depth, mut backquoted) = (0usize, false);
+    let bytes = raw.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'`' => backquoted = !backquoted,
+            b'$' if matches!(bytes.get(i + 1), Some(b'{' | b'(')) => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' | b')' if depth > 0 => depth -= 1,
+            b'/' if depth == 0 && !backquoted => return true,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 /// `/usr/bin/apt-get` → `apt-get`.
@@ -369,6 +439,7 @@ fn analyse_unfolded(unfolded: Unfolded) -> Result<Script, Opaque> {
         contained: 0,
         piped: false,
         defines_state: false,
+        loop_vars: Vec::new(),
     };
     for cc in &program.complete_commands {
         for item in &cc.0 {
@@ -384,6 +455,7 @@ fn analyse_unfolded(unfolded: Unfolded) -> Result<Script, Opaque> {
         end,
         tail_end,
         defines_state: lower.defines_state,
+        loop_vars: lower.loop_vars,
         unfolded,
     })
 }
@@ -420,6 +492,7 @@ struct Lower<'a> {
     /// The current pipeline has more than one element.
     piped: bool,
     defines_state: bool,
+    loop_vars: Vec<String>,
 }
 
 impl Lower<'_> {
@@ -495,7 +568,9 @@ impl Lower<'_> {
                 self.contained -= 1;
             }
             C::ForClause(f) => {
-                self.defines_state |= self.contained == 0;
+                if self.contained == 0 {
+                    self.loop_vars.push(f.variable_name.clone());
+                }
                 self.compound_list(&f.body.list, list)
             }
             C::ArithmeticForClause(f) => self.compound_list(&f.body.list, list),
@@ -667,6 +742,41 @@ mod tests {
         assert_eq!(c.name(), Some("apt-get"));
         assert_eq!(&src[c.words[1].span.clone()], "install");
         assert_eq!(c.words[3].lit.as_deref(), Some("curl"));
+    }
+
+    #[test]
+    fn a_loop_variable_leaks_only_into_a_script_that_reads_it() {
+        let lp = script("for f in a b; do mv \"$f\" /x; done");
+        assert!(
+            lp.leaks_state_into(&script("install-plugins.sh a b"))
+                .is_none()
+        );
+        for reads in [
+            "echo $f",
+            "echo ${f}",
+            "echo \"${f%.hpi}\"",
+            "echo ${#f}",
+            "eval x",
+        ] {
+            assert!(lp.leaks_state_into(&script(reads)).is_some(), "{reads}");
+        }
+        assert!(lp.leaks_state_into(&script("echo $foo")).is_none());
+        let func = script("f() { echo; }");
+        assert!(func.leaks_state_into(&script("make")).is_some());
+    }
+
+    #[test]
+    fn a_computed_name_with_a_slash_of_its_own_is_a_program() {
+        for program in [
+            "$HOME/bin/pip install x",
+            "/pd_build/ruby-*.sh",
+            "\"$D\"/run.sh",
+        ] {
+            assert!(script(program).leaks_state().is_none(), "{program}");
+        }
+        for unknown in ["$CMD x", "${X#/} y", "$(echo /bin/cd) /", "`echo /x`"] {
+            assert!(script(unknown).leaks_state().is_some(), "{unknown}");
+        }
     }
 
     #[test]
