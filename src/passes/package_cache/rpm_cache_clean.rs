@@ -94,8 +94,15 @@ const INSTALLS: &[&str] = &[
     "dup",
 ];
 
+/// The script cleans `m`'s cache after its last install (a clean before it, as in `yum
+/// update; yum clean all && yum install x`, leaves the install's cache behind).
 fn cleans(s: &Script, m: &Manager) -> bool {
-    s.commands.iter().any(|c| {
+    let last_install = s
+        .commands
+        .iter()
+        .rposition(|c| is_named(c, &[m.name]) && subcommand(c, INSTALLS).is_some())
+        .unwrap_or(0);
+    s.commands[last_install..].iter().any(|c| {
         (is_named(c, &[m.name])
             && c.args()
                 .any(|w| matches!(w.lit.as_deref(), Some("clean" | "cc"))))
