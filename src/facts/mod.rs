@@ -113,6 +113,9 @@ pub struct Facts {
     pub instrs: Vec<InstrFacts>,
     /// Per instruction: the analysed script of a shell-form RUN in a POSIX-shell stage.
     scripts: Vec<Option<Result<Script, Opaque>>>,
+    /// Per instruction: the analysed script of an `ONBUILD RUN` in shell form (kept apart: it
+    /// runs in the images built FROM this one, not in this stage).
+    triggers: Vec<Option<Script>>,
 }
 
 impl Facts {
@@ -121,6 +124,7 @@ impl Facts {
         let mut stages: Vec<StageFacts> = Vec::with_capacity(doc.stages.len());
         let mut instrs: Vec<InstrFacts> = vec![InstrFacts::default(); doc.instructions.len()];
         let mut scripts: Vec<Option<Result<Script, Opaque>>> = vec![None; doc.instructions.len()];
+        let mut triggers: Vec<Option<Script>> = vec![None; doc.instructions.len()];
         // Facts at the end of each stage, which a child stage starts from.
         let mut ends: Vec<InstrFacts> = Vec::with_capacity(doc.stages.len());
         for (s, stage) in doc.stages.iter().enumerate() {
@@ -176,6 +180,14 @@ impl Facts {
                     scripts[i] = Some(shell::analyse(doc.text, span.clone(), doc.escape));
                 } else if let Some(body) = run_heredoc(doc, ins).filter(|_| now.posix_shell) {
                     scripts[i] = Some(shell::analyse_heredoc(doc.text, body));
+                } else if let Some(trigger) = ins.trigger.as_deref().filter(|t| {
+                    t.is(Kind::Run)
+                        && t.heredocs.is_empty()
+                        && t.flags.is_empty()
+                        && now.posix_shell
+                }) && let Body::Shell(span) = &trigger.body
+                {
+                    triggers[i] = shell::analyse(doc.text, span.clone(), doc.escape).ok();
                 }
                 if let Some(Some(Ok(script))) = scripts.get(i) {
                     let line = doc.line_of(ins.span.start);
@@ -227,6 +239,12 @@ impl Facts {
             }
             now.env = EnvNames::prefix(&names, names.len());
             let windows = windows_here || !now.posix_shell;
+            if !now.posix_shell {
+                // Triggers run in the shell the image ends with.
+                for i in stage.instrs.clone() {
+                    triggers[i] = None;
+                }
+            }
             stages.push(StageFacts {
                 parent,
                 base,
@@ -247,12 +265,18 @@ impl Facts {
             stages,
             instrs,
             scripts,
+            triggers,
         }
     }
 
     /// The analysed script of instruction `i`, if it is a shell-form RUN we understand.
     pub fn script(&self, i: usize) -> Option<&Script> {
         self.scripts.get(i)?.as_ref()?.as_ref().ok()
+    }
+
+    /// The analysed script of instruction `i` when it is an `ONBUILD RUN` in shell form.
+    pub fn trigger_script(&self, i: usize) -> Option<&Script> {
+        self.triggers.get(i)?.as_ref()
     }
 
     /// Why instruction `i`'s script was not analysed, when it is a RUN in a POSIX shell.

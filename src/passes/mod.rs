@@ -251,6 +251,12 @@ impl<'d, 's> Context<'d, 's> {
         self.facts.script(i)
     }
 
+    /// The analysed script of instruction `i` when it is an `ONBUILD RUN` in shell form, which
+    /// runs in the builds FROM this image.
+    pub fn trigger_script(&self, i: usize) -> Option<&Script> {
+        self.facts.trigger_script(i)
+    }
+
     /// Why instruction `i`'s script was not analysed, when it is a RUN.
     pub fn opaque_reason(&self, i: usize) -> Option<&str> {
         self.facts.opaque_reason(i)

@@ -120,6 +120,9 @@ pub struct Instr {
     pub heredocs: Vec<Range<usize>>,
     /// Index into `Document::stages`, `None` for the global ARGs before the first FROM.
     pub stage: Option<usize>,
+    /// The instruction an `ONBUILD` registers (its spans in this file), run by builds FROM
+    /// this image.
+    pub trigger: Option<Box<Instr>>,
 }
 
 impl Instr {
@@ -663,8 +666,9 @@ fn flatten(ins: &pd::Instruction<'_>, body: &str, by: usize) -> Instr {
                 flags: Vec::new(),
                 body: Body::None,
                 args: Vec::new(),
-                heredocs: inner.heredocs,
+                heredocs: inner.heredocs.clone(),
                 stage: None,
+                trigger: Some(Box::new(inner)),
             };
         }
         I::Run(i) => {
@@ -731,6 +735,7 @@ fn flatten(ins: &pd::Instruction<'_>, body: &str, by: usize) -> Instr {
         args,
         heredocs,
         stage: None,
+        trigger: None,
     }
 }
 

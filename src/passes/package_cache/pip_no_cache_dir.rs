@@ -15,8 +15,10 @@ static META: Meta = Meta {
     phase: crate::passes::Phase::Edit,
     hadolint: &["DL3042"],
     docs: r#"## What it does
-Adds `--no-cache-dir` to `pip install`, `pip3 install` and `python -m pip install`. With
-`--cache-mounts` it mounts a BuildKit cache on `/root/.cache/pip` instead.
+Adds `--no-cache-dir` to `pip install`, `pip3 install` and `python -m pip install`, in RUN
+scripts and in `ONBUILD RUN` triggers (which run in every image built FROM this one). With
+`--cache-mounts` it mounts a BuildKit cache on `/root/.cache/pip` instead (not in a trigger,
+whose build is not this one).
 
 ## Why
 pip keeps every wheel it downloads in `~/.cache/pip`. In an image that cache is never used again
@@ -36,7 +38,8 @@ Safe: the cache only speeds up a later install in the same container. Skipped wh
 `PIP_NO_CACHE_DIR` is set by `ENV`/`ARG`, or a cache is already mounted.
 
 ## Facts it relies on
-The analysed script; `PIP_NO_CACHE_DIR` set by ENV/ARG in the chain (per-instruction facts); cache mounts already on the RUN.
+The analysed script (of the RUN, or of the `ONBUILD RUN` trigger in a stage that ends in a
+POSIX shell); `PIP_NO_CACHE_DIR` set by ENV/ARG in the chain (per-instruction facts); cache mounts already on the RUN.
 "#,
 };
 
@@ -72,7 +75,12 @@ impl Pass for PipNoCacheDir {
 
     fn run(&self, cx: &Context<'_, '_>, out: &mut Vec<Finding>) {
         for (i, ins) in cx.doc.instructions.iter().enumerate() {
-            let Some(s) = cx.script(i) else { continue };
+            // An `ONBUILD RUN` fills the cache of every image built FROM this one.
+            let (s, trigger) = match (cx.script(i), cx.trigger_script(i)) {
+                (Some(s), _) => (s, false),
+                (None, Some(s)) => (s, true),
+                (None, None) => continue,
+            };
             if cx.env_set_before(i, "PIP_NO_CACHE_DIR") || mounts_cache(ins, "/root/.cache") {
                 continue;
             }
@@ -89,6 +97,16 @@ impl Pass for PipNoCacheDir {
                 .iter()
                 .map(|(c, k)| insert_after_word(c, *k, "--no-cache-dir"))
                 .collect();
+            if trigger {
+                // No cache mount: the trigger's build is not this one.
+                out.push(cx.finding(
+                    &META,
+                    ins.span.start,
+                    "pip install without --no-cache-dir in an ONBUILD trigger (every image built FROM this one keeps the cache)",
+                    Some(crate::fix::Fix::safe(edits)),
+                ));
+                continue;
+            }
             out.extend(mount_or_flag(
                 cx,
                 &META,
