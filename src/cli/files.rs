@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{AppliedJson, FileReport};
-use dockopt::{Error, Settings, diff, optimize};
+use dockopt::{BuildContext, Error, Settings, diff, optimize_in};
 
 /// Larger files are refused: no real Dockerfile comes near this.
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
@@ -60,12 +60,15 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<(PathBuf, PathBuf)>, Vec<FileReport>)
             .file_name()
             .and_then(|n| n.to_str())
             .is_some_and(is_dockerfile_name);
-        if p.is_dir() && named_like_a_dockerfile {
+        // One look at the path (a run over a thousand named files looked three times each).
+        let meta = std::fs::metadata(p);
+        let is_dir = meta.as_ref().is_ok_and(|m| m.is_dir());
+        if is_dir && named_like_a_dockerfile {
             errors.push(error_report(
                 &p.display().to_string(),
                 format!("{}: is a directory, not a Dockerfile", p.display()),
             ));
-        } else if p.is_dir() {
+        } else if is_dir {
             let walker = ignore::WalkBuilder::new(p)
                 .hidden(false)
                 .require_git(false)
@@ -83,7 +86,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<(PathBuf, PathBuf)>, Vec<FileReport>)
                 .collect();
             here.sort();
             found.extend(here.into_iter().map(|f| (f, p.clone())));
-        } else if p.exists() {
+        } else if meta.is_ok() {
             let root = p
                 .parent()
                 .map(Path::to_path_buf)
@@ -127,10 +130,20 @@ pub fn error_report(path: &str, error: String) -> FileReport {
     }
 }
 
-pub fn process_path(path: &Path, settings: &Settings) -> FileReport {
+/// Optimizes the Dockerfile at `path`, its build context read through `cache` (shared by the
+/// files of one run).
+pub fn process_path(
+    path: &Path,
+    settings: &Settings,
+    cache: &std::sync::Arc<dockopt::facts::DiskCache>,
+) -> FileReport {
     let name = clean_path(path).display().to_string();
+    let context = match &settings.context {
+        Some(folder) => BuildContext::cached(folder, cache),
+        None => BuildContext::Unknown,
+    };
     match fs::read(path) {
-        Ok(bytes) => process_bytes(&name, &bytes, settings),
+        Ok(bytes) => process_in(&name, &bytes, settings, &context),
         Err(e) => error_report(&name, format!("{name}: cannot read: {e}")),
     }
 }
@@ -173,11 +186,16 @@ pub fn check_text<'b>(name: &str, bytes: &'b [u8]) -> Result<&'b str, String> {
 }
 
 pub fn process_bytes(name: &str, bytes: &[u8], settings: &Settings) -> FileReport {
+    let context = BuildContext::folder(settings.context.as_deref());
+    process_in(name, bytes, settings, &context)
+}
+
+fn process_in(name: &str, bytes: &[u8], settings: &Settings, context: &BuildContext) -> FileReport {
     let text = match check_text(name, bytes) {
         Ok(t) => t,
         Err(e) => return error_report(name, e),
     };
-    let result = std::panic::catch_unwind(|| optimize(text, settings));
+    let result = std::panic::catch_unwind(|| optimize_in(text, settings, context));
     let Ok(result) = result else {
         return error_report(
             name,

@@ -741,6 +741,9 @@ fn process_all(args: &OptimizeArgs, found: &[(PathBuf, PathBuf)]) -> Vec<FileRep
         .map_or(1, |n| n.get())
         .min(found.len().max(1));
     let next = AtomicUsize::new(0);
+    // Nothing is written before every file is optimized: the run may keep what it reads of
+    // the build contexts.
+    let contexts = std::sync::Arc::new(dockopt::facts::DiskCache::default());
     let slots: Mutex<Vec<Option<FileReport>>> =
         Mutex::new((0..found.len()).map(|_| None).collect());
     // A progress bar only for people: many files, stderr a terminal.
@@ -763,7 +766,7 @@ fn process_all(args: &OptimizeArgs, found: &[(PathBuf, PathBuf)]) -> Vec<FileRep
                     let Some((path, _)) = found.get(k) else { break };
                     let context = args.context.clone().or_else(|| Some(folder_of(path)));
                     let report = match settings_for_file_in_run(&args.rewrite, path, context) {
-                        Ok(settings) => files::process_path(path, &settings),
+                        Ok(settings) => files::process_path(path, &settings, &contexts),
                         Err(e) => files::error_report(&path.display().to_string(), e),
                     };
                     slots.lock().unwrap_or_else(|e| e.into_inner())[k] = Some(report);

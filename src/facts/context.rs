@@ -12,6 +12,10 @@ pub enum BuildContext {
     Unknown,
     /// A folder on disk.
     Folder(PathBuf),
+    /// A folder on disk, read through a cache that the Dockerfiles of one run share: each path
+    /// is looked at once (a run over many Dockerfiles asks their contexts the same questions).
+    /// For a run that writes nothing before it has read everything.
+    Cached(PathBuf, std::sync::Arc<DiskCache>),
     /// Files in memory, by relative path (folders are implied by the paths).
     Memory(BTreeMap<String, String>),
 }
@@ -25,16 +29,7 @@ fn listing(dir: &Path) -> std::sync::Arc<[String]> {
     use std::time::SystemTime;
     type Listings = Mutex<HashMap<PathBuf, (SystemTime, std::sync::Arc<[String]>)>>;
     static LISTINGS: OnceLock<Listings> = OnceLock::new();
-    let read = || {
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|e| e.file_name().to_str().map(str::to_string))
-            .collect();
-        names.sort();
-        std::sync::Arc::<[String]>::from(names)
-    };
+    let read = || read_listing(dir);
     let Some(modified) = std::fs::metadata(dir).and_then(|m| m.modified()).ok() else {
         return read();
     };
@@ -52,7 +47,80 @@ fn listing(dir: &Path) -> std::sync::Arc<[String]> {
     names
 }
 
+/// What a run has learned of the files of its build contexts, by absolute path.
+#[derive(Debug, Default)]
+pub struct DiskCache {
+    kinds: std::sync::Mutex<std::collections::HashMap<PathBuf, Option<Kind>>>,
+    texts: std::sync::Mutex<std::collections::HashMap<PathBuf, Option<std::sync::Arc<str>>>>,
+    listings: std::sync::Mutex<std::collections::HashMap<PathBuf, std::sync::Arc<[String]>>>,
+}
+
+/// A path's kind and permission bits (symbolic links followed).
+#[derive(Debug, Clone, Copy)]
+struct Kind {
+    file: bool,
+    dir: bool,
+    mode: u32,
+}
+
+impl DiskCache {
+    fn kind(&self, path: PathBuf) -> Option<Kind> {
+        use std::os::unix::fs::PermissionsExt;
+        let lock = || self.kinds.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hit) = lock().get(&path) {
+            return *hit;
+        }
+        let kind = std::fs::metadata(&path).ok().map(|m| Kind {
+            file: m.is_file(),
+            dir: m.is_dir(),
+            mode: m.permissions().mode() & 0o7777,
+        });
+        lock().insert(path, kind);
+        kind
+    }
+
+    fn listing(&self, dir: PathBuf) -> std::sync::Arc<[String]> {
+        let lock = || self.listings.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hit) = lock().get(&dir) {
+            return hit.clone();
+        }
+        let names = read_listing(&dir);
+        lock().insert(dir, names.clone());
+        names
+    }
+
+    fn text(&self, path: PathBuf) -> Option<String> {
+        let lock = || self.texts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(hit) = lock().get(&path) {
+            return hit.as_deref().map(str::to_string);
+        }
+        let text = std::fs::read_to_string(&path)
+            .ok()
+            .map(std::sync::Arc::<str>::from);
+        let out = text.as_deref().map(str::to_string);
+        lock().insert(path, text);
+        out
+    }
+}
+
+/// The sorted names in a folder (none when it cannot be read).
+fn read_listing(dir: &Path) -> std::sync::Arc<[String]> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .collect();
+    names.sort();
+    std::sync::Arc::<[String]>::from(names)
+}
+
 impl BuildContext {
+    /// `folder` read through `cache` (see [`BuildContext::Cached`]).
+    pub fn cached(folder: &Path, cache: &std::sync::Arc<DiskCache>) -> BuildContext {
+        BuildContext::Cached(folder.to_path_buf(), cache.clone())
+    }
+
     pub fn folder(path: Option<&Path>) -> BuildContext {
         match path {
             Some(p) => BuildContext::Folder(p.to_path_buf()),
@@ -70,6 +138,7 @@ impl BuildContext {
         match self {
             BuildContext::Unknown => std::sync::Arc::from(Vec::new()),
             BuildContext::Folder(root) => listing(&root.join(dir)),
+            BuildContext::Cached(root, cache) => cache.listing(root.join(dir)),
             BuildContext::Memory(files) => {
                 let prefix = if dir.is_empty() {
                     String::new()
@@ -95,6 +164,7 @@ impl BuildContext {
         match self {
             BuildContext::Unknown => false,
             BuildContext::Folder(root) => root.join(rel).is_dir(),
+            BuildContext::Cached(root, cache) => cache.kind(root.join(rel)).is_some_and(|k| k.dir),
             BuildContext::Memory(files) => {
                 let prefix = format!("{rel}/");
                 files.keys().any(|k| k.starts_with(&prefix))
@@ -108,6 +178,7 @@ impl BuildContext {
         match self {
             BuildContext::Unknown => false,
             BuildContext::Folder(root) => root.join(rel).is_file(),
+            BuildContext::Cached(root, cache) => cache.kind(root.join(rel)).is_some_and(|k| k.file),
             BuildContext::Memory(files) => files.contains_key(rel),
         }
     }
@@ -128,6 +199,10 @@ impl BuildContext {
                 let meta = std::fs::metadata(root.join(rel)).ok()?;
                 meta.is_file().then(|| meta.permissions().mode() & 0o7777)
             }
+            BuildContext::Cached(root, cache) => cache
+                .kind(root.join(rel))
+                .filter(|k| k.file)
+                .map(|k| k.mode),
             _ => None,
         }
     }
@@ -138,7 +213,7 @@ impl BuildContext {
         let rel = rel.trim_start_matches("./").trim_start_matches('/');
         match self {
             BuildContext::Unknown => None,
-            BuildContext::Folder(root) => {
+            BuildContext::Folder(root) | BuildContext::Cached(root, _) => {
                 let mut f = std::fs::File::open(root.join(rel)).ok()?;
                 let mut head = vec![0u8; n];
                 let got = f.read(&mut head).unwrap_or(0);
@@ -188,6 +263,9 @@ impl BuildContext {
         match self {
             BuildContext::Unknown => BuildContext::Unknown,
             BuildContext::Folder(root) => BuildContext::Folder(root.join(dir)),
+            BuildContext::Cached(root, cache) => {
+                BuildContext::Cached(root.join(dir), cache.clone())
+            }
             BuildContext::Memory(files) => {
                 let prefix = format!("{dir}/");
                 BuildContext::Memory(
@@ -208,6 +286,7 @@ impl BuildContext {
         match self {
             BuildContext::Unknown => None,
             BuildContext::Folder(root) => std::fs::read_to_string(root.join(rel)).ok(),
+            BuildContext::Cached(root, cache) => cache.text(root.join(rel)),
             BuildContext::Memory(files) => files.get(rel).cloned(),
         }
     }
@@ -252,7 +331,8 @@ mod tests {
             ]
             .into(),
         );
-        for c in [&folder, &memory] {
+        let cached = BuildContext::cached(tmp.path(), &Default::default());
+        for c in [&folder, &memory, &cached] {
             assert_eq!(*c.entries(""), ["requirements.txt", "src"]);
             assert!(c.is_dir("src/app") && c.is_file("src/app/main.py"));
             assert_eq!(c.sub("src").read("app/main.py").as_deref(), Some("print()"));

@@ -16,7 +16,7 @@ pub mod secrets;
 pub mod tools;
 mod users;
 
-pub use context::BuildContext;
+pub use context::{BuildContext, DiskCache};
 pub use images::{BaseImage, Distro, Family, Libc, PackageManager, Release};
 pub use users::CreatedUser;
 
