@@ -3,6 +3,7 @@
 //! A script we cannot parse is `Opaque`, and passes leave it alone.
 
 mod edits;
+mod plain;
 mod query;
 mod unfold;
 
@@ -421,6 +422,15 @@ fn analyse_unfolded(unfolded: Unfolded) -> Result<Script, Opaque> {
             "nested more than {MAX_NESTING} levels deep"
         )));
     }
+    let unfolded = match plain::plain_script(unfolded) {
+        Ok(script) => return Ok(script),
+        Err(unfolded) => unfolded,
+    };
+    analyse_parsed(unfolded)
+}
+
+/// [`analyse_unfolded`] by brush's parse alone.
+fn analyse_parsed(unfolded: Unfolded) -> Result<Script, Opaque> {
     let src = unfolded.text.as_str();
     let parsed = parse_cached(src);
     let Parsed {

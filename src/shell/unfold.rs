@@ -28,6 +28,14 @@ impl Unfolded {
     }
 }
 
+impl Unfolded {
+    /// A script that is its own source (tests).
+    #[cfg(test)]
+    pub fn from_text(text: &str) -> Unfolded {
+        verbatim(text, 0..text.len())
+    }
+}
+
 /// `text[span]` as it is: a heredoc body, which reaches the shell verbatim (its line
 /// continuations and comments are the shell's to read).
 pub fn verbatim(text: &str, span: Range<usize>) -> Unfolded {

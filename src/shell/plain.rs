@@ -1,0 +1,385 @@
+//! Scripts that are nothing but plain commands (`apt-get update && apt-get install -y curl`),
+//! lowered without the full shell parser: most RUN scripts are such chains, and brush's
+//! tokenizer and grammar were a quarter of a run's time. Anything beyond the plain subset
+//! (expansions other than `$NAME`/`${NAME}`, escapes, redirections, subshells, compound
+//! commands, assignments, background jobs, comments, line breaks, non-ASCII text) returns
+//! `None`, and the caller parses the script with brush. The two agree on every corpus script
+//! the plain path takes (a test compares them).
+
+use super::{ListEnd, Script, SimpleCmd, TopList, Unfolded, Word, literal};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    And,
+    Or,
+    Pipe,
+    Semi,
+}
+
+enum Token {
+    Word(std::ops::Range<usize>),
+    Op(Op, std::ops::Range<usize>),
+}
+
+/// Words that open or close a compound command, or change how one is read, at a command's
+/// start: a script that has one there is not plain.
+const RESERVED: &[&str] = &[
+    "if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for",
+    "in", "function", "select", "time", "coproc", "{", "}", "!", "[[", "]]",
+];
+
+fn is_name_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// The tokens of `text` if every one is a plain word or `&&`, `||`, `|`, `;`.
+fn tokens(text: &str) -> Option<Vec<Token>> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b' ' | b'\t' => i += 1,
+            b'&' if b.get(i + 1) == Some(&b'&') => {
+                out.push(Token::Op(Op::And, i..i + 2));
+                i += 2;
+            }
+            b'|' if b.get(i + 1) == Some(&b'|') => {
+                out.push(Token::Op(Op::Or, i..i + 2));
+                i += 2;
+            }
+            b'|' => {
+                out.push(Token::Op(Op::Pipe, i..i + 1));
+                i += 1;
+            }
+            b';' if b.get(i + 1) != Some(&b';') => {
+                out.push(Token::Op(Op::Semi, i..i + 1));
+                i += 1;
+            }
+            _ => {
+                let start = i;
+                i = word_end(b, i)?;
+                out.push(Token::Word(start..i));
+            }
+        }
+    }
+    Some(out)
+}
+
+/// The end of the plain word starting at `i`, or `None` if it is not plain.
+fn word_end(b: &[u8], mut i: usize) -> Option<usize> {
+    let start = i;
+    while i < b.len() {
+        match b[i] {
+            b' ' | b'\t' | b'&' | b'|' | b';' => break,
+            b'\'' => {
+                let close = b[i + 1..].iter().position(|&c| c == b'\'')?;
+                i += close + 2;
+            }
+            b'"' => {
+                let close = b[i + 1..].iter().position(|&c| c == b'"')?;
+                if b[i + 1..i + 1 + close]
+                    .iter()
+                    .any(|c| matches!(c, b'$' | b'`' | b'\\'))
+                {
+                    return None;
+                }
+                i += close + 2;
+            }
+            b'$' => {
+                i += 1;
+                if b.get(i) == Some(&b'{') {
+                    let len = b[i + 1..].iter().take_while(|&&c| is_name_char(c)).count();
+                    if len == 0 || b.get(i + 1 + len) != Some(&b'}') {
+                        return None;
+                    }
+                    i += len + 2;
+                } else {
+                    let len = b[i..].iter().take_while(|&&c| is_name_char(c)).count();
+                    if len == 0 || b[i].is_ascii_digit() {
+                        return None;
+                    }
+                    i += len;
+                }
+            }
+            b'#' if i == start => return None,
+            c if c.is_ascii_alphanumeric() => i += 1,
+            b'_' | b'-' | b'.' | b'/' | b':' | b'=' | b'+' | b'@' | b'%' | b',' | b'^' | b'#'
+            | b'*' | b'?' | b'[' | b']' | b'~' => i += 1,
+            _ => return None,
+        }
+    }
+    (i > start).then_some(i)
+}
+
+/// `NAME=...` at a command's start is an assignment, not a word.
+fn is_assignment(word: &str) -> bool {
+    let name = word.split('=').next().unwrap_or("");
+    word.contains('=')
+        && !name.is_empty()
+        && !name.as_bytes()[0].is_ascii_digit()
+        && name.bytes().all(is_name_char)
+}
+
+/// The script of `unfolded` if it is plain, lowered as the full parser's path lowers it;
+/// else `unfolded` back.
+pub(super) fn plain_script(unfolded: Unfolded) -> Result<Script, Unfolded> {
+    match lower(&unfolded) {
+        Some((commands, lists, ends)) => Ok(Script {
+            commands,
+            lists,
+            trailing_comment: ends.0,
+            end: ends.1,
+            tail_end: ends.2,
+            defines_state: false,
+            loop_vars: Vec::new(),
+            unfolded,
+        }),
+        None => Err(unfolded),
+    }
+}
+
+type Lowered = (Vec<SimpleCmd>, Vec<TopList>, (bool, usize, usize));
+/// A pipeline's commands, each its words' spans.
+type Pipeline = Vec<Vec<std::ops::Range<usize>>>;
+/// An and-or list: its pipelines, each with the operator after it (`None` for the last).
+type AndOr = Vec<(Pipeline, Option<Op>)>;
+
+fn lower(unfolded: &Unfolded) -> Option<Lowered> {
+    let text = unfolded.text.as_str();
+    if !text.is_ascii() {
+        return None;
+    }
+    let tokens = tokens(text)?;
+    let mut lists: Vec<AndOr> = vec![Vec::new()];
+    let mut pipeline: Pipeline = vec![Vec::new()];
+    let mut last_token_end = 0;
+    let mut body_end = 0;
+    for t in &tokens {
+        match t {
+            Token::Word(r) => {
+                let command = pipeline.last_mut().expect("a command");
+                if command.is_empty() {
+                    let w = &text[r.clone()];
+                    if RESERVED.contains(&w) || is_assignment(w) {
+                        return None;
+                    }
+                }
+                command.push(r.clone());
+                last_token_end = r.end;
+                body_end = r.end;
+            }
+            Token::Op(op, r) => {
+                if pipeline.last().expect("a command").is_empty() {
+                    return None;
+                }
+                last_token_end = r.end;
+                match op {
+                    Op::Pipe => pipeline.push(Vec::new()),
+                    Op::And | Op::Or => {
+                        let done = std::mem::replace(&mut pipeline, vec![Vec::new()]);
+                        lists.last_mut().expect("a list").push((done, Some(*op)));
+                    }
+                    Op::Semi => {
+                        let done = std::mem::replace(&mut pipeline, vec![Vec::new()]);
+                        lists.last_mut().expect("a list").push((done, None));
+                        lists.push(Vec::new());
+                    }
+                }
+            }
+        }
+    }
+    match pipeline.last() {
+        Some(c) if !c.is_empty() => lists.last_mut().expect("a list").push((pipeline, None)),
+        // `a &&` (or a `|` at the end) continues on a line that is not there: not plain.
+        _ if lists.last().is_some_and(|l| !l.is_empty()) => return None,
+        _ => {}
+    }
+    if lists.last().is_some_and(Vec::is_empty) {
+        lists.pop();
+    }
+    if lists.is_empty() {
+        return None;
+    }
+    let mut commands = Vec::new();
+    let mut top = Vec::new();
+    for (index, list) in lists.iter().enumerate() {
+        let ops = list[..list.len() - 1]
+            .iter()
+            .map(|(_, op)| *op == Some(Op::And))
+            .collect();
+        let first = list[0].0[0][0].start;
+        let last = list[list.len() - 1].0.last().and_then(|c| c.last())?.end;
+        top.push(TopList {
+            ops,
+            end: ListEnd::Sequence,
+            span: unfolded.source_range(first..last),
+        });
+        for (pipeline, _) in list {
+            let piped = pipeline.len() > 1;
+            for command in pipeline {
+                let words: Vec<Word> = command
+                    .iter()
+                    .map(|r| {
+                        let raw = &text[r.clone()];
+                        Word {
+                            raw: raw.to_string(),
+                            lit: literal(raw),
+                            span: unfolded.source_range(r.clone()),
+                        }
+                    })
+                    .collect();
+                let span = unfolded.source_range(command[0].start..command[command.len() - 1].end);
+                commands.push(SimpleCmd {
+                    words,
+                    has_assignment: false,
+                    nested: piped,
+                    span,
+                    list: index,
+                    contained: piped,
+                    piped,
+                    writes: Vec::new(),
+                });
+            }
+        }
+    }
+    let ends = (
+        !text[last_token_end..].trim().is_empty(),
+        unfolded.source_end(body_end),
+        unfolded.source_end(last_token_end),
+    );
+    Some((commands, top, ends))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{analyse_parsed, unfold};
+    use super::*;
+    use crate::syntax::{Body, Document, Kind};
+    use std::path::{Path, PathBuf};
+
+    /// Both ways of lowering `text[span]`: the plain path's (if it takes the script) must be
+    /// brush's, field by field.
+    fn agrees(text: &str, unfolded: Unfolded) -> bool {
+        let Ok(plain) = plain_script(unfolded.clone()) else {
+            return false;
+        };
+        let parsed = analyse_parsed(unfolded)
+            .unwrap_or_else(|e| panic!("plain took a script brush refuses ({e:?}): {text}"));
+        assert_eq!(format!("{plain:#?}"), format!("{parsed:#?}"), "{text}");
+        true
+    }
+
+    fn dockerfiles(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dockerfiles(&p, out);
+            } else if p.extension().is_none_or(|x| x != "snap" && x != "json") {
+                out.push(p);
+            }
+        }
+    }
+
+    /// Every RUN script of the pass fixtures and of the shared corpus (when it is there): the
+    /// plain path must lower each one it takes as brush's path does, and take most of them.
+    #[test]
+    fn plain_scripts_lower_as_brush_does() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        dockerfiles(&root.join("tests/fixtures/passes"), &mut files);
+        let corpus = root.join("../shared/corpus");
+        let with_corpus = corpus.is_dir();
+        assert!(
+            with_corpus || std::env::var_os("CI").is_none(),
+            "{} is missing, and CI must run this test",
+            corpus.display()
+        );
+        dockerfiles(&corpus, &mut files);
+        let (mut scripts, mut plain) = (0, 0);
+        for f in files {
+            let Ok(text) = std::fs::read_to_string(&f) else {
+                continue;
+            };
+            let Ok(doc) = Document::parse(&text) else {
+                continue;
+            };
+            for ins in doc.instructions.iter().filter(|i| i.is(Kind::Run)) {
+                let Body::Shell(span) = &ins.body else {
+                    continue;
+                };
+                if !ins.heredocs.is_empty() {
+                    for body in &ins.heredocs {
+                        let end =
+                            body.start + text[body.clone()].trim_end_matches(['\n', '\r']).len();
+                        scripts += 1;
+                        plain += usize::from(agrees(
+                            &text,
+                            super::super::unfold::verbatim(&text, body.start..end),
+                        ));
+                    }
+                    continue;
+                }
+                if text[span.clone()].trim().is_empty() {
+                    continue;
+                }
+                scripts += 1;
+                plain += usize::from(agrees(
+                    &text[span.clone()],
+                    unfold(&text, span.clone(), doc.escape),
+                ));
+            }
+        }
+        eprintln!("plain path: {plain} of {scripts} RUN scripts");
+        // The corpus holds about 5,000 RUN scripts, more than half of them plain.
+        let floor = if with_corpus { 2500 } else { 100 };
+        assert!(
+            plain >= floor,
+            "plain path took only {plain} of {scripts} scripts"
+        );
+    }
+
+    #[test]
+    fn what_the_plain_path_leaves_to_brush() {
+        for text in [
+            "a &",
+            "a ;; b",
+            "a && ",
+            "| a",
+            "x=1",
+            "X=1 make",
+            "if true; then a; fi",
+            "{ a; }",
+            "(a)",
+            "a > f",
+            "a 2>&1",
+            "echo $(date)",
+            "echo ${A:-b}",
+            "echo $1",
+            "echo \"$A\"",
+            "echo a\\ b",
+            "a # note",
+            "a\nb",
+            "! a",
+            "echo é",
+            "for f in a; do b; done",
+        ] {
+            let u = Unfolded::from_text(text);
+            assert!(plain_script(u).is_err(), "{text}");
+        }
+        for text in [
+            "apt-get update && apt-get install -y curl",
+            "a | b && c || d; e;",
+            "echo '$HOME' \"x y\" $A ${B}c a#b [ -f x ] *.txt ~/x",
+            "make -j$(nproc)",
+        ] {
+            let u = Unfolded::from_text(text);
+            // `$(` is not plain; the others are, and agree with brush.
+            if text.contains("$(") {
+                assert!(plain_script(u).is_err(), "{text}");
+            } else {
+                assert!(agrees(text, u), "{text}");
+            }
+        }
+    }
+}
