@@ -1,7 +1,7 @@
 //! Scripts that are nothing but plain commands (`apt-get update && apt-get install -y curl`),
 //! lowered without the full shell parser: most RUN scripts are such chains, and brush's
 //! tokenizer and grammar were a quarter of a run's time. Anything beyond the plain subset
-//! (expansions other than `$NAME`/`${NAME}`, escapes, redirections, subshells, compound
+//! (expansions other than `$NAME`/`${NAME}`, escapes outside double quotes, redirections, subshells, compound
 //! commands, assignments, background jobs, comments, line breaks, non-ASCII text) returns
 //! `None`, and the caller parses the script with brush. The two agree on every corpus script
 //! the plain path takes (a test compares them).
@@ -77,39 +77,46 @@ fn word_end(b: &[u8], mut i: usize) -> Option<usize> {
                 i += close + 2;
             }
             b'"' => {
-                let close = b[i + 1..].iter().position(|&c| c == b'"')?;
-                if b[i + 1..i + 1 + close]
-                    .iter()
-                    .any(|c| matches!(c, b'$' | b'`' | b'\\'))
-                {
-                    return None;
-                }
-                i += close + 2;
-            }
-            b'$' => {
+                // Inside double quotes: plain parameters and escaped characters.
                 i += 1;
-                if b.get(i) == Some(&b'{') {
-                    let len = b[i + 1..].iter().take_while(|&&c| is_name_char(c)).count();
-                    if len == 0 || b.get(i + 1 + len) != Some(&b'}') {
-                        return None;
+                loop {
+                    match *b.get(i)? {
+                        b'"' => break,
+                        b'`' => return None,
+                        b'\\' => i += 2,
+                        b'$' => i = parameter_end(b, i)?,
+                        _ => i += 1,
                     }
-                    i += len + 2;
-                } else {
-                    let len = b[i..].iter().take_while(|&&c| is_name_char(c)).count();
-                    if len == 0 || b[i].is_ascii_digit() {
-                        return None;
-                    }
-                    i += len;
                 }
+                i += 1;
             }
+            b'$' => i = parameter_end(b, i)?,
             b'#' if i == start => return None,
             c if c.is_ascii_alphanumeric() => i += 1,
             b'_' | b'-' | b'.' | b'/' | b':' | b'=' | b'+' | b'@' | b'%' | b',' | b'^' | b'#'
-            | b'*' | b'?' | b'[' | b']' | b'~' => i += 1,
+            | b'*' | b'?' | b'[' | b']' | b'~' | b'!' => i += 1,
             _ => return None,
         }
     }
     (i > start).then_some(i)
+}
+
+/// The end of the `$NAME` or `${NAME}` at `i`; `None` for any other expansion.
+fn parameter_end(b: &[u8], i: usize) -> Option<usize> {
+    let i = i + 1;
+    if b.get(i) == Some(&b'{') {
+        let len = b[i + 1..].iter().take_while(|&&c| is_name_char(c)).count();
+        if len == 0 || b[i + 1].is_ascii_digit() || b.get(i + 1 + len) != Some(&b'}') {
+            return None;
+        }
+        Some(i + len + 2)
+    } else {
+        let len = b[i..].iter().take_while(|&&c| is_name_char(c)).count();
+        if len == 0 || b[i].is_ascii_digit() {
+            return None;
+        }
+        Some(i + len)
+    }
 }
 
 /// `NAME=...` at a command's start is an assignment, not a word.
@@ -353,10 +360,13 @@ mod tests {
             "(a)",
             "a > f",
             "a 2>&1",
+            "a <<EOF",
             "echo $(date)",
             "echo ${A:-b}",
             "echo $1",
-            "echo \"$A\"",
+            "echo \"$(date)\"",
+            "echo \"`date`\"",
+            "echo \"${A:-x}\"",
             "echo a\\ b",
             "a # note",
             "a\nb",
@@ -371,6 +381,7 @@ mod tests {
             "apt-get update && apt-get install -y curl",
             "a | b && c || d; e;",
             "echo '$HOME' \"x y\" $A ${B}c a#b [ -f x ] *.txt ~/x",
+            "echo \"$A and ${B}\" \"a \\\"quoted\\\" word\" && [ ! -f x ]",
             "make -j$(nproc)",
         ] {
             let u = Unfolded::from_text(text);
