@@ -352,7 +352,15 @@ struct Parsed {
     program: ast::Program,
     last_token_end: usize,
     body_end: usize,
+    /// Each token's byte range in the text, and whether it is a control operator (`&&`, `||`,
+    /// `|`, `;`, `&`, a line break, a parenthesis), which ends a simple command.
+    tokens: Vec<(Range<usize>, bool)>,
 }
+
+/// Operators that end a simple command (redirection operators do not).
+const CONTROL_OPERATORS: &[&str] = &[
+    "&&", "||", "|", "|&", ";", ";;", ";&", ";;&", "&", "\n", "(", ")",
+];
 
 fn parse(src: &str) -> Result<Parsed, Opaque> {
     let tokens = brush_parser::tokenize_str(src).map_err(|e| Opaque(format!("shell: {e}")))?;
@@ -371,10 +379,23 @@ fn parse(src: &str) -> Result<Parsed, Opaque> {
         .find(|t| !matches!(t, brush_parser::Token::Operator(op, _) if op == ";" || op == "\n"))
         .map(token_end)
         .unwrap_or(0);
+    let token_start = |t: &brush_parser::Token| match t {
+        brush_parser::Token::Operator(_, l) | brush_parser::Token::Word(_, l) => {
+            chars.byte(l.start.index)
+        }
+    };
+    let tokens = tokens
+        .iter()
+        .map(|t| {
+            let control = matches!(t, brush_parser::Token::Operator(op, _) if CONTROL_OPERATORS.contains(&op.as_str()));
+            (token_start(t)..token_end(t), control)
+        })
+        .collect();
     Ok(Parsed {
         program,
         last_token_end,
         body_end,
+        tokens,
     })
 }
 
@@ -437,6 +458,7 @@ fn analyse_parsed(unfolded: Unfolded) -> Result<Script, Opaque> {
         program,
         last_token_end,
         body_end,
+        tokens,
     } = parsed.as_ref().as_ref().map_err(|e| Opaque(e.0.clone()))?;
     let (last_token_end, body_end) = (*last_token_end, *body_end);
     let chars = CharMap::new(src);
@@ -444,6 +466,7 @@ fn analyse_parsed(unfolded: Unfolded) -> Result<Script, Opaque> {
     let mut lower = Lower {
         unfolded: &unfolded,
         chars: &chars,
+        tokens,
         commands: Vec::new(),
         lists: Vec::new(),
         contained: 0,
@@ -495,6 +518,7 @@ impl CharMap {
 struct Lower<'a> {
     unfolded: &'a Unfolded,
     chars: &'a CharMap,
+    tokens: &'a [(Range<usize>, bool)],
     commands: Vec<SimpleCmd>,
     lists: Vec<TopList>,
     /// Depth of subshells around the current node.
@@ -517,6 +541,22 @@ impl Lower<'_> {
         }
     }
 
+    /// The source span of a simple command or and-or list at `loc`, to its last token: brush
+    /// gives redirections no place, so a command that ends in one (`echo hi > /tmp/x`) would
+    /// end at its name, and deleting it would leave its arguments behind.
+    fn command_span(&self, loc: Option<brush_parser::SourceSpan>) -> Range<usize> {
+        let Some(l) = loc else { return 0..0 };
+        let s = self.chars.byte(l.start.index);
+        let e = self.chars.byte(l.end.index);
+        let stop = self
+            .tokens
+            .iter()
+            .position(|(r, control)| *control && r.start >= e)
+            .unwrap_or(self.tokens.len());
+        let end = self.tokens[..stop].last().map_or(e, |(r, _)| r.end.max(e));
+        self.unfolded.source_range(s..end)
+    }
+
     fn top_list(&mut self, item: &ast::CompoundListItem) {
         let list = self.lists.len();
         let and_or = &item.0;
@@ -529,7 +569,7 @@ impl Lower<'_> {
             ast::SeparatorOperator::Async => ListEnd::Background,
             ast::SeparatorOperator::Sequence => ListEnd::Sequence,
         };
-        let span = self.span(and_or.location());
+        let span = self.command_span(and_or.location());
         self.lists.push(TopList { ops, end, span });
         for p in and_or.iter() {
             self.pipeline(p.1, list, false);
@@ -655,7 +695,7 @@ impl Lower<'_> {
                 }
             }
         }
-        let span = self.span(s.location());
+        let span = self.command_span(s.location());
         let contained = self.contained > 0;
         self.commands.push(SimpleCmd {
             words,
@@ -787,6 +827,16 @@ mod tests {
         for unknown in ["$CMD x", "${X#/} y", "$(echo /bin/cd) /", "`echo /x`"] {
             assert!(script(unknown).leaks_state().is_some(), "{unknown}");
         }
+    }
+
+    #[test]
+    fn a_command_span_holds_its_redirections() {
+        let src = "echo hi > /tmp/x 2>&1 && (cat a >> b) ; c <f";
+        let s = script(src);
+        let spans: Vec<&str> = s.commands.iter().map(|c| &src[c.span.clone()]).collect();
+        assert_eq!(spans, ["echo hi > /tmp/x 2>&1", "cat a >> b", "c <f"]);
+        let lists: Vec<&str> = s.lists.iter().map(|l| &src[l.span.clone()]).collect();
+        assert_eq!(lists, ["echo hi > /tmp/x 2>&1 && (cat a >> b)", "c <f"]);
     }
 
     #[test]
