@@ -1,7 +1,8 @@
 //! Scripts that are nothing but plain commands (`apt-get update && apt-get install -y curl`),
 //! lowered without the full shell parser: most RUN scripts are such chains, and brush's
 //! tokenizer and grammar were a quarter of a run's time. Anything beyond the plain subset
-//! (expansions other than `$NAME`/`${NAME}`, escapes outside double quotes, redirections, subshells, compound
+//! (expansions other than `$NAME`/`${NAME}`, escapes outside double quotes, here-documents,
+//! redirections before a command's name, subshells, compound
 //! commands, assignments, background jobs, comments, line breaks, non-ASCII text) returns
 //! `None`, and the caller parses the script with brush. The two agree on every corpus script
 //! the plain path takes (a test compares them).
@@ -19,6 +20,8 @@ enum Op {
 enum Token {
     Word(std::ops::Range<usize>),
     Op(Op, std::ops::Range<usize>),
+    /// A redirection (`> f`, `2>&1`, `< f`): its whole span, and the file it writes, if any.
+    Redirect(std::ops::Range<usize>, Option<std::ops::Range<usize>>),
 }
 
 /// Words that open or close a compound command, or change how one is read, at a command's
@@ -58,12 +61,59 @@ fn tokens(text: &str) -> Option<Vec<Token>> {
             }
             _ => {
                 let start = i;
+                if let Some((end, writes)) = redirect(b, i) {
+                    out.push(Token::Redirect(start..end, writes));
+                    i = end;
+                    continue;
+                }
                 i = word_end(b, i)?;
                 out.push(Token::Word(start..i));
             }
         }
     }
     Some(out)
+}
+
+/// The redirection at `i`, if one starts there: its end, and the file it writes (`>`, `>>`,
+/// `>|`, `<>`, `&>`, `&>>`; `N>&M`, `>&-` and `< f` write none). `None` when none starts there,
+/// or when it is not plain (a here-document, `>&` to a file): the word reader then refuses the
+/// `<`, `>` or `&`.
+fn redirect(b: &[u8], i: usize) -> Option<(usize, Option<std::ops::Range<usize>>)> {
+    let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let mut j = i + digits;
+    let op: &[u8] = match &b[j..] {
+        [b'&', b'>', b'>', ..] if digits == 0 => b"&>>",
+        [b'&', b'>', ..] if digits == 0 => b"&>",
+        [b'>', b'>', ..] => b">>",
+        [b'>', b'|', ..] => b">|",
+        [b'>', b'&', ..] => b">&",
+        [b'<', b'&', ..] => b"<&",
+        [b'<', b'>', ..] => b"<>",
+        [b'<', b'<', ..] => return None,
+        [b'>', ..] => b">",
+        [b'<', ..] => b"<",
+        _ => return None,
+    };
+    j += op.len();
+    if op == b">&" || op == b"<&" {
+        // Only a descriptor, or `-` to close it.
+        let fd = b[j..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let end = if fd > 0 {
+            j + fd
+        } else if b.get(j) == Some(&b'-') {
+            j + 1
+        } else {
+            return None;
+        };
+        return matches!(b.get(end), None | Some(b' ' | b'\t' | b';' | b'&' | b'|'))
+            .then_some((end, None));
+    }
+    while matches!(b.get(j), Some(b' ' | b'\t')) {
+        j += 1;
+    }
+    let target = j..word_end(b, j)?;
+    let writes = op != b"<";
+    Some((target.end, writes.then_some(target)))
 }
 
 /// The end of the plain word starting at `i`, or `None` if it is not plain.
@@ -147,8 +197,16 @@ pub(super) fn plain_script(unfolded: Unfolded) -> Result<Script, Unfolded> {
 }
 
 type Lowered = (Vec<SimpleCmd>, Vec<TopList>, (bool, usize, usize));
-/// A pipeline's commands, each its words' spans.
-type Pipeline = Vec<Vec<std::ops::Range<usize>>>;
+/// A command: its words' spans, the files it writes, where it ends (its last word or
+/// redirection).
+#[derive(Default)]
+struct Command {
+    words: Vec<std::ops::Range<usize>>,
+    writes: Vec<std::ops::Range<usize>>,
+    end: usize,
+}
+/// A pipeline's commands.
+type Pipeline = Vec<Command>;
 /// An and-or list: its pipelines, each with the operator after it (`None` for the last).
 type AndOr = Vec<(Pipeline, Option<Op>)>;
 
@@ -159,36 +217,48 @@ fn lower(unfolded: &Unfolded) -> Option<Lowered> {
     }
     let tokens = tokens(text)?;
     let mut lists: Vec<AndOr> = vec![Vec::new()];
-    let mut pipeline: Pipeline = vec![Vec::new()];
+    let mut pipeline: Pipeline = vec![Command::default()];
     let mut last_token_end = 0;
     let mut body_end = 0;
     for t in &tokens {
         match t {
             Token::Word(r) => {
                 let command = pipeline.last_mut().expect("a command");
-                if command.is_empty() {
+                if command.words.is_empty() {
                     let w = &text[r.clone()];
                     if RESERVED.contains(&w) || is_assignment(w) {
                         return None;
                     }
                 }
-                command.push(r.clone());
+                command.words.push(r.clone());
+                command.end = r.end;
+                last_token_end = r.end;
+                body_end = r.end;
+            }
+            Token::Redirect(r, writes) => {
+                let command = pipeline.last_mut().expect("a command");
+                // Before the command's name it is a prefix: left to brush.
+                if command.words.is_empty() {
+                    return None;
+                }
+                command.writes.extend(writes.clone());
+                command.end = r.end;
                 last_token_end = r.end;
                 body_end = r.end;
             }
             Token::Op(op, r) => {
-                if pipeline.last().expect("a command").is_empty() {
+                if pipeline.last().expect("a command").words.is_empty() {
                     return None;
                 }
                 last_token_end = r.end;
                 match op {
-                    Op::Pipe => pipeline.push(Vec::new()),
+                    Op::Pipe => pipeline.push(Command::default()),
                     Op::And | Op::Or => {
-                        let done = std::mem::replace(&mut pipeline, vec![Vec::new()]);
+                        let done = std::mem::replace(&mut pipeline, vec![Command::default()]);
                         lists.last_mut().expect("a list").push((done, Some(*op)));
                     }
                     Op::Semi => {
-                        let done = std::mem::replace(&mut pipeline, vec![Vec::new()]);
+                        let done = std::mem::replace(&mut pipeline, vec![Command::default()]);
                         lists.last_mut().expect("a list").push((done, None));
                         lists.push(Vec::new());
                     }
@@ -197,7 +267,7 @@ fn lower(unfolded: &Unfolded) -> Option<Lowered> {
         }
     }
     match pipeline.last() {
-        Some(c) if !c.is_empty() => lists.last_mut().expect("a list").push((pipeline, None)),
+        Some(c) if !c.words.is_empty() => lists.last_mut().expect("a list").push((pipeline, None)),
         // `a &&` (or a `|` at the end) continues on a line that is not there: not plain.
         _ if lists.last().is_some_and(|l| !l.is_empty()) => return None,
         _ => {}
@@ -215,8 +285,8 @@ fn lower(unfolded: &Unfolded) -> Option<Lowered> {
             .iter()
             .map(|(_, op)| *op == Some(Op::And))
             .collect();
-        let first = list[0].0[0][0].start;
-        let last = list[list.len() - 1].0.last().and_then(|c| c.last())?.end;
+        let first = list[0].0[0].words[0].start;
+        let last = list[list.len() - 1].0.last()?.end;
         top.push(TopList {
             ops,
             end: ListEnd::Sequence,
@@ -225,27 +295,23 @@ fn lower(unfolded: &Unfolded) -> Option<Lowered> {
         for (pipeline, _) in list {
             let piped = pipeline.len() > 1;
             for command in pipeline {
-                let words: Vec<Word> = command
-                    .iter()
-                    .map(|r| {
-                        let raw = &text[r.clone()];
-                        Word {
-                            raw: raw.to_string(),
-                            lit: literal(raw),
-                            span: unfolded.source_range(r.clone()),
-                        }
-                    })
-                    .collect();
-                let span = unfolded.source_range(command[0].start..command[command.len() - 1].end);
+                let word = |r: &std::ops::Range<usize>| {
+                    let raw = &text[r.clone()];
+                    Word {
+                        raw: raw.to_string(),
+                        lit: literal(raw),
+                        span: unfolded.source_range(r.clone()),
+                    }
+                };
                 commands.push(SimpleCmd {
-                    words,
+                    words: command.words.iter().map(word).collect(),
                     has_assignment: false,
                     nested: piped,
-                    span,
+                    span: unfolded.source_range(command.words[0].start..command.end),
                     list: index,
                     contained: piped,
                     piped,
-                    writes: Vec::new(),
+                    writes: command.writes.iter().map(word).collect(),
                 });
             }
         }
@@ -358,9 +424,10 @@ mod tests {
             "if true; then a; fi",
             "{ a; }",
             "(a)",
-            "a > f",
-            "a 2>&1",
+            "> f a",
             "a <<EOF",
+            "a >&file",
+            "a 2>&1x",
             "echo $(date)",
             "echo ${A:-b}",
             "echo $1",
@@ -383,6 +450,7 @@ mod tests {
             "echo '$HOME' \"x y\" $A ${B}c a#b [ -f x ] *.txt ~/x",
             "echo \"$A and ${B}\" \"a \\\"quoted\\\" word\" && [ ! -f x ]",
             "make -j$(nproc)",
+            "a > f && b >> /var/log/x 2>&1 && c 2> /dev/null < in; d &> all >&2 >| g 3<> h 2>&-",
         ] {
             let u = Unfolded::from_text(text);
             // `$(` is not plain; the others are, and agree with brush.
