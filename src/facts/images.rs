@@ -7,8 +7,6 @@
 //! docker-library/official-images repository; its header names the commit and the date. Tags
 //! move: a floating tag's release is what it was on that date.
 
-use std::sync::OnceLock;
-
 /// An image reference split into its parts. `python:3.12-slim@sha256:..` → name `python`,
 /// tag `3.12-slim`, digest kept as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -687,30 +685,9 @@ struct OfficialEntry {
 
 static OFFICIAL_IMAGES: &str = include_str!("official_images.tsv");
 
-/// The table's rows, in its order (sorted by image, then tag, byte-wise), each with its image
-/// and tag split out: looked up by binary search, so that a run pays one scan of the table, not
-/// a map of 19,000 entries.
-fn official_rows() -> &'static [(&'static str, &'static str, &'static str)] {
-    static ROWS: OnceLock<Vec<(&'static str, &'static str, &'static str)>> = OnceLock::new();
-    ROWS.get_or_init(|| {
-        OFFICIAL_IMAGES
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-            .map(|l| {
-                let mut cols = l.splitn(3, '\t');
-                let image = cols.next().unwrap_or("");
-                let tag = cols.next().unwrap_or("");
-                (image, tag, cols.next().unwrap_or(""))
-            })
-            .collect()
-    })
-}
-
 fn official_row(name: &str, tag: &str) -> Option<OfficialEntry> {
-    let rows = official_rows();
-    let at = rows.partition_point(|&(i, t, _)| (i, t) < (name, tag));
-    let &(_, _, rest) = rows.get(at).filter(|&&(i, t, _)| (i, t) == (name, tag))?;
-    let mut cols = rest.split('\t');
+    let row = super::table::rows(OFFICIAL_IMAGES, &format!("{name}\t{tag}"), 2).next()?;
+    let mut cols = row.split('\t').skip(2);
     let distro = Distro::parse(cols.next().unwrap_or(""));
     let release = cols.next().unwrap_or("").to_string();
     let libc = match cols.next().unwrap_or("") {

@@ -13,6 +13,7 @@ pub mod npm;
 pub mod packages;
 pub mod paths;
 pub mod secrets;
+mod table;
 pub mod tools;
 mod users;
 

@@ -235,30 +235,15 @@ const RUNTIME_PACKAGES: &str = include_str!("runtime_packages.tsv");
 /// `None` when the table does not list that package for that release; an empty list for a
 /// package that is headers only.
 pub fn runtime_of_dev(release: &str, dev: &str) -> Option<Vec<&'static str>> {
-    // The table is sorted by package (byte-wise): a binary search over its lines, so that a run
-    // pays one scan of the table, not a map of its 150,000 (package, release) pairs.
-    static LINES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
-    let lines = LINES.get_or_init(|| {
-        RUNTIME_PACKAGES
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.is_empty())
-            .collect()
-    });
-    fn package(line: &str) -> &str {
-        line.split('\t').next().unwrap_or("")
-    }
-    let first = lines.partition_point(|l| package(l) < dev);
-    lines[first..]
-        .iter()
-        .take_while(|l| package(l) == dev)
-        .find_map(|l| {
-            let mut cols = l.split('\t').skip(1);
-            let (runtime, releases) = (cols.next()?, cols.next()?);
-            releases
-                .split(' ')
-                .any(|r| r == release)
-                .then(|| runtime.split_whitespace().collect())
-        })
+    // The table is sorted by package (byte-wise): a binary search over its text.
+    super::table::rows(RUNTIME_PACKAGES, dev, 1).find_map(|l| {
+        let mut cols = l.split('\t').skip(1);
+        let (runtime, releases) = (cols.next()?, cols.next()?);
+        releases
+            .split(' ')
+            .any(|r| r == release)
+            .then(|| runtime.split_whitespace().collect())
+    })
 }
 
 /// Packages whose install scripts need a folder that the `-slim` images leave out (their dpkg
