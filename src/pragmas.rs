@@ -38,9 +38,20 @@ fn parse_comment(line: &str) -> Option<(bool, Vec<String>)> {
     Some((global, keys))
 }
 
+/// Does `text` name dockopt or hadolint anywhere (in any case)?
+fn names_a_tool(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.contains("dockopt") || lower.contains("hadolint")
+}
+
 impl Pragmas {
     pub fn parse(doc: &Document<'_>) -> Pragmas {
         let mut p = Pragmas::default();
+        // Most files name neither tool: no comment of theirs can be a pragma.
+        if !names_a_tool(doc.text) {
+            p.local = vec![Vec::new(); doc.instructions.len()];
+            return p;
+        }
         for line in doc.text.lines() {
             if let Some((true, keys)) = parse_comment(line) {
                 p.global.extend(keys);
@@ -105,6 +116,9 @@ pub fn has_pragma_before(doc: &crate::syntax::Document<'_>, ins: &crate::syntax:
 /// hadolint's to check.
 pub fn problems(doc: &Document<'_>) -> Vec<(usize, String)> {
     let mut out = Vec::new();
+    if !names_a_tool(doc.text) {
+        return out;
+    }
     for (k, line) in doc.text.lines().enumerate() {
         let t = line.trim();
         let Some(rest) = t.strip_prefix('#').map(str::trim_start) else {
