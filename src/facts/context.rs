@@ -2,6 +2,7 @@
 //! tests can give a context in memory.
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 /// The files a build would send, as far as dockopt may look at them.
@@ -47,12 +48,13 @@ fn listing(dir: &Path) -> std::sync::Arc<[String]> {
     names
 }
 
-/// What a run has learned of the files of its build contexts, by absolute path.
+/// What a run has learned of the files of its build contexts, by path (its bytes: hashing a
+/// `PathBuf` walks its components, and the passes ask thousands of times).
 #[derive(Debug, Default)]
 pub struct DiskCache {
-    kinds: std::sync::Mutex<std::collections::HashMap<PathBuf, Option<Kind>>>,
-    texts: std::sync::Mutex<std::collections::HashMap<PathBuf, Option<std::sync::Arc<str>>>>,
-    listings: std::sync::Mutex<std::collections::HashMap<PathBuf, std::sync::Arc<[String]>>>,
+    kinds: std::sync::Mutex<std::collections::HashMap<OsString, Option<Kind>>>,
+    texts: std::sync::Mutex<std::collections::HashMap<OsString, Option<std::sync::Arc<str>>>>,
+    listings: std::sync::Mutex<std::collections::HashMap<OsString, std::sync::Arc<[String]>>>,
 }
 
 /// A path's kind and permission bits (symbolic links followed).
@@ -67,6 +69,7 @@ impl DiskCache {
     fn kind(&self, path: PathBuf) -> Option<Kind> {
         use std::os::unix::fs::PermissionsExt;
         let lock = || self.kinds.lock().unwrap_or_else(|e| e.into_inner());
+        let path = path.into_os_string();
         if let Some(hit) = lock().get(&path) {
             return *hit;
         }
@@ -81,16 +84,18 @@ impl DiskCache {
 
     fn listing(&self, dir: PathBuf) -> std::sync::Arc<[String]> {
         let lock = || self.listings.lock().unwrap_or_else(|e| e.into_inner());
+        let dir = dir.into_os_string();
         if let Some(hit) = lock().get(&dir) {
             return hit.clone();
         }
-        let names = read_listing(&dir);
+        let names = read_listing(Path::new(&dir));
         lock().insert(dir, names.clone());
         names
     }
 
     fn text(&self, path: PathBuf) -> Option<String> {
         let lock = || self.texts.lock().unwrap_or_else(|e| e.into_inner());
+        let path = path.into_os_string();
         if let Some(hit) = lock().get(&path) {
             return hit.as_deref().map(str::to_string);
         }

@@ -686,7 +686,30 @@ struct OfficialEntry {
 static OFFICIAL_IMAGES: &str = include_str!("official_images.tsv");
 
 fn official_row(name: &str, tag: &str) -> Option<OfficialEntry> {
-    let row = super::table::rows(OFFICIAL_IMAGES, &format!("{name}\t{tag}"), 2).next()?;
+    // The same few images come up in file after file (and pass after pass): this thread keeps
+    // the rows it has looked up.
+    type Rows = std::cell::RefCell<std::collections::HashMap<String, Option<OfficialEntry>>>;
+    thread_local! {
+        static LOOKED_UP: Rows = Rows::default();
+    }
+    let key = format!("{name}\t{tag}");
+    if let Some(hit) = LOOKED_UP.with(|m| m.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let row = read_official_row(&key);
+    LOOKED_UP.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= 4096 {
+            m.clear();
+        }
+        m.insert(key, row.clone());
+    });
+    row
+}
+
+/// The table's row for `key` (`image\ttag`).
+fn read_official_row(key: &str) -> Option<OfficialEntry> {
+    let row = super::table::rows(OFFICIAL_IMAGES, key, 2).next()?;
     let mut cols = row.split('\t').skip(2);
     let distro = Distro::parse(cols.next().unwrap_or(""));
     let release = cols.next().unwrap_or("").to_string();

@@ -380,7 +380,10 @@ fn parser_view(text: &str) -> std::borrow::Cow<'_, str> {
             // A backtick or backslash is one byte; `_` keeps the length.
             buf.replace_range(at..at + 1, "_");
         }
-        let head = content.trim_start().to_ascii_uppercase();
+        let head = content.trim_start().as_bytes();
+        let starts_with = |kw: &str| {
+            head.len() >= kw.len() && head[..kw.len()].eq_ignore_ascii_case(kw.as_bytes())
+        };
         if let Some(at) = empty_exec_form(content) {
             // `ENTRYPOINT []` / `CMD []` reset the command; the crate wants one argument. `""`
             // parses, and the instruction is marked exec form with no arguments afterwards.
@@ -388,10 +391,11 @@ fn parser_view(text: &str) -> std::borrow::Cow<'_, str> {
             buf.replace_range(pos + at.start..pos + at.start + 1, "\"");
             buf.replace_range(pos + at.end - 1..pos + at.end, "\"");
         }
-        if head.starts_with("RUN")
-            || head.starts_with("COPY")
-            || head.starts_with("ADD")
-            || head.starts_with("ONBUILD")
+        if (starts_with("RUN")
+            || starts_with("COPY")
+            || starts_with("ADD")
+            || starts_with("ONBUILD"))
+            && content.contains("<<")
         {
             let bytes = content.as_bytes();
             for i in 1..bytes.len().saturating_sub(2) {
