@@ -64,7 +64,9 @@ impl Edit {
     }
 
     /// Within one fix the edits are made to fit together, so only a true overlap (or two
-    /// insertions at one point, which `Fix::new` joins) is a mistake.
+    /// insertions at one point, which `Fix::new` joins) is a mistake. The definition that
+    /// `overlap_within` sweeps for (its test checks both agree).
+    #[cfg(test)]
     fn overlaps(&self, other: &Edit) -> bool {
         let (a, b) = (&self.range, &other.range);
         a.start == b.start
@@ -123,6 +125,22 @@ impl Fix {
     }
 }
 
+/// Do two edits of one fix overlap ([`Edit::overlaps`])? Sorted by start, an edit overlaps an
+/// earlier one exactly when it starts where that one starts or before the furthest end so far
+/// (checking every pair made a fix of thousands of edits quadratic).
+fn overlap_within(edits: &[Edit]) -> bool {
+    let mut ranges: Vec<&Range<usize>> = edits.iter().map(|e| &e.range).collect();
+    ranges.sort_by_key(|r| (r.start, r.end));
+    let mut furthest_end = 0;
+    for (k, r) in ranges.iter().enumerate() {
+        if k > 0 && (r.start == ranges[k - 1].start || r.start < furthest_end) {
+            return true;
+        }
+        furthest_end = furthest_end.max(r.end);
+    }
+    false
+}
+
 /// Applies the fixes that do not conflict with an earlier one (in source order) and returns the
 /// new text with the indices of the fixes applied. The others wait for the next round.
 pub fn apply(text: &str, fixes: &[&Fix]) -> (String, Vec<usize>) {
@@ -154,9 +172,8 @@ pub fn apply(text: &str, fixes: &[&Fix]) -> (String, Vec<usize>) {
     let mut applied = Vec::new();
     for i in order {
         let fix = fixes[i];
-        let clash = fix.edits.iter().enumerate().any(|(k, e)| {
-            clashes_with_taken(&spans, e) || fix.edits[..k].iter().any(|o| e.overlaps(o))
-        });
+        let clash =
+            fix.edits.iter().any(|e| clashes_with_taken(&spans, e)) || overlap_within(&fix.edits);
         if clash || fix.edits.is_empty() {
             continue;
         }
@@ -179,6 +196,34 @@ pub fn apply(text: &str, fixes: &[&Fix]) -> (String, Vec<usize>) {
 
 #[cfg(test)]
 mod tests {
+    /// The sweep finds an overlap exactly when some pair of edits overlaps: every set of up to
+    /// three edits over positions 0..4 (empty ones included).
+    #[test]
+    fn overlap_within_agrees_with_every_pair() {
+        let mut ranges = Vec::new();
+        for a in 0..4 {
+            for b in a..4 {
+                ranges.push(a..b);
+            }
+        }
+        let edit = |r: &Range<usize>| Edit::replace(r.clone(), "x");
+        for x in &ranges {
+            for y in &ranges {
+                for z in &ranges {
+                    for set in [
+                        vec![edit(x)],
+                        vec![edit(x), edit(y)],
+                        vec![edit(x), edit(y), edit(z)],
+                    ] {
+                        let pairwise =
+                            (0..set.len()).any(|k| set[..k].iter().any(|o| set[k].overlaps(o)));
+                        assert_eq!(overlap_within(&set), pairwise, "{set:?}");
+                    }
+                }
+            }
+        }
+    }
+
     use super::*;
 
     #[test]
