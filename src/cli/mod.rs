@@ -346,16 +346,13 @@ fn measure(
     // Ctrl-C (or SIGTERM, SIGHUP) must not leave a build running and its images behind: the
     // engine runs in a process group of its own, which the terminal's interrupt does not reach.
     let _ = ctrlc::set_handler(crate::measure::interrupt);
-    let reports = match crate::measure::measure(&before, &afters, &options) {
+    let reports = match engine_outcome(
+        "measure",
+        path,
+        crate::measure::measure(&before, &afters, &options),
+    ) {
         Ok(r) => r,
-        Err(_) if crate::measure::interrupted() => {
-            eprintln!("dockopt measure: interrupted; the images it built are removed");
-            return Ok(130);
-        }
-        Err(why) => {
-            eprintln!("error: {}: {why}", path.display());
-            return Ok(2);
-        }
+        Err(code) => return Ok(code),
     };
     let original_name = path.display().to_string();
     let scores = scoreboard::rank(&original_name, &reports, run.weights);
@@ -597,16 +594,13 @@ fn layers_built(
         });
     }
     let _ = ctrlc::set_handler(crate::measure::interrupt);
-    let built = match crate::measure::build_layers(&sides, &options) {
+    let built = match engine_outcome(
+        "layers",
+        path,
+        crate::measure::build_layers(&sides, &options),
+    ) {
         Ok(b) => b,
-        Err(_) if crate::measure::interrupted() => {
-            eprintln!("dockopt layers: interrupted; the images it built are removed");
-            return Ok(130);
-        }
-        Err(why) => {
-            eprintln!("error: {}: {why}", path.display());
-            return Ok(2);
-        }
+        Err(code) => return Ok(code),
     };
     let mut layers = Vec::new();
     for (side, result) in sides.iter().zip(built) {
@@ -798,6 +792,24 @@ fn process_all(args: &OptimizeArgs, found: &[(PathBuf, PathBuf)]) -> Vec<FileRep
             })
         })
         .collect()
+}
+
+/// What the engine built for `dockopt <command>` on `path`, or the exit code once the failure
+/// is said: 130 when the run was interrupted (its images removed), else 2.
+fn engine_outcome<T>(
+    command: &str,
+    path: &Path,
+    result: std::result::Result<T, String>,
+) -> std::result::Result<T, i32> {
+    result.map_err(|why| {
+        if crate::measure::interrupted() {
+            eprintln!("dockopt {command}: interrupted; the images it built are removed");
+            130
+        } else {
+            eprintln!("error: {}: {why}", path.display());
+            2
+        }
+    })
 }
 
 /// ` --unsafe-fixes` when the rewrite shown takes unsafe fixes: the "after" heading names the

@@ -52,9 +52,23 @@ fn listing(dir: &Path) -> std::sync::Arc<[String]> {
 /// `PathBuf` walks its components, and the passes ask thousands of times).
 #[derive(Debug, Default)]
 pub struct DiskCache {
-    kinds: std::sync::Mutex<std::collections::HashMap<OsString, Option<Kind>>>,
-    texts: std::sync::Mutex<std::collections::HashMap<OsString, Option<std::sync::Arc<str>>>>,
-    listings: std::sync::Mutex<std::collections::HashMap<OsString, std::sync::Arc<[String]>>>,
+    kinds: Memo<Option<Kind>>,
+    texts: Memo<Option<std::sync::Arc<str>>>,
+    listings: Memo<std::sync::Arc<[String]>>,
+}
+
+type Memo<V> = std::sync::Mutex<std::collections::HashMap<OsString, V>>;
+
+/// The value kept for `path` in `memo`, or what `read` makes of the path, kept.
+fn remembered<V: Clone>(memo: &Memo<V>, path: PathBuf, read: impl FnOnce(&Path) -> V) -> V {
+    let lock = || memo.lock().unwrap_or_else(|e| e.into_inner());
+    let path = path.into_os_string();
+    if let Some(hit) = lock().get(&path) {
+        return hit.clone();
+    }
+    let value = read(Path::new(&path));
+    lock().insert(path, value.clone());
+    value
 }
 
 /// A path's kind and permission bits (symbolic links followed).
@@ -68,43 +82,27 @@ struct Kind {
 impl DiskCache {
     fn kind(&self, path: PathBuf) -> Option<Kind> {
         use std::os::unix::fs::PermissionsExt;
-        let lock = || self.kinds.lock().unwrap_or_else(|e| e.into_inner());
-        let path = path.into_os_string();
-        if let Some(hit) = lock().get(&path) {
-            return *hit;
-        }
-        let kind = std::fs::metadata(&path).ok().map(|m| Kind {
-            file: m.is_file(),
-            dir: m.is_dir(),
-            mode: m.permissions().mode() & 0o7777,
-        });
-        lock().insert(path, kind);
-        kind
+        remembered(&self.kinds, path, |p| {
+            std::fs::metadata(p).ok().map(|m| Kind {
+                file: m.is_file(),
+                dir: m.is_dir(),
+                mode: m.permissions().mode() & 0o7777,
+            })
+        })
     }
 
     fn listing(&self, dir: PathBuf) -> std::sync::Arc<[String]> {
-        let lock = || self.listings.lock().unwrap_or_else(|e| e.into_inner());
-        let dir = dir.into_os_string();
-        if let Some(hit) = lock().get(&dir) {
-            return hit.clone();
-        }
-        let names = read_listing(Path::new(&dir));
-        lock().insert(dir, names.clone());
-        names
+        remembered(&self.listings, dir, read_listing)
     }
 
     fn text(&self, path: PathBuf) -> Option<String> {
-        let lock = || self.texts.lock().unwrap_or_else(|e| e.into_inner());
-        let path = path.into_os_string();
-        if let Some(hit) = lock().get(&path) {
-            return hit.as_deref().map(str::to_string);
-        }
-        let text = std::fs::read_to_string(&path)
-            .ok()
-            .map(std::sync::Arc::<str>::from);
-        let out = text.as_deref().map(str::to_string);
-        lock().insert(path, text);
-        out
+        remembered(&self.texts, path, |p| {
+            std::fs::read_to_string(p)
+                .ok()
+                .map(std::sync::Arc::<str>::from)
+        })
+        .as_deref()
+        .map(str::to_string)
     }
 }
 

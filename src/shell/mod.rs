@@ -187,39 +187,32 @@ impl Script {
     /// Why running another script after this one in the same shell could behave differently
     /// than in a fresh shell; `None` when it cannot.
     pub fn leaks_state(&self) -> Option<String> {
-        if self.defines_state {
-            return Some("defines a function".into());
-        }
-        if let Some(v) = self.loop_vars.first() {
-            return Some(format!("leaves the loop variable `{v}` set"));
-        }
-        self.leaks_commands()
+        self.leaks(|_| true, "")
     }
 
     /// Why running `next` after this script in the same shell could behave differently than in
     /// a fresh shell; `None` when it cannot. A loop variable left set matters only to a script
     /// that reads it (or runs code that might: `eval`, `source`).
     pub fn leaks_state_into(&self, next: &Script) -> Option<String> {
-        if self.defines_state {
-            return Some("defines a function".into());
-        }
         let dynamic = next
             .commands
             .iter()
             .any(|c| matches!(c.name(), Some("eval" | "source" | ".")));
-        if let Some(v) = self
-            .loop_vars
-            .iter()
-            .find(|v| dynamic || reads_variable(&next.unfolded.text, v))
-        {
-            return Some(format!(
-                "leaves the loop variable `{v}` set, which the next script reads"
-            ));
-        }
-        self.leaks_commands()
+        self.leaks(
+            |v| dynamic || reads_variable(&next.unfolded.text, v),
+            ", which the next script reads",
+        )
     }
 
-    fn leaks_commands(&self) -> Option<String> {
+    /// What leaks: a function, a loop variable that `read` says the next script sees
+    /// (`read_by` says so in the message), or a command that changes the shell.
+    fn leaks(&self, read: impl Fn(&str) -> bool, read_by: &str) -> Option<String> {
+        if self.defines_state {
+            return Some("defines a function".into());
+        }
+        if let Some(v) = self.loop_vars.iter().find(|v| read(v)) {
+            return Some(format!("leaves the loop variable `{v}` set{read_by}"));
+        }
         if self.lists.iter().any(|l| l.end == ListEnd::Background) {
             return Some("starts a background job".into());
         }
